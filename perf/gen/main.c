@@ -108,13 +108,14 @@ parse_attacks(char *list, double *rates)
 {
 	char *save = NULL;
 
-	if (!strcmp(list, "none")) {
-		for (int c = 1; c < CLS_N; c++)
-			rates[c] = 0;
-		return;
-	}
 	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(t, '=');
+
+		if (!strcmp(t, "none")) {
+			for (int c = 1; c < CLS_N; c++)
+				rates[c] = 0;
+			continue;
+		}
 		if (eq == NULL)
 			die("--attack: bad item '%s' (expected CLASS=RATE)", t);
 		*eq = '\0';

@@ -1037,7 +1037,9 @@ pick_status(const struct endpoint *e)
 	}
 	if (rng_chance(S.r, 0.0015))
 		return rng_below(S.r, 3) ? 500 : 503;
-	return !strcmp(e->method, "POST") ? 201 : !strcmp(e->method, "DELETE") ? 204 : 200;
+	if (e->creates >= 0)
+		return 201;
+	return !strcmp(e->method, "DELETE") ? 204 : 200;
 }
 
 /* What an attack payload does to the service that receives it. */
@@ -1633,8 +1635,8 @@ inject_payload(struct creq *q, enum cls c, struct payload *p)
 	f->val[f->len] = '\0';
 	f->num = 0;
 	p->encoding = evasion_names[ev];
-	snprintf(p->location, sizeof(p->location), "%s:%s", ctx_names[cx] == ctx_names[CTX_JSON] ||
-			ctx_names[cx] == ctx_names[CTX_FORM] ? "body" : ctx_names[cx], f->name);
+	snprintf(p->location, sizeof(p->location), "%s:%s",
+			cx == CTX_JSON || cx == CTX_FORM ? "body" : ctx_names[cx], f->name);
 	snprintf(p->pname, sizeof(p->pname), "%s", f->name);
 	q->pay = p;
 	q->pay_field = (int)(f - q->f);
@@ -1968,6 +1970,26 @@ as_self(struct session *s, struct tctx *tc)
 		trace_auth(tc, S.users[s->user].token, s->user, 0, S.users[s->user].admin);
 }
 
+/*
+ * Starts an attack trace at t: the session's own identity calling ep through
+ * the gateway. With a class, the request is marked as a malicious step.
+ */
+static struct creq *
+attack_request(struct session *s, uint64_t t, int ep, enum cls c, const char *technique,
+		const char *location)
+{
+	trace_begin(&TC, s, t);
+	as_self(s, &TC);
+	edge_request(&TC, ep, Q);
+	if (c != CLS_BENIGN) {
+		Q->mal = 1;
+		Q->cls = c;
+		Q->technique = technique;
+		Q->location = location;
+	}
+	return Q;
+}
+
 /* A benign-looking step inside an attack session: the attacker's cover. */
 static uint64_t
 cover_step(struct session *s, uint64_t t)
@@ -2042,9 +2064,7 @@ bola_step(struct session *s, uint64_t t)
 	if (ep < 0)
 		return 0;
 	e = &S.a->eps[ep];
-	trace_begin(tc, s, t);
-	as_self(s, tc);
-	edge_request(tc, ep, q);
+	attack_request(s, t, ep, CLS_BENIGN, NULL, NULL);
 	if (s->variant == 0) {
 		foreign_id(q, e, s->cursor, "enumerate");
 		s->cursor += rng_below(S.r, 5) == 0 ? 1 + (int64_t)rng_below(S.r, 3) : 1;
@@ -2072,15 +2092,8 @@ bfla_step(struct session *s, uint64_t t)
 	int ep = s->variant == 0 ? pick_ep(want_admin) : s->variant == 2 ? pick_ep(want_object) : -1;
 	if (ep < 0)
 		return probe(s, t, "admin_path", CLS_BFLA, "malicious", "path_guess");
-	trace_begin(tc, s, t);
-	as_self(s, tc);
-	edge_request(tc, ep, q);
-	q->mal = 1;
-	q->cls = CLS_BFLA;
-	q->location = "path";
-	if (s->variant == 0) {
-		q->technique = "admin_endpoint";
-	} else {
+	attack_request(s, t, ep, CLS_BFLA, "admin_endpoint", "path");
+	if (s->variant != 0) {
 		/* Same resource, a method the role may not use. */
 		static const char *methods[] = { "DELETE", "PUT", "PATCH" };
 		struct buf b = { q->path_override, 0, sizeof(q->path_override) };
@@ -2112,9 +2125,7 @@ mass_step(struct session *s, uint64_t t)
 	s->left--;
 	s->phase = 1;
 	const struct endpoint *e = &S.a->eps[ep];
-	trace_begin(tc, s, t);
-	as_self(s, tc);
-	edge_request(tc, ep, q);
+	attack_request(s, t, ep, CLS_MASS_ASSIGNMENT, "extra_properties", where);
 	int k = 1 + (int)rng_below(S.r, 3);
 	snprintf(where, sizeof(where), "body");
 	for (int i = 0; i < k; i++) {
@@ -2136,10 +2147,6 @@ mass_step(struct session *s, uint64_t t)
 		size_t wl = strlen(where);
 		snprintf(where + wl, sizeof(where) - wl, "%s%s", i ? "," : ":", p->name);
 	}
-	q->mal = 1;
-	q->cls = CLS_MASS_ASSIGNMENT;
-	q->technique = "extra_properties";
-	q->location = where;
 	return attack_trace(s, tc, q, t);
 }
 
@@ -2227,13 +2234,8 @@ stuffing_step(struct session *s, uint64_t t)
 		if (s->left-- <= 0)
 			return 0;
 		int ep = rng_below(S.r, 2) ? pick_ep(want_object) : browse_pick();
-		trace_begin(tc, s, t);
-		as_self(s, tc);
-		edge_request(tc, ep < 0 ? browse_pick() : ep, q);
-		q->mal = 1;
-		q->cls = CLS_CREDENTIAL_STUFFING;
-		q->technique = "account_takeover";
-		q->location = "header:Authorization";
+		attack_request(s, t, ep < 0 ? browse_pick() : ep, CLS_CREDENTIAL_STUFFING,
+				"account_takeover", "header:Authorization");
 		return attack_trace(s, tc, q, t);
 	}
 	if (s->left-- <= 0)
@@ -2299,10 +2301,8 @@ scraping_step(struct session *s, uint64_t t)
 	int ipk = s->ipk;
 	if (s->n_ips > 1)
 		s->ipk = ipk + (int)rng_below(S.r, (uint32_t)s->n_ips);
-	trace_begin(tc, s, t);
+	attack_request(s, t, s->ep, CLS_SCRAPING, tech[s->variant], "path");
 	s->ipk = ipk;
-	as_self(s, tc);
-	edge_request(tc, s->ep, q);
 	if (s->variant == 1) {
 		for (int i = 0; i < e->n_query; i++) {
 			const struct param *p = &e->query[i];
@@ -2328,10 +2328,6 @@ scraping_step(struct session *s, uint64_t t)
 					(long long)s->cursor);
 	}
 	s->cursor++;
-	q->mal = 1;
-	q->cls = CLS_SCRAPING;
-	q->technique = tech[s->variant];
-	q->location = "path";
 	return attack_trace(s, tc, q, t);
 }
 
@@ -2344,9 +2340,7 @@ exfil_request(struct session *s, uint64_t t, enum cls c, const char *technique)
 	const struct endpoint *e = &S.a->eps[s->ep];
 	int limit = s->variant == 0 ? 200 + (int)rng_below(S.r, 800) : 50 + (int)rng_below(S.r, 60);
 
-	trace_begin(tc, s, t);
-	as_self(s, tc);
-	edge_request(tc, s->ep, q);
+	attack_request(s, t, s->ep, c, technique, "query");
 	for (int i = 0; i < e->n_query; i++) {
 		const struct param *p = &e->query[i];
 		if (p->type != PT_LIMIT && p->type != PT_PAGE)
@@ -2362,10 +2356,6 @@ exfil_request(struct session *s, uint64_t t, enum cls c, const char *technique)
 		q->legacy_records = limit;
 	else
 		q->list_limit = limit;
-	q->mal = 1;
-	q->cls = c;
-	q->technique = technique;
-	q->location = "query";
 	return attack_trace(s, tc, q, t);
 }
 
@@ -2402,9 +2392,7 @@ chain_step(struct session *s, uint64_t t)
 		int ep = pick_ep(want_object);
 		if (ep < 0)
 			return probe(s, t, "recon_path", CLS_CHAIN, "recon", "endpoint_discovery");
-		trace_begin(tc, s, t);
-		as_self(s, tc);
-		edge_request(tc, ep, q);
+		attack_request(s, t, ep, CLS_BENIGN, NULL, NULL);
 		foreign_id(q, &S.a->eps[ep], victim_object(&S.a->eps[ep], s->user), "id_probe");
 		q->cls = CLS_CHAIN;
 		q->step = "recon";
@@ -2417,9 +2405,7 @@ chain_step(struct session *s, uint64_t t)
 		ep = pick_ep(want_object);
 		if (ep < 0)
 			return 0;
-		trace_begin(tc, s, t);
-		as_self(s, tc);
-		edge_request(tc, ep, q);
+		attack_request(s, t, ep, CLS_BENIGN, NULL, NULL);
 		foreign_id(q, &S.a->eps[ep], s->cursor++, "chain_enumeration");
 		q->cls = CLS_CHAIN;
 		return attack_trace(s, tc, q, t);
