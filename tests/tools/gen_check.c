@@ -95,9 +95,11 @@ load_tshark(const char *path, size_t *n)
 			v = realloc(v, (cap *= 2) * sizeof(*v));
 		struct req *r = &v[len++];
 		memset(r, 0, sizeof(*r));
-		const char *src = fld[1][0] ? last(fld[1]) : last(fld[2]);
-		const char *dst = fld[4][0] ? last(fld[4]) : last(fld[5]);
-		int v6 = !fld[1][0];
+		/* Mirror encapsulations are IPv4 outside: an IPv6 address, if
+		 * any, is the mirrored packet's own. */
+		int v6 = fld[2][0] != '\0';
+		const char *src = v6 ? last(fld[2]) : last(fld[1]);
+		const char *dst = v6 ? last(fld[5]) : last(fld[4]);
 		snprintf(r->conn, sizeof(r->conn), v6 ? "[%s]:%s-[%s]:%s" : "%s:%s-%s:%s",
 				src, last(fld[3]), dst, last(fld[6]));
 		r->order = atoll(fld[0]);
