@@ -529,12 +529,12 @@ date_str(uint64_t t, int days_ahead, char *out, size_t len)
 	strftime(out, len, "%Y-%m-%d", &tm);
 }
 
+/* An object the user created, or (none yet) an id from the kind's range. */
 static int64_t
-owned_id(struct user *u, int kind, int64_t *fresh)
+owned_id(struct user *u, int kind)
 {
 	if (u && u->n_owned[kind])
 		return u->owned[kind][rng_below(S.r, u->n_owned[kind])];
-	*fresh = 1;
 	return S.a->kinds[kind].first_id + (int64_t)rng_below(S.r, 1000000);
 }
 
@@ -543,8 +543,6 @@ static size_t
 param_value(const struct param *p, struct user *u, uint64_t t, char *out, size_t cap,
 		uint8_t *num)
 {
-	int64_t fresh = 0;
-
 	*num = 0;
 	switch (p->type) {
 	case PT_INT:
@@ -562,7 +560,7 @@ param_value(const struct param *p, struct user *u, uint64_t t, char *out, size_t
 					S.a->user_id_base + rng_below(S.r, (uint32_t)S.n_users)));
 	case PT_OWNED:
 		*num = 1;
-		return (size_t)snprintf(out, cap, "%lld", (long long)owned_id(u, p->kind, &fresh));
+		return (size_t)snprintf(out, cap, "%lld", (long long)owned_id(u, p->kind));
 	case PT_UUID:
 		uuid(out);
 		return 36;
