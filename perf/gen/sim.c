@@ -1972,7 +1972,7 @@ as_self(struct session *s, struct tctx *tc)
  * Starts an attack trace at t: the session's own identity calling ep through
  * the gateway. With a class, the request is marked as a malicious step.
  */
-static struct creq *
+static void
 attack_request(struct session *s, uint64_t t, int ep, enum cls c, const char *technique,
 		const char *location)
 {
@@ -1985,7 +1985,6 @@ attack_request(struct session *s, uint64_t t, int ep, enum cls c, const char *te
 		Q->technique = technique;
 		Q->location = location;
 	}
-	return Q;
 }
 
 /* A benign-looking step inside an attack session: the attacker's cover. */
@@ -2124,6 +2123,7 @@ mass_step(struct session *s, uint64_t t)
 	s->phase = 1;
 	const struct endpoint *e = &S.a->eps[ep];
 	attack_request(s, t, ep, CLS_MASS_ASSIGNMENT, "extra_properties", where);
+	/* The label names the properties added below. */
 	int k = 1 + (int)rng_below(S.r, 3);
 	snprintf(where, sizeof(where), "body");
 	for (int i = 0; i < k; i++) {

@@ -72,23 +72,40 @@ field(char **save)
 	return s;
 }
 
-static struct req *
-load_tshark(const char *path, size_t *n)
+static FILE *
+open_input(const char *path)
 {
 	FILE *f = fopen(path, "r");
-	size_t cap = 1024, len = 0;
-	struct req *v = malloc(cap * sizeof(*v));
-	char *line = NULL;
-	size_t lcap = 0;
 
 	if (f == NULL) {
 		perror(path);
 		exit(2);
 	}
-	while (getline(&line, &lcap, f) > 0) {
-		char *save = line, *fld[10];
-		for (int i = 0; i < 10; i++)
-			fld[i] = field(&save);
+	return f;
+}
+
+/* Reads the next TSV row into fld[0..n-1]; fields past the row's end are NULL. */
+static int
+next_row(FILE *f, char **line, size_t *cap, char **fld, int n)
+{
+	if (getline(line, cap, f) <= 0)
+		return 0;
+	char *save = *line;
+	for (int i = 0; i < n; i++)
+		fld[i] = field(&save);
+	return 1;
+}
+
+static struct req *
+load_tshark(const char *path, size_t *n)
+{
+	FILE *f = open_input(path);
+	size_t cap = 1024, len = 0;
+	struct req *v = malloc(cap * sizeof(*v));
+	char *line = NULL, *fld[10];
+	size_t lcap = 0;
+
+	while (next_row(f, &line, &lcap, fld, 10)) {
 		if (fld[9] == NULL)
 			continue;
 		if (len == cap)
@@ -124,17 +141,13 @@ jstr(struct json_object *o, const char *k)
 static struct req *
 load_labels(const char *path, size_t *n)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = open_input(path);
 	size_t cap = 1024, len = 0;
 	struct req *v = malloc(cap * sizeof(*v));
 	char *line = NULL;
 	size_t lcap = 0;
 	long lineno = 0;
 
-	if (f == NULL) {
-		perror(path);
-		exit(2);
-	}
 	while (getline(&line, &lcap, f) > 0) {
 		struct json_object *o = json_tokener_parse(line), *ts;
 		lineno++;
@@ -188,21 +201,14 @@ ids_match(const struct req *l, const char *lines)
 static int
 check_malformed(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
+	FILE *f = open_input(path);
+	char *line = NULL, *fld[6];
 	size_t lcap = 0;
 	struct seg { long frame, stream, sport, len; char *hex; int bad; } *s = NULL;
 	size_t n = 0, cap = 0;
 	int unexcused = 0, excused = 0;
 
-	if (f == NULL) {
-		perror(path);
-		exit(2);
-	}
-	while (getline(&line, &lcap, f) > 0) {
-		char *save = line, *fld[6];
-		for (int i = 0; i < 6; i++)
-			fld[i] = field(&save);
+	while (next_row(f, &line, &lcap, fld, 6)) {
 		if (fld[4] == NULL)
 			continue;
 		if (n == cap)
