@@ -385,6 +385,8 @@ main(int argc, char **argv)
 	/* The seed alone decides the output: reseed after the load-time checks. */
 	rng_seed(&r, o.seed);
 	snprintf(path, sizeof(path), "%s.pcap", out);
+	/* Packet times, label times, JWT iat/exp and Date headers share one clock. */
+	o.net.epoch_ns = (uint64_t)a->start_epoch * 1000000000ull;
 	if (net_init(&o.net, path, &r, err, sizeof(err)) || labels_open(out, err, sizeof(err)))
 		die("%s", err);
 

@@ -402,6 +402,7 @@ dump(uint64_t ts, const uint8_t *b, size_t len)
 {
 	struct pcap_pkthdr h;
 
+	ts += n.o.epoch_ns;
 	h.ts.tv_sec = (time_t)(ts / 1000000000ull);
 	h.ts.tv_usec = (suseconds_t)(ts % 1000000000ull / 1000);
 	h.caplen = h.len = (bpf_u_int32)len;

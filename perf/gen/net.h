@@ -41,6 +41,7 @@ struct net_opts {
 	uint32_t mirror_src, mirror_dst;	/* outer IPv4, host order */
 	struct impair imp;
 	uint64_t capture_start;	/* ns: packets before it are not written */
+	uint64_t epoch_ns;	/* wall clock of simulated time 0, for pcap times */
 };
 
 struct net_stats {

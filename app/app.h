@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The running appliance as the main lcore sees it. Control path only. */
+#ifndef APP_H
+#define APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <rte_config.h>
+
+#include "config.h"
+#include "dp.h"
+#include "inf.h"
+#include "output.h"
+#include "ports.h"
+
+struct rte_mempool;
+struct rte_ring;
+
+struct app_totals {
+	uint64_t c[DP_C_MAX];
+	uint64_t drop[DP_DROP_MAX];
+	uint64_t inf[INF_C_MAX];
+	uint64_t port_missed, port_nombuf;
+	uint64_t drops_total;
+	uint64_t written;
+};
+
+struct app {
+	struct mw_config cfg;
+	struct app_port ports[CFG_MAX_PORTS];
+	struct rte_mempool *mbufs[RTE_MAX_NUMA_NODES];
+	struct rte_mempool *events;
+	struct dp_lcore *rx[CFG_MAX_LCORES];
+	struct inf_lcore *inf[CFG_MAX_LCORES];
+	struct rte_ring *to_main[CFG_MAX_LCORES];
+	struct dp_services services;
+	struct out_ctx out;
+	FILE *stats_file;
+	uint64_t start_tsc, last_stats_tsc;
+	struct app_totals last;
+};
+
+void app_stats_sum(const struct app *a, struct app_totals *t);
+void app_stats_line(struct app *a, FILE *out);
+void app_stats_report(struct app *a, FILE *out);
+
+#endif

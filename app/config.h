@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The meshwatch config file (libconfig), loaded and validated as a whole
+ * before anything starts. Control path only (main lcore, before launch).
+ * configs/README.md documents every key.
+ */
+#ifndef CFG_CONFIG_H
+#define CFG_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dp.h"
+
+#define CFG_MAX_PORTS 8
+#define CFG_MAX_LCORES 64
+#define CFG_MAX_EAL 64
+#define CFG_MAX_SERVICES 1024
+#define CFG_MAX_ADDRS 16
+
+struct cfg_port {
+	char name[64];			/* what stats call it */
+	char device[1024];		/* PCI address or vdev string */
+	char dev_name[128];		/* ethdev name: the PCI address or the vdev name */
+	bool is_vdev;
+	uint16_t rx_queues;
+	uint16_t rx_descriptors;
+	bool timestamps;		/* ask the PMD for rx timestamps */
+	bool promiscuous;
+	int line;
+};
+
+struct cfg_service {
+	char name[32];
+	uint8_t addrs[CFG_MAX_ADDRS][16];
+	uint16_t n_addrs;
+	uint16_t port;			/* 0: any */
+};
+
+struct mw_config {
+	char path[PATH_MAX];
+	char *eal[CFG_MAX_EAL];
+	int n_eal;
+
+	struct cfg_port ports[CFG_MAX_PORTS];
+	uint16_t n_ports;
+
+	unsigned int main_lcore;
+	unsigned int rx[CFG_MAX_LCORES], inference[CFG_MAX_LCORES];
+	uint16_t n_rx, n_inference;
+	int inference_node;		/* -1: any */
+	char lcore_map[256];		/* EAL --lcores, or "" for -l from the lists */
+	uint32_t ring_size;
+	uint32_t event_pool;
+	bool backpressure;		/* rings wait instead of dropping (captures) */
+
+	uint32_t mbufs;			/* per NUMA socket */
+	uint32_t mbuf_cache;
+	uint32_t data_room;
+
+	struct dp_limits lim;
+	bool actor_key_set;
+
+	struct cfg_service *services;
+	uint16_t n_services;
+
+	uint32_t batch, deadline_us;
+
+	char events[PATH_MAX];		/* "" none, "-" stdout */
+	char stats_file[PATH_MAX];
+	uint32_t stats_interval;
+	bool redact;
+};
+
+/* Loads and validates FILE into cfg; every problem is printed to err as
+ * "FILE:LINE: key: message". Returns the number of problems (0: valid). */
+int cfg_load(const char *file, struct mw_config *cfg, FILE *err);
+void cfg_free(struct mw_config *cfg);
+
+#endif

@@ -1,0 +1,602 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * meshwatch: control path. Options and config, EAL, validation against the
+ * machine, resources, ports, lcore launch, the main lcore's loop (event log,
+ * stats, idle exit), orderly shutdown. Only main() exits.
+ *
+ * Shutdown order loses nothing: rx lcores stop and flush every flow (calls in
+ * progress become events), then inference lcores drain their rings, then the
+ * main lcore drains its own. Until the end the main lcore keeps writing, so
+ * nobody waits on a full ring for long.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+#include <rte_version.h>
+
+#include "app.h"
+
+#define DRAIN_BURST 64
+
+static volatile bool force_quit;
+static volatile bool dump_stats;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		dump_stats = true;
+	else
+		force_quit = true;
+}
+
+struct opts {
+	const char *config;
+	int check_only;
+	double idle_exit;
+	int eal_argc;
+	char **eal_argv;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: meshwatch -c FILE [--check-config] [--idle-exit SEC] [-- EAL args...]\n"
+		"\n"
+		"  -c, --config FILE   the appliance config (configs/README.md)\n"
+		"  --check-config      validate FILE and exit (0: valid)\n"
+		"  --idle-exit SEC     stop after SEC seconds without a packet (captures)\n"
+		"  --version, --help\n"
+		"EAL arguments after -- are added to the config's eal list and win over it.\n"
+		"SIGINT/SIGTERM stop cleanly with final stats; SIGUSR1 prints stats now.\n");
+}
+
+static int
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "idle-exit", required_argument, NULL, 'I' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	while ((c = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'C':
+			o->check_only = 1;
+			break;
+		case 'I': {
+			char *end;
+			o->idle_exit = strtod(optarg, &end);
+			if (*end || o->idle_exit <= 0) {
+				fprintf(stderr, "meshwatch: --idle-exit: \"%s\" is not a positive "
+						"number of seconds\n", optarg);
+				return -1;
+			}
+			break;
+		}
+		case 'V':
+			printf("meshwatch %s (event v%d, DPDK %s)\n", MW_VERSION, MW_EVENT_VERSION,
+					rte_version());
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (o->config == NULL) {
+		fprintf(stderr, "meshwatch: no config; use -c FILE\n");
+		usage(stderr);
+		return -1;
+	}
+	o->eal_argc = argc - optind;
+	o->eal_argv = argv + optind;
+	return 0;
+}
+
+/* Does the command line set this EAL option itself? */
+static int
+cmdline_has(const struct opts *o, const char *opt)
+{
+	for (int i = 0; i < o->eal_argc; i++) {
+		const char *a = o->eal_argv[i];
+		size_t n = strlen(opt);
+		if (strncmp(a, opt, n) == 0 && (a[n] == '\0' || a[n] == '='))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+is_lcore_opt(const char *a)
+{
+	return !strcmp(a, "-l") || !strcmp(a, "-c") || !strcmp(a, "--lcores");
+}
+
+/* EAL argv: config eal list, lcores and ports from the config, then the
+ * command line; an option given on the command line drops the config's. */
+static int
+build_eal_argv(const struct mw_config *cfg, const struct opts *o, char **argv, char *store,
+		size_t cap)
+{
+	int n = 0;
+	size_t used = 0;
+	int cmd_lcores = cmdline_has(o, "-l") || cmdline_has(o, "-c") ||
+		cmdline_has(o, "--lcores");
+
+#define PUSH(s) do { \
+		size_t l_ = strlen(s) + 1; \
+		if (used + l_ > cap || n >= 250) return -1; \
+		memcpy(store + used, (s), l_); argv[n++] = store + used; used += l_; \
+	} while (0)
+	PUSH("meshwatch");
+	for (int i = 0; i < cfg->n_eal; i++) {
+		const char *a = cfg->eal[i];
+		char name[64];
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(a, "="), a);
+		if (a[0] == '-' && (cmdline_has(o, name) || (cmd_lcores && is_lcore_opt(name)))) {
+			/* skip it and its value */
+			if (!strchr(a, '=') && i + 1 < cfg->n_eal && cfg->eal[i + 1][0] != '-')
+				i++;
+			continue;
+		}
+		PUSH(a);
+	}
+	if (!cmd_lcores) {
+		char l[1024];
+		if (cfg->lcore_map[0]) {
+			PUSH("--lcores");
+			PUSH(cfg->lcore_map);
+		} else {
+			int k = snprintf(l, sizeof(l), "%u", cfg->main_lcore);
+			for (int i = 0; i < cfg->n_rx; i++)
+				k += snprintf(l + k, sizeof(l) - (size_t)k, ",%u", cfg->rx[i]);
+			for (int i = 0; i < cfg->n_inference; i++)
+				k += snprintf(l + k, sizeof(l) - (size_t)k, ",%u", cfg->inference[i]);
+			PUSH("-l");
+			PUSH(l);
+		}
+	}
+	if (!cmdline_has(o, "--main-lcore")) {
+		char m[16];
+		snprintf(m, sizeof(m), "%u", cfg->main_lcore);
+		PUSH("--main-lcore");
+		PUSH(m);
+	}
+	for (int i = 0; i < cfg->n_ports; i++) {
+		PUSH(cfg->ports[i].is_vdev ? "--vdev" : "-a");
+		PUSH(cfg->ports[i].device);
+	}
+	for (int i = 0; i < o->eal_argc; i++)
+		PUSH(o->eal_argv[i]);
+#undef PUSH
+	argv[n] = NULL;
+	return n;
+}
+
+/* What only the running EAL can tell: lcores, NUMA nodes, ports. */
+static int
+check_machine(struct app *a)
+{
+	const struct mw_config *c = &a->cfg;
+	int bad = 0;
+
+	if (rte_get_main_lcore() != c->main_lcore) {
+		fprintf(stderr, "%s: lcores.main: %u, but EAL's main lcore is %u\n", c->path,
+				c->main_lcore, rte_get_main_lcore());
+		bad++;
+	}
+	for (int i = 0; i < c->n_rx; i++)
+		if (!rte_lcore_is_enabled(c->rx[i])) {
+			fprintf(stderr, "%s: lcores.rx: lcore %u is not enabled in EAL "
+					"(check lcores.map or -l)\n", c->path, c->rx[i]);
+			bad++;
+		}
+	for (int i = 0; i < c->n_inference; i++) {
+		unsigned int id = c->inference[i];
+		if (!rte_lcore_is_enabled(id)) {
+			fprintf(stderr, "%s: lcores.inference: lcore %u is not enabled in EAL\n",
+					c->path, id);
+			bad++;
+		} else if (c->inference_node >= 0 &&
+				rte_lcore_to_socket_id(id) != (unsigned int)c->inference_node) {
+			fprintf(stderr, "%s: lcores.inference: lcore %u is on NUMA node %u, but "
+					"lcores.inference_numa_node is %d; inference memory and cores "
+					"must share a node\n", c->path, id, rte_lcore_to_socket_id(id),
+					c->inference_node);
+			bad++;
+		}
+	}
+	for (int i = 0; i < c->n_ports; i++)
+		if (app_port_find(&c->ports[i], i, &a->ports[i], stderr) < 0)
+			bad++;
+	return bad;
+}
+
+static int
+make_services(struct app *a)
+{
+	const struct mw_config *c = &a->cfg;
+	struct rte_hash_parameters hp = {
+		.name = "services",
+		.entries = 4096,
+		.key_len = sizeof(struct dp_service_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = SOCKET_ID_ANY,
+	};
+
+	a->services.n = c->n_services;
+	a->services.names = calloc(c->n_services + 1u, 32);
+	if (c->n_services == 0)
+		return 0;
+	a->services.by_addr = rte_hash_create(&hp);
+	if (a->services.by_addr == NULL)
+		return -1;
+	for (uint16_t i = 0; i < c->n_services; i++) {
+		const struct cfg_service *s = &c->services[i];
+		memcpy(a->services.names[i], s->name, 32);
+		for (uint16_t j = 0; j < s->n_addrs; j++) {
+			struct dp_service_key k = { .port = s->port };
+			memcpy(k.addr, s->addrs[j], 16);
+			if (rte_hash_add_key_data(a->services.by_addr, &k, (void *)(uintptr_t)i) < 0)
+				return -1;
+		}
+	}
+	a->out.service_names = a->services.names;
+	a->out.n_services = c->n_services;
+	return 0;
+}
+
+static int
+make_lcores(struct app *a)
+{
+	const struct mw_config *c = &a->cfg;
+	char name[RTE_RING_NAMESIZE];
+	int ts_offset = -1;
+	uint64_t ts_flag = 0;
+
+	/* Some PMDs (net_pcap: the capture's own times) stamp packets without
+	 * announcing the offload; the mbuf flag says which packets carry one. */
+	for (int i = 0; i < c->n_ports; i++)
+		if (a->ports[i].cfg->timestamps) {
+			rte_mbuf_dyn_rx_timestamp_register(&ts_offset, &ts_flag);
+			break;
+		}
+	for (int i = 0; i < c->n_inference; i++) {
+		int sock = (int)rte_lcore_to_socket_id(c->inference[i]);
+		a->inf[i] = inf_lcore_create(c->inference[i], (uint16_t)i, sock);
+		snprintf(name, sizeof(name), "inf%d_main", i);
+		a->to_main[i] = rte_ring_create(name, c->ring_size, sock,
+				RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (a->inf[i] == NULL || a->to_main[i] == NULL)
+			return -1;
+		a->inf[i]->to_main = a->to_main[i];
+		a->inf[i]->event_pool = a->events;
+		a->inf[i]->batch = c->batch;
+		a->inf[i]->deadline_tsc = rte_get_tsc_hz() / 1000000 * c->deadline_us;
+		a->inf[i]->n_rx = c->n_rx;
+		a->inf[i]->backpressure = c->backpressure;
+	}
+	for (int i = 0; i < c->n_rx; i++) {
+		int sock = (int)rte_lcore_to_socket_id(c->rx[i]);
+		struct dp_lcore *lc = dp_lcore_create(c->rx[i], (uint16_t)i, &c->lim, sock);
+		if (lc == NULL) {
+			fprintf(stderr, "rx lcore %u: cannot allocate its flow table and buffers "
+					"(%s); lower flows.capacity or give EAL more memory (-m)\n",
+					c->rx[i], rte_strerror(rte_errno));
+			return -1;
+		}
+		a->rx[i] = lc;
+		lc->event_pool = a->events;
+		lc->services = &a->services;
+		lc->n_inf = c->n_inference;
+		lc->backpressure = c->backpressure;
+		lc->ts_offset = ts_offset;
+		lc->ts_dynflag = ts_flag;
+		for (int j = 0; j < c->n_inference; j++) {
+			snprintf(name, sizeof(name), "rx%d_inf%d", i, j);
+			lc->to_inf[j] = rte_ring_create(name, c->ring_size,
+					(int)rte_lcore_to_socket_id(c->inference[j]),
+					RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (lc->to_inf[j] == NULL)
+				return -1;
+			a->inf[j]->from_rx[i] = lc->to_inf[j];
+		}
+	}
+	/* queues to rx lcores, round robin over every port's queues */
+	int k = 0;
+	for (int p = 0; p < c->n_ports; p++)
+		for (uint16_t q = 0; q < a->ports[p].n_queues; q++, k++) {
+			struct dp_lcore *lc = a->rx[k % c->n_rx];
+			lc->queues[lc->n_queues].port = a->ports[p].port_id;
+			lc->queues[lc->n_queues].ts_mult = a->ports[p].ts_mult;
+			lc->queues[lc->n_queues++].queue = q;
+		}
+	return 0;
+}
+
+static int
+make_pools(struct app *a)
+{
+	char name[RTE_MEMPOOL_NAMESIZE];
+
+	for (int i = 0; i < a->cfg.n_ports; i++) {
+		int s = a->ports[i].socket;
+		if (a->mbufs[s] != NULL)
+			continue;
+		snprintf(name, sizeof(name), "mbufs_s%d", s);
+		a->mbufs[s] = rte_pktmbuf_pool_create(name, a->cfg.mbufs, a->cfg.mbuf_cache, 0,
+				(uint16_t)a->cfg.data_room, s);
+		if (a->mbufs[s] == NULL) {
+			fprintf(stderr, "mempool.mbufs: cannot allocate %u mbufs on socket %d: %s\n",
+					a->cfg.mbufs, s, rte_strerror(rte_errno));
+			return -1;
+		}
+	}
+	a->events = rte_mempool_create("events", a->cfg.event_pool, MW_EVENT_SIZE, 256, 0,
+			NULL, NULL, NULL, NULL, SOCKET_ID_ANY, 0);
+	if (a->events == NULL) {
+		fprintf(stderr, "lcores.event_pool: cannot allocate %u events of %d bytes: %s\n",
+				a->cfg.event_pool, MW_EVENT_SIZE, rte_strerror(rte_errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+open_outputs(struct app *a)
+{
+	const struct mw_config *c = &a->cfg;
+
+	a->out.redact = c->redact;
+	if (strcmp(c->events, "-") == 0) {
+		a->out.events = stdout;
+	} else if (c->events[0]) {
+		a->out.events = fopen(c->events, "w");
+		if (a->out.events == NULL) {
+			fprintf(stderr, "output.events: cannot open \"%s\": %s\n", c->events,
+					strerror(errno));
+			return -1;
+		}
+		setvbuf(a->out.events, NULL, _IOFBF, 1 << 20);
+	}
+	if (c->stats_file[0]) {
+		a->stats_file = fopen(c->stats_file, "a");
+		if (a->stats_file == NULL) {
+			fprintf(stderr, "output.stats: cannot open \"%s\": %s\n", c->stats_file,
+					strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Writes what the inference lcores passed on; returns how many. */
+static unsigned int
+drain_events(struct app *a)
+{
+	void *ev[DRAIN_BURST];
+	unsigned int total = 0;
+
+	for (int i = 0; i < a->cfg.n_inference; i++) {
+		unsigned int n;
+		while ((n = rte_ring_sc_dequeue_burst(a->to_main[i], ev, DRAIN_BURST, NULL)) > 0) {
+			for (unsigned int k = 0; k < n; k++)
+				out_event(&a->out, ev[k]);
+			rte_mempool_put_bulk(a->events, ev, n);
+			total += n;
+			if (total > 4096)
+				return total;	/* let the loop look at its timers */
+		}
+	}
+	return total;
+}
+
+static uint64_t
+rx_packets(const struct app *a)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < a->cfg.n_rx; i++)
+		n += a->rx[i]->stats.c[DP_C_rx_packets];
+	return n;
+}
+
+static void
+control_loop(struct app *a, const struct opts *o)
+{
+	const uint64_t hz = rte_get_tsc_hz();
+	uint64_t next_stats = rte_rdtsc() + hz * a->cfg.stats_interval;
+	uint64_t last_pkts = 0, last_change = rte_rdtsc();
+
+	while (!force_quit) {
+		unsigned int n = drain_events(a);
+		uint64_t now = rte_rdtsc();
+
+		if (a->cfg.stats_interval && now >= next_stats) {
+			app_stats_line(a, stdout);
+			next_stats += hz * a->cfg.stats_interval;
+		}
+		if (dump_stats) {
+			dump_stats = false;
+			app_stats_report(a, stdout);
+		}
+		if (o->idle_exit > 0) {
+			uint64_t p = rx_packets(a);
+			if (p != last_pkts) {
+				last_pkts = p;
+				last_change = now;
+			} else if ((double)(now - last_change) > o->idle_exit * (double)hz) {
+				printf("no packet for %.1f s: stopping (--idle-exit)\n", o->idle_exit);
+				break;
+			}
+		}
+		if (n == 0)
+			usleep(100);
+	}
+}
+
+static void
+shutdown_lcores(struct app *a)
+{
+	bool busy;
+
+	for (int i = 0; i < a->cfg.n_rx; i++)
+		a->rx[i]->stop = true;
+	do {
+		busy = false;
+		drain_events(a);
+		for (int i = 0; i < a->cfg.n_rx; i++)
+			busy |= !a->rx[i]->done;
+	} while (busy);
+	for (int i = 0; i < a->cfg.n_inference; i++)
+		a->inf[i]->stop = true;
+	do {
+		busy = false;
+		drain_events(a);
+		for (int i = 0; i < a->cfg.n_inference; i++)
+			busy |= !a->inf[i]->done;
+	} while (busy);
+	while (drain_events(a) > 0)
+		;
+	rte_eal_mp_wait_lcore();
+}
+
+static void
+teardown(struct app *a)
+{
+	for (int i = 0; i < a->cfg.n_ports; i++)
+		if (a->ports[i].cfg != NULL)
+			app_port_stop(&a->ports[i]);
+	for (int i = 0; i < a->cfg.n_rx; i++) {
+		if (a->rx[i] == NULL)
+			continue;
+		for (int j = 0; j < a->cfg.n_inference; j++)
+			rte_ring_free(a->rx[i]->to_inf[j]);
+		dp_lcore_free(a->rx[i]);
+	}
+	for (int i = 0; i < a->cfg.n_inference; i++) {
+		rte_ring_free(a->to_main[i]);
+		inf_lcore_free(a->inf[i]);
+	}
+	rte_mempool_free(a->events);
+	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		rte_mempool_free(a->mbufs[s]);
+	rte_hash_free(a->services.by_addr);
+	free(a->services.names);
+	if (a->out.events != NULL && a->out.events != stdout)
+		fclose(a->out.events);
+	else if (a->out.events == stdout)
+		fflush(stdout);
+	if (a->stats_file != NULL)
+		fclose(a->stats_file);
+	cfg_free(&a->cfg);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct app a;
+	struct opts o;
+	char *eal_argv[256];
+	static char eal_store[16384];
+	int problems, n;
+
+	if (parse_opts(argc, argv, &o) < 0)
+		return 2;
+	problems = cfg_load(o.config, &a.cfg, stderr);
+	if (problems) {
+		fprintf(stderr, "%s: %d problem%s; nothing started\n", o.config, problems,
+				problems > 1 ? "s" : "");
+		cfg_free(&a.cfg);
+		return 1;
+	}
+	if (o.check_only) {
+		printf("%s: valid (%u port%s, %u rx lcore%s, %u inference lcore%s, %u service%s)\n",
+				o.config, a.cfg.n_ports, a.cfg.n_ports == 1 ? "" : "s", a.cfg.n_rx,
+				a.cfg.n_rx == 1 ? "" : "s", a.cfg.n_inference,
+				a.cfg.n_inference == 1 ? "" : "s", a.cfg.n_services,
+				a.cfg.n_services == 1 ? "" : "s");
+		cfg_free(&a.cfg);
+		return 0;
+	}
+	if (!a.cfg.actor_key_set)
+		fprintf(stderr, "%s: output.actor_key not set: actor ids are random per run\n",
+				o.config);
+	n = build_eal_argv(&a.cfg, &o, eal_argv, eal_store, sizeof(eal_store));
+	if (n < 0) {
+		fprintf(stderr, "meshwatch: too many EAL arguments\n");
+		return 1;
+	}
+	if (getenv("MW_SHOW_EAL")) {
+		for (int i = 0; i < n; i++)
+			fprintf(stderr, "%s ", eal_argv[i]);
+		fputc('\n', stderr);
+	}
+	optind = 1;	/* EAL parses with getopt too */
+	if (rte_eal_init(n, eal_argv) < 0) {
+		fprintf(stderr, "meshwatch: EAL: %s (arguments from %s eal, lcores, ports and "
+				"the command line)\n", rte_strerror(rte_errno), o.config);
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGUSR1, on_signal);
+
+	if (check_machine(&a) > 0)
+		rte_exit(EXIT_FAILURE, "%s: does not fit this machine; nothing started\n", o.config);
+	if (make_services(&a) < 0 || make_pools(&a) < 0 || make_lcores(&a) < 0 ||
+			open_outputs(&a) < 0)
+		rte_exit(EXIT_FAILURE, "cannot set up; nothing started\n");
+	for (int i = 0; i < a.cfg.n_ports; i++)
+		if (app_port_start(&a.ports[i], a.mbufs[a.ports[i].socket], stderr) != 0)
+			rte_exit(EXIT_FAILURE, "ports[%d]: cannot start\n", i);
+
+	for (int i = 0; i < a.cfg.n_inference; i++)
+		rte_eal_remote_launch(inf_main, a.inf[i], a.cfg.inference[i]);
+	for (int i = 0; i < a.cfg.n_rx; i++) {
+		printf("rx lcore %u: %u queue%s\n", a.cfg.rx[i], a.rx[i]->n_queues,
+				a.rx[i]->n_queues == 1 ? "" : "s");
+		rte_eal_remote_launch(dp_rx_main, a.rx[i], a.cfg.rx[i]);
+	}
+	printf("inference lcores: %u (batch %u, deadline %u us); events: %s\n",
+			a.cfg.n_inference, a.cfg.batch, a.cfg.deadline_us,
+			a.cfg.events[0] ? a.cfg.events : "(not written)");
+	fflush(stdout);
+	a.start_tsc = a.last_stats_tsc = rte_rdtsc();
+
+	control_loop(&a, &o);
+	shutdown_lcores(&a);
+	app_stats_report(&a, stdout);
+	teardown(&a);
+	rte_eal_cleanup();
+	return 0;
+}

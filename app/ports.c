@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Port setup (control path). Symmetric RSS: the Toeplitz key 0x6d5a
+ * repeated hashes (a, b) and (b, a) alike, so both directions of a
+ * connection land on one queue and therefore one rx lcore's flow table.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf_dyn.h>
+
+#include "ports.h"
+
+int
+app_port_find(const struct cfg_port *cp, int index, struct app_port *p, FILE *err)
+{
+	memset(p, 0, sizeof(*p));
+	p->cfg = cp;
+	if (rte_eth_dev_get_port_by_name(cp->dev_name, &p->port_id) != 0) {
+		fprintf(err, "ports[%d].device: \"%s\": no such ethdev after EAL start "
+				"(bound to a DPDK driver? vdev name right?)\n", index, cp->dev_name);
+		return -1;
+	}
+	struct rte_eth_dev_info info;
+	if (rte_eth_dev_info_get(p->port_id, &info) != 0) {
+		fprintf(err, "ports[%d]: cannot read device info\n", index);
+		return -1;
+	}
+	if (cp->rx_queues > info.max_rx_queues) {
+		fprintf(err, "ports[%d].rx_queues: %u is more than %s supports (%u)\n", index,
+				cp->rx_queues, cp->dev_name, info.max_rx_queues);
+		return -1;
+	}
+	/* Event times should be the packets' own: for a capture replayed by
+	 * net_pcap they are the capture's (microseconds in the dynfield), so
+	 * JWT expiry and think times read as they were recorded. NIC clocks
+	 * count in device ticks; until they are converted, the TSC is used. */
+	if (cp->timestamps && strcmp(info.driver_name, "net_pcap") == 0)
+		p->ts_mult = 1000;
+	p->socket = rte_eth_dev_socket_id(p->port_id);
+	if (p->socket < 0)
+		p->socket = 0;
+	p->n_queues = cp->rx_queues;
+	return 0;
+}
+
+int
+app_port_start(struct app_port *p, struct rte_mempool *mp, FILE *err)
+{
+	static uint8_t key[64];
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	uint16_t nrx, ntx = 0;
+	int rc;
+
+	for (size_t i = 0; i < sizeof(key); i += 2) {
+		key[i] = 0x6d;
+		key[i + 1] = 0x5a;
+	}
+	memset(&conf, 0, sizeof(conf));
+	rte_eth_dev_info_get(p->port_id, &info);
+	if (p->n_queues > 1 && info.flow_type_rss_offloads) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_key = key;
+		conf.rx_adv_conf.rss_conf.rss_key_len = info.hash_key_size ? info.hash_key_size : 40;
+		conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP |
+				RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+		p->rss = 1;
+	}
+	rc = rte_eth_dev_configure(p->port_id, p->n_queues, ntx, &conf);
+	if (rc != 0) {
+		fprintf(err, "%s: configure with %u rx queues: %s\n", p->cfg->name, p->n_queues,
+				rte_strerror(-rc));
+		return rc;
+	}
+	nrx = p->cfg->rx_descriptors;
+	rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &nrx, NULL);
+	for (uint16_t q = 0; q < p->n_queues; q++) {
+		rc = rte_eth_rx_queue_setup(p->port_id, q, nrx, (unsigned int)p->socket, NULL, mp);
+		if (rc != 0) {
+			fprintf(err, "%s: rx queue %u: %s\n", p->cfg->name, q, rte_strerror(-rc));
+			return rc;
+		}
+	}
+	rc = rte_eth_dev_start(p->port_id);
+	if (rc != 0) {
+		fprintf(err, "%s: start: %s\n", p->cfg->name, rte_strerror(-rc));
+		return rc;
+	}
+	if (p->cfg->promiscuous) {
+		rc = rte_eth_promiscuous_enable(p->port_id);
+		if (rc != 0 && rc != -ENOTSUP)
+			fprintf(err, "%s: promiscuous mode: %s\n", p->cfg->name, rte_strerror(-rc));
+	}
+	struct rte_eth_link link;
+	char ls[64];
+	rte_eth_link_get_nowait(p->port_id, &link);
+	if (link.link_status)
+		snprintf(ls, sizeof(ls), "link up %u Mbps %s", link.link_speed,
+				link.link_duplex ? "full-duplex" : "half-duplex");
+	else
+		snprintf(ls, sizeof(ls), "link down");
+	printf("port %s (%s, id %u, socket %d): %u rx queues, %u descriptors, RSS %s, "
+			"timestamps %s, %s\n", p->cfg->name, p->cfg->dev_name, p->port_id, p->socket,
+			p->n_queues, nrx, p->rss ? "symmetric" : "off",
+			p->ts_mult ? "from the capture" : "from the TSC", ls);
+	return 0;
+}
+
+void
+app_port_stats(const struct app_port *p, FILE *out, int xstats)
+{
+	struct rte_eth_stats st;
+
+	if (rte_eth_stats_get(p->port_id, &st) != 0)
+		return;
+	fprintf(out, "port %s: rx %" PRIu64 " packets %" PRIu64 " bytes, missed %" PRIu64
+			", errors %" PRIu64 ", no mbuf %" PRIu64 "\n", p->cfg->name, st.ipackets,
+			st.ibytes, st.imissed, st.ierrors, st.rx_nombuf);
+	if (!xstats)
+		return;
+	int n = rte_eth_xstats_get(p->port_id, NULL, 0);
+	if (n <= 0)
+		return;
+	struct rte_eth_xstat xs[n];
+	struct rte_eth_xstat_name names[n];
+	if (rte_eth_xstats_get(p->port_id, xs, (unsigned int)n) != n ||
+			rte_eth_xstats_get_names(p->port_id, names, (unsigned int)n) != n)
+		return;
+	for (int i = 0; i < n; i++)
+		if (xs[i].value)
+			fprintf(out, "  %-40s %" PRIu64 "\n", names[xs[i].id].name, xs[i].value);
+}
+
+void
+app_port_stop(struct app_port *p)
+{
+	rte_eth_dev_stop(p->port_id);
+	rte_eth_dev_close(p->port_id);
+}

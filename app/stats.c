@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Stats (control path, main lcore): sums the per-lcore counters, prints a
+ * line per interval and a full report at exit or on SIGUSR1, and appends
+ * one JSON object per interval to output.stats (read by perf/pktgen).
+ */
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <string.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+
+#include "app.h"
+
+void
+app_stats_sum(const struct app *a, struct app_totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (int i = 0; i < a->cfg.n_rx; i++) {
+		const struct dp_stats *s = &a->rx[i]->stats;
+		for (int k = 0; k < DP_C_MAX; k++)
+			t->c[k] += s->c[k];
+		for (int k = 0; k < DP_DROP_MAX; k++)
+			t->drop[k] += s->drop[k];
+	}
+	for (int i = 0; i < a->cfg.n_inference; i++)
+		for (int k = 0; k < INF_C_MAX; k++)
+			t->inf[k] += a->inf[i]->c[k];
+	for (int i = 0; i < a->cfg.n_ports; i++) {
+		struct rte_eth_stats st;
+		if (rte_eth_stats_get(a->ports[i].port_id, &st) == 0) {
+			t->port_missed += st.imissed;
+			t->port_nombuf += st.rx_nombuf;
+		}
+	}
+	for (int k = 0; k < DP_DROP_MAX; k++)
+		t->drops_total += t->drop[k];
+	t->drops_total += t->c[DP_C_event_ring_full] + t->c[DP_C_event_pool_empty] +
+		t->inf[INF_C_out_ring_full] + t->port_missed + t->port_nombuf;
+	t->written = a->out.written;
+}
+
+void
+app_stats_line(struct app *a, FILE *out)
+{
+	struct app_totals t;
+	uint64_t now = rte_rdtsc();
+	double dt = (double)(now - a->last_stats_tsc) / (double)rte_get_tsc_hz();
+	double up = (double)(now - a->start_tsc) / (double)rte_get_tsc_hz();
+	uint32_t flows = 0;
+
+	app_stats_sum(a, &t);
+	for (int i = 0; i < a->cfg.n_rx; i++)
+		flows += a->rx[i]->n_flows;
+	if (dt <= 0)
+		dt = 1;
+	fprintf(out, "[%7.1fs] rx %" PRIu64 " pkts (%.2f Mpps, %.2f Gbit/s)  calls %" PRIu64
+			" (%.0f/s)  flows %u  drops %" PRIu64 "\n", up, t.c[DP_C_rx_packets],
+			(double)(t.c[DP_C_rx_packets] - a->last.c[DP_C_rx_packets]) / dt / 1e6,
+			(double)(t.c[DP_C_rx_bytes] - a->last.c[DP_C_rx_bytes]) * 8 / dt / 1e9,
+			t.c[DP_C_events], (double)(t.c[DP_C_events] - a->last.c[DP_C_events]) / dt,
+			flows, t.drops_total);
+	fflush(out);
+	a->last = t;
+	a->last_stats_tsc = now;
+	if (a->stats_file == NULL)
+		return;
+
+	json_object *o = json_object_new_object(), *c = json_object_new_object();
+	json_object *d = json_object_new_object();
+	json_object_object_add(o, "uptime_s", json_object_new_double(up));
+	for (int k = 0; k < DP_C_MAX; k++)
+		json_object_object_add(c, dp_counter_names[k], json_object_new_int64((int64_t)t.c[k]));
+	for (int k = 0; k < INF_C_MAX; k++)
+		json_object_object_add(c, inf_counter_names[k], json_object_new_int64((int64_t)t.inf[k]));
+	json_object_object_add(c, "events_written", json_object_new_int64((int64_t)t.written));
+	json_object_object_add(c, "port_missed", json_object_new_int64((int64_t)t.port_missed));
+	json_object_object_add(c, "port_nombuf", json_object_new_int64((int64_t)t.port_nombuf));
+	for (int k = 0; k < DP_DROP_MAX; k++)
+		json_object_object_add(d, dp_drop_names[k], json_object_new_int64((int64_t)t.drop[k]));
+	json_object_object_add(o, "counters", c);
+	json_object_object_add(o, "drops", d);
+	json_object_object_add(o, "drops_total", json_object_new_int64((int64_t)t.drops_total));
+	fprintf(a->stats_file, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	fflush(a->stats_file);
+	json_object_put(o);
+}
+
+void
+app_stats_report(struct app *a, FILE *out)
+{
+	struct app_totals t;
+
+	app_stats_sum(a, &t);
+	fprintf(out, "\n== meshwatch stats ==\n");
+	for (int i = 0; i < a->cfg.n_ports; i++)
+		app_port_stats(&a->ports[i], out, 1);
+	fprintf(out, "rx lcores:\n");
+	for (int k = 0; k < DP_C_MAX; k++)
+		if (t.c[k])
+			fprintf(out, "  %-28s %" PRIu64 "\n", dp_counter_names[k], t.c[k]);
+	fprintf(out, "inference lcores:\n");
+	for (int k = 0; k < INF_C_MAX; k++)
+		fprintf(out, "  %-28s %" PRIu64 "\n", inf_counter_names[k], t.inf[k]);
+	fprintf(out, "events written: %" PRIu64 "%s\n", t.written,
+			a->out.events ? "" : " (no event log configured)");
+	fprintf(out, "drops: %" PRIu64 "\n", t.drops_total);
+	for (int k = 0; k < DP_DROP_MAX; k++)
+		if (t.drop[k])
+			fprintf(out, "  %-20s %10" PRIu64 "  %s\n", dp_drop_names[k], t.drop[k],
+					dp_drop_text[k]);
+	for (int i = 0; i < a->cfg.n_rx; i++) {
+		const struct dp_stats *s = &a->rx[i]->stats;
+		fprintf(out, "rx lcore %u: %" PRIu64 " packets, %.0f cycles/packet busy\n",
+				a->rx[i]->lcore_id, s->c[DP_C_rx_packets],
+				s->c[DP_C_rx_packets] ? (double)s->tsc_busy / (double)s->c[DP_C_rx_packets] : 0.0);
+	}
+	fflush(out);
+}

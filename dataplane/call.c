@@ -1,0 +1,606 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * From a parsed request head to a struct mw_event, and from a finished call
+ * to its inference lcore (hot path, rx lcores).
+ *
+ * What is extracted: method, raw path, its template (numeric, UUID, hex and
+ * id-like segments become {id}), query, Host, User-Agent, Content-Type,
+ * X-Forwarded-For, the trace context (traceparent, b3, X-B3-*, uber-trace-id,
+ * x-request-id, in that order of preference), the actor and the JWT facts.
+ * Secrets (tokens, API keys, session cookies) only ever leave as keyed
+ * hashes; the Authorization and Cookie headers are not copied.
+ */
+#include <string.h>
+#include <strings.h>
+#include <rte_jhash.h>
+#include <rte_hash_crc.h>
+#include <rte_mempool.h>
+#include <rte_pause.h>
+#include <rte_ring.h>
+
+#include "dp.h"
+#include "http.h"
+
+#define TEMPLATE_MAX 256
+#define JWT_MAX 1536		/* decoded bytes of a JWT part we look at */
+
+static uint64_t
+hash64(const void *p, uint32_t n, const uint64_t key[2])
+{
+	uint32_t a = (uint32_t)key[0], b = (uint32_t)key[1];
+
+	rte_jhash_2hashes(p, n, &a, &b);
+	return (uint64_t)a << 32 | b;
+}
+
+static const uint64_t plain_key[2] = { 0x6d657368, 0x77617463 };
+
+int
+dp_event_put_field(struct mw_event *ev, enum mw_field fld, const char *s, uint32_t len)
+{
+	uint32_t room = MW_EVENT_DATA_SIZE - ev->data_len;
+	int rc = 0;
+
+	if (len > room) {
+		len = room;
+		ev->flags |= MW_EV_FIELD_TRUNCATED;
+		rc = -1;
+	}
+	memcpy(ev->data + ev->data_len, s, len);
+	ev->field[fld].off = ev->data_len;
+	ev->field[fld].len = (uint16_t)len;
+	ev->data_len = (uint16_t)(ev->data_len + len);
+	return rc;
+}
+
+/* Only for the field written last (the request body). */
+int
+dp_event_append_field(struct mw_event *ev, enum mw_field fld, const char *s, uint32_t len)
+{
+	if (ev->field[fld].len == 0)
+		return dp_event_put_field(ev, fld, s, len);
+	if (ev->field[fld].off + ev->field[fld].len != ev->data_len)
+		return -1;
+	uint32_t room = MW_EVENT_DATA_SIZE - ev->data_len;
+	int rc = 0;
+	if (len > room) {
+		len = room;
+		ev->flags |= MW_EV_FIELD_TRUNCATED;
+		rc = -1;
+	}
+	memcpy(ev->data + ev->data_len, s, len);
+	ev->field[fld].len = (uint16_t)(ev->field[fld].len + len);
+	ev->data_len = (uint16_t)(ev->data_len + len);
+	return rc;
+}
+
+static inline int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* n hex digits (n even, at most 2*size) into out[size], right-aligned. */
+static int
+parse_hex(const char *s, uint32_t n, uint8_t *out, uint32_t size)
+{
+	uint8_t tmp[16] = { 0 };
+	int nonzero = 0;
+
+	if (n == 0 || n > 2 * size || n % 2)
+		return -1;
+	for (uint32_t i = 0; i < n; i += 2) {
+		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		tmp[size - n / 2 + i / 2] = (uint8_t)(hi << 4 | lo);
+		nonzero |= hi | lo;
+	}
+	if (!nonzero)
+		return -1;	/* all-zero ids are invalid in every format */
+	memcpy(out, tmp, size);
+	return 0;
+}
+
+/* Splits v at sep into up to max parts; returns the count. */
+static unsigned int
+split(const char *v, uint32_t n, char sep, const char **part, uint32_t *plen, unsigned int max)
+{
+	unsigned int k = 0;
+	uint32_t start = 0;
+
+	for (uint32_t i = 0; i <= n && k < max; i++) {
+		if (i == n || v[i] == sep) {
+			part[k] = v + start;
+			plen[k++] = i - start;
+			start = i + 1;
+		}
+	}
+	return k;
+}
+
+static void
+trace_context(struct mw_event *ev, const struct dp_head *h)
+{
+	const char *v, *p[5];
+	uint32_t n, pl[5];
+
+	if ((v = DP_HEAD_GET(h, "traceparent", &n)) != NULL &&
+			split(v, n, '-', p, pl, 5) >= 4 && pl[0] == 2 &&
+			!(p[0][0] == 'f' && p[0][1] == 'f') && pl[1] == 32 && pl[2] == 16 &&
+			parse_hex(p[1], 32, ev->trace_id, 16) == 0 &&
+			parse_hex(p[2], 16, ev->span_id, 8) == 0) {
+		ev->trace_kind = MW_TRACE_w3c;
+		ev->has_span = 1;
+		return;
+	}
+	if ((v = DP_HEAD_GET(h, "b3", &n)) != NULL && split(v, n, '-', p, pl, 5) >= 2 &&
+			parse_hex(p[0], pl[0], ev->trace_id, 16) == 0 &&
+			pl[1] == 16 && parse_hex(p[1], 16, ev->span_id, 8) == 0) {
+		ev->trace_kind = MW_TRACE_b3;
+		ev->has_span = 1;
+		if (split(v, n, '-', p, pl, 5) >= 4 && pl[3] == 16 &&
+				parse_hex(p[3], 16, ev->parent_span_id, 8) == 0)
+			ev->has_parent = 1;
+		return;
+	}
+	if ((v = DP_HEAD_GET(h, "x-b3-traceid", &n)) != NULL &&
+			parse_hex(v, n, ev->trace_id, 16) == 0) {
+		ev->trace_kind = MW_TRACE_b3;
+		if ((v = DP_HEAD_GET(h, "x-b3-spanid", &n)) != NULL &&
+				parse_hex(v, n, ev->span_id, 8) == 0)
+			ev->has_span = 1;
+		if ((v = DP_HEAD_GET(h, "x-b3-parentspanid", &n)) != NULL &&
+				parse_hex(v, n, ev->parent_span_id, 8) == 0)
+			ev->has_parent = 1;
+		return;
+	}
+	if ((v = DP_HEAD_GET(h, "uber-trace-id", &n)) != NULL &&
+			split(v, n, ':', p, pl, 5) == 4 && pl[0] % 2 == 0 &&
+			parse_hex(p[0], pl[0], ev->trace_id, 16) == 0) {
+		ev->trace_kind = MW_TRACE_uber;
+		if (pl[1] % 2 == 0 && parse_hex(p[1], pl[1], ev->span_id, 8) == 0)
+			ev->has_span = 1;
+		if (pl[2] % 2 == 0 && parse_hex(p[2], pl[2], ev->parent_span_id, 8) == 0)
+			ev->has_parent = 1;
+		return;
+	}
+	if ((v = DP_HEAD_GET(h, "x-request-id", &n)) != NULL && n > 0 && n <= 128) {
+		char hex[32];
+		uint32_t k = 0;
+
+		for (uint32_t i = 0; i < n && k <= 32; i++)
+			if (v[i] != '-')
+				hex[k < 32 ? k : 31] = v[i], k++;
+		ev->trace_kind = MW_TRACE_xrid;
+		if (n == 36 && k == 32 && parse_hex(hex, 32, ev->trace_id, 16) == 0)
+			return;
+		/* not a UUID: any opaque id still groups the calls */
+		uint64_t a = hash64(v, n, plain_key);
+		uint64_t b = (uint64_t)rte_hash_crc(v, n, 1) << 32 | rte_hash_crc(v, n, 2);
+		memcpy(ev->trace_id, &a, 8);
+		memcpy(ev->trace_id + 8, &b, 8);
+	}
+}
+
+/* base64url (or base64) without padding into out; returns length or -1. */
+static int
+b64url_decode(const char *s, uint32_t n, uint8_t *out, uint32_t cap)
+{
+	uint32_t acc = 0, bits = 0, k = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		char c = s[i];
+		int v;
+
+		if (c >= 'A' && c <= 'Z')
+			v = c - 'A';
+		else if (c >= 'a' && c <= 'z')
+			v = c - 'a' + 26;
+		else if (c >= '0' && c <= '9')
+			v = c - '0' + 52;
+		else if (c == '-' || c == '+')
+			v = 62;
+		else if (c == '_' || c == '/')
+			v = 63;
+		else if (c == '=')
+			break;
+		else
+			return -1;
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (k == cap)
+				return -1;
+			out[k++] = (uint8_t)(acc >> bits);
+		}
+	}
+	return (int)k;
+}
+
+/*
+ * The value of a top-level member of a small flat JSON object (a JWT header
+ * or claim set). Hand-written because it runs on the rx lcore, where json-c's
+ * allocations are not allowed; it only ever sees a decoded token of at most
+ * JWT_MAX bytes and only looks for string and number members.
+ */
+static int
+json_member(const uint8_t *j, uint32_t n, const char *key, const uint8_t **val,
+		uint32_t *vlen)
+{
+	uint32_t kl = (uint32_t)strlen(key);
+
+	for (uint32_t i = 0; i + kl + 2 < n; i++) {
+		if (j[i] != '"' || memcmp(j + i + 1, key, kl) != 0 || j[i + 1 + kl] != '"')
+			continue;
+		uint32_t p = i + kl + 2;
+		while (p < n && (j[p] == ' ' || j[p] == '\t' || j[p] == '\n' || j[p] == '\r'))
+			p++;
+		if (p >= n || j[p] != ':')
+			continue;
+		p++;
+		while (p < n && (j[p] == ' ' || j[p] == '\t' || j[p] == '\n' || j[p] == '\r'))
+			p++;
+		if (p >= n)
+			return -1;
+		if (j[p] == '"') {
+			uint32_t e = p + 1;
+			while (e < n && j[e] != '"')
+				e += j[e] == '\\' ? 2 : 1;
+			if (e >= n)
+				return -1;
+			*val = j + p + 1;
+			*vlen = e - p - 1;
+			return 0;
+		}
+		uint32_t e = p;
+		while (e < n && ((j[e] >= '0' && j[e] <= '9') || j[e] == '-' || j[e] == '.' ||
+					j[e] == 'e' || j[e] == 'E' || j[e] == '+'))
+			e++;
+		if (e == p)
+			return -1;
+		*val = j + p;
+		*vlen = e - p;
+		return 0;
+	}
+	return -1;
+}
+
+static const struct {
+	const char *name;
+	uint8_t alg;
+} jwt_algs[] = {
+	{ "HS256", MW_JWT_ALG_HS256 }, { "HS384", MW_JWT_ALG_HS384 },
+	{ "HS512", MW_JWT_ALG_HS512 }, { "RS256", MW_JWT_ALG_RS256 },
+	{ "RS384", MW_JWT_ALG_RS384 }, { "RS512", MW_JWT_ALG_RS512 },
+	{ "ES256", MW_JWT_ALG_ES256 }, { "ES384", MW_JWT_ALG_ES384 },
+	{ "ES512", MW_JWT_ALG_ES512 }, { "PS256", MW_JWT_ALG_PS256 },
+	{ "EdDSA", MW_JWT_ALG_EdDSA },
+};
+
+static uint8_t
+jwt_alg(const uint8_t *v, uint32_t n)
+{
+	if (n == 4 && strncasecmp((const char *)v, "none", 4) == 0)
+		return MW_JWT_ALG_alg_none;
+	for (unsigned int i = 0; i < RTE_DIM(jwt_algs); i++)
+		if (strlen(jwt_algs[i].name) == n && memcmp(v, jwt_algs[i].name, n) == 0)
+			return jwt_algs[i].alg;
+	return MW_JWT_ALG_other;
+}
+
+/* A bearer JWT: alg, iss, sub, exp. Returns 0 and sets the actor if it is one. */
+static int
+jwt_facts(struct dp_lcore *lc, struct mw_event *ev, const char *tok, uint32_t n)
+{
+	uint8_t buf[JWT_MAX];
+	const char *p[4];
+	uint32_t pl[4];
+	const uint8_t *v;
+	uint32_t vl;
+	int len;
+
+	if (split(tok, n, '.', p, pl, 4) != 3)
+		return -1;
+	ev->jwt_state = MW_JWT_malformed;
+	len = b64url_decode(p[0], pl[0], buf, sizeof(buf));
+	if (len <= 0)
+		return -1;
+	ev->jwt_alg = json_member(buf, (uint32_t)len, "alg", &v, &vl) == 0 ?
+		jwt_alg(v, vl) : MW_JWT_ALG_none;
+	len = b64url_decode(p[1], pl[1], buf, sizeof(buf));
+	if (len <= 0)
+		return -1;
+	if (json_member(buf, (uint32_t)len, "iss", &v, &vl) == 0)
+		ev->jwt_iss = rte_hash_crc(v, vl, 0);
+	if (json_member(buf, (uint32_t)len, "exp", &v, &vl) == 0) {
+		uint64_t exp = 0;
+		for (uint32_t i = 0; i < vl && v[i] >= '0' && v[i] <= '9'; i++)
+			exp = exp * 10 + (uint64_t)(v[i] - '0');
+		ev->jwt_state = exp * 1000000000ull < ev->ts_req_ns ? MW_JWT_expired : MW_JWT_valid;
+	} else {
+		ev->jwt_state = MW_JWT_no_exp;
+	}
+	if (json_member(buf, (uint32_t)len, "sub", &v, &vl) == 0) {
+		/* actor = (issuer, subject): the same sub from two issuers is two actors */
+		uint64_t k2[2] = { lc->lim.actor_key[0] ^ ev->jwt_iss, lc->lim.actor_key[1] };
+		ev->actor = hash64(v, vl, k2);
+		ev->actor_kind = MW_ACTOR_jwt;
+	}
+	return 0;
+}
+
+static const char *const session_cookies[] = {
+	"sid", "session", "sessionid", "session_id", "jsessionid", "phpsessid",
+	"connect.sid", "_session", "asp.net_sessionid",
+};
+
+static int
+session_cookie(const char *v, uint32_t n, const char **val, uint32_t *vlen)
+{
+	const char *p[32];
+	uint32_t pl[32];
+	unsigned int k = split(v, n, ';', p, pl, 32);
+
+	for (unsigned int i = 0; i < k; i++) {
+		const char *s = p[i];
+		uint32_t l = pl[i];
+		while (l && *s == ' ')
+			s++, l--;
+		const char *eq = memchr(s, '=', l);
+		if (eq == NULL)
+			continue;
+		uint32_t nl = (uint32_t)(eq - s);
+		for (unsigned int c = 0; c < RTE_DIM(session_cookies); c++)
+			if (strlen(session_cookies[c]) == nl &&
+					strncasecmp(s, session_cookies[c], nl) == 0) {
+				*val = eq + 1;
+				*vlen = l - nl - 1;
+				return *vlen > 0 ? 0 : -1;
+			}
+	}
+	return -1;
+}
+
+/* First address of X-Forwarded-For (the original client), trimmed. */
+static uint32_t
+xff_first(const char *v, uint32_t n, const char **out)
+{
+	uint32_t e = 0;
+
+	while (n && *v == ' ')
+		v++, n--;
+	while (e < n && v[e] != ',' && v[e] != ' ')
+		e++;
+	*out = v;
+	return e;
+}
+
+static void
+actor(struct dp_lcore *lc, struct mw_event *ev, const struct dp_head *h)
+{
+	const char *v, *x;
+	uint32_t n, xl;
+
+	ev->jwt_state = MW_JWT_absent;
+	if ((v = DP_HEAD_GET(h, "authorization", &n)) != NULL && n > 7 &&
+			strncasecmp(v, "bearer ", 7) == 0) {
+		if (jwt_facts(lc, ev, v + 7, n - 7) == 0 && ev->actor_kind == MW_ACTOR_jwt)
+			return;
+		if (ev->jwt_state == MW_JWT_absent) {
+			/* opaque bearer token: an API key by another name */
+			ev->actor = hash64(v + 7, n - 7, lc->lim.actor_key);
+			ev->actor_kind = MW_ACTOR_apikey;
+			return;
+		}
+	}
+	if (((v = DP_HEAD_GET(h, "x-api-key", &n)) != NULL ||
+				(v = DP_HEAD_GET(h, "api-key", &n)) != NULL ||
+				(v = DP_HEAD_GET(h, "apikey", &n)) != NULL) && n > 0) {
+		ev->actor = hash64(v, n, lc->lim.actor_key);
+		ev->actor_kind = MW_ACTOR_apikey;
+		return;
+	}
+	if ((v = DP_HEAD_GET(h, "cookie", &n)) != NULL && session_cookie(v, n, &x, &xl) == 0) {
+		ev->actor = hash64(x, xl, lc->lim.actor_key);
+		ev->actor_kind = MW_ACTOR_session;
+		return;
+	}
+	if ((v = DP_HEAD_GET(h, "x-forwarded-for", &n)) != NULL &&
+			(xl = xff_first(v, n, &x)) > 0) {
+		ev->actor = hash64(x, xl, lc->lim.actor_key);
+	} else {
+		char a[16];
+		memcpy(a, ev->client_addr, 16);
+		ev->actor = hash64(a, 16, lc->lim.actor_key);
+	}
+	ev->actor_kind = MW_ACTOR_addr;
+}
+
+/* Does a path segment name one object rather than a kind of thing? */
+static int
+is_id_segment(const char *s, uint32_t n)
+{
+	uint32_t digits = 0, hex = 0, alnum = 0;
+
+	if (n == 0)
+		return 0;
+	for (uint32_t i = 0; i < n; i++) {
+		char c = s[i];
+		int d = c >= '0' && c <= '9';
+		digits += (uint32_t)d;
+		hex += (uint32_t)(hexval(c) >= 0);
+		alnum += (uint32_t)(d || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '-' ||
+				c == '_');
+	}
+	if (digits == n)
+		return 1;					/* 42 */
+	if (n == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-' &&
+			hex == 32)
+		return 1;					/* UUID */
+	if (hex == n && n >= 8 && digits > 0)
+		return 1;					/* 5f2a9c0e, object ids */
+	if (alnum == n && n >= 4 && digits >= 2 && !(s[0] == 'v' && digits == n - 1))
+		return 1;					/* tsmith59, ord_8XK21 */
+	if (alnum == n && n >= 20)
+		return 1;					/* opaque tokens */
+	return 0;
+}
+
+static void
+path_fields(struct dp_lcore *lc, struct mw_event *ev, const char *t, uint32_t n)
+{
+	char tmpl[TEMPLATE_MAX];
+	uint32_t tl = 0, plen;
+	const char *q = memchr(t, '?', n);
+	const char *hash = memchr(t, '#', n);
+
+	plen = q ? (uint32_t)(q - t) : hash ? (uint32_t)(hash - t) : n;
+	dp_event_put_field(ev, MW_FIELD_path, t, plen);
+	if (q) {
+		uint32_t ql = n - plen - 1;
+		const char *fr = memchr(q + 1, '#', ql);
+		dp_event_put_field(ev, MW_FIELD_query, q + 1, fr ? (uint32_t)(fr - q - 1) : ql);
+	}
+	ev->path_hash = hash64(t, plen, plain_key);
+
+	/* absolute-form targets (proxies): template the path only */
+	uint32_t i = 0;
+	if (plen > 7 && (strncasecmp(t, "http://", 7) == 0 || strncasecmp(t, "https://", 8) == 0)) {
+		const char *sl = memchr(t + 8, '/', plen - 8);
+		i = sl ? (uint32_t)(sl - t) : plen;
+	}
+	while (i < plen && tl < TEMPLATE_MAX) {
+		if (t[i] == '/') {
+			tmpl[tl++] = '/';
+			i++;
+			continue;
+		}
+		uint32_t s = i;
+		while (i < plen && t[i] != '/')
+			i++;
+		if (is_id_segment(t + s, i - s)) {
+			if (ev->n_ids < MW_EVENT_MAX_IDS)
+				ev->object_ids[ev->n_ids++] = hash64(t + s, i - s, lc->lim.actor_key);
+			if (tl + 4 <= TEMPLATE_MAX) {
+				memcpy(tmpl + tl, "{id}", 4);
+				tl += 4;
+			}
+		} else {
+			uint32_t k = RTE_MIN(i - s, TEMPLATE_MAX - tl);
+			memcpy(tmpl + tl, t + s, k);
+			tl += k;
+		}
+	}
+	if (tl == 0)
+		tmpl[tl++] = '/';
+	dp_event_put_field(ev, MW_FIELD_template, tmpl, tl);
+	ev->template_id = rte_hash_crc(tmpl, tl, 0);
+}
+
+static void
+copy_header(struct mw_event *ev, const struct dp_head *h, const char *name, uint32_t nl,
+		enum mw_field fld)
+{
+	uint32_t n;
+	const char *v = dp_head_get(h, name, nl, &n);
+
+	if (v != NULL)
+		dp_event_put_field(ev, fld, v, RTE_MIN(n, 512u));
+}
+
+struct mw_event *
+dp_call_begin(struct dp_lcore *lc, struct dp_flow *f, int side, const struct dp_head *h)
+{
+	struct mw_event *ev;
+	const struct dp_flow_key *k = &f->key;
+	void *obj;
+
+	if (unlikely(rte_mempool_get(lc->event_pool, &obj) != 0)) {
+		DP_COUNT(&lc->stats, event_pool_empty);
+		return NULL;
+	}
+	ev = obj;
+	memset(ev, 0, sizeof(*ev));
+	ev->ts_req_ns = f->dir[side].msg_ns;
+	memcpy(ev->client_addr, side ? k->b : k->a, 16);
+	memcpy(ev->server_addr, side ? k->a : k->b, 16);
+	ev->client_port = side ? k->pb : k->pa;
+	ev->server_port = side ? k->pa : k->pb;
+	ev->vlan[0] = (uint16_t)(k->vlans >> 12);
+	ev->vlan[1] = (uint16_t)(k->vlans & 0xfff);
+	ev->vni = k->vni;
+	ev->encap = f->encap;
+	ev->erspan_session = f->erspan_session;
+	ev->rx_lcore = (uint8_t)lc->index;
+	ev->src_service = f->service[side];
+	ev->dst_service = f->service[!side];
+	if (k->ipv6)
+		ev->flags |= MW_EV_IPV6;
+	if (f->midstream)
+		ev->flags |= MW_EV_MIDSTREAM;
+	if (f->marked)
+		ev->flags |= MW_EV_HDR_LIMIT;
+	if (f->req_gap)
+		ev->flags |= MW_EV_GAP;
+	ev->method = h->method;
+	ev->http_minor = h->minor;
+
+	path_fields(lc, ev, h->buf + h->target.off, h->target.len);
+	copy_header(ev, h, "host", 4, MW_FIELD_host);
+	copy_header(ev, h, "user-agent", 10, MW_FIELD_user_agent);
+	copy_header(ev, h, "content-type", 12, MW_FIELD_content_type);
+	copy_header(ev, h, "x-forwarded-for", 15, MW_FIELD_xff);
+	trace_context(ev, h);
+	actor(lc, ev, h);
+	return ev;
+}
+
+static void
+flush_ring(struct dp_lcore *lc, unsigned int i)
+{
+	unsigned int n = lc->n_out[i];
+	unsigned int sent;
+
+	if (n == 0)
+		return;
+	sent = rte_ring_sp_enqueue_burst(lc->to_inf[i], (void **)lc->out[i], n, NULL);
+	while (unlikely((lc->draining || lc->backpressure) && sent < n)) {
+		rte_pause();
+		sent += rte_ring_sp_enqueue_burst(lc->to_inf[i], (void **)lc->out[i] + sent,
+				n - sent, NULL);
+	}
+	if (unlikely(sent < n)) {
+		DP_ADD(&lc->stats, event_ring_full, n - sent);
+		rte_mempool_put_bulk(lc->event_pool, (void **)lc->out[i] + sent, n - sent);
+	}
+	lc->n_out[i] = 0;
+}
+
+void
+dp_flush_events(struct dp_lcore *lc)
+{
+	for (unsigned int i = 0; i < lc->n_inf; i++)
+		flush_ring(lc, i);
+}
+
+void
+dp_call_emit(struct dp_lcore *lc, struct dp_flow *f, struct mw_event *ev)
+{
+	uint32_t h;
+	unsigned int i;
+
+	DP_COUNT(&lc->stats, events);
+	if (ev->trace_kind != MW_TRACE_none)
+		h = rte_hash_crc(ev->trace_id, 16, 0);
+	else
+		h = rte_hash_crc(&f->key, sizeof(f->key), 0);
+	i = lc->n_inf > 1 ? h % lc->n_inf : 0;
+	lc->out[i][lc->n_out[i]++] = ev;
+	if (lc->n_out[i] == DP_BURST)
+		flush_ring(lc, i);
+}

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * struct mw_event: one completed API call (a request and its response, or a
+ * request whose response never came). Built by an rx lcore, handed to one
+ * inference lcore over an SP/SC ring, then to the main lcore, which writes it
+ * to the event log and returns it to its pool. Only the lcore that holds the
+ * pointer touches the record.
+ *
+ * Fixed size (MW_EVENT_SIZE), a cache-line multiple. Variable-length fields
+ * (path, query, template, selected headers, body prefix) live in data[] and
+ * are addressed by mw_event.field[]. Bump MW_EVENT_VERSION whenever the
+ * layout or the meaning of a field changes: the event log carries it.
+ */
+#ifndef MW_EVENT_H
+#define MW_EVENT_H
+
+#include <stdint.h>
+
+#define MW_EVENT_VERSION 1
+#define MW_EVENT_SIZE 4096
+#define MW_EVENT_MAX_IDS 4	/* object ids taken from the path */
+#define MW_EVENT_MAX_MATCHES 8	/* prefilter matches kept per event */
+
+#define MW_METHODS(X) \
+	X(OTHER) X(GET) X(HEAD) X(POST) X(PUT) X(DELETE) X(PATCH) X(OPTIONS) \
+	X(TRACE) X(CONNECT)
+enum mw_method {
+#define X(m) MW_METHOD_##m,
+	MW_METHODS(X)
+#undef X
+	MW_METHOD_MAX
+};
+
+/* Where the trace ids came from. */
+#define MW_TRACE_KINDS(X) X(none) X(w3c) X(b3) X(uber) X(xrid)
+enum mw_trace_kind {
+#define X(k) MW_TRACE_##k,
+	MW_TRACE_KINDS(X)
+#undef X
+	MW_TRACE_MAX
+};
+
+/* Who the actor is, in order of preference. */
+#define MW_ACTOR_KINDS(X) X(none) X(jwt) X(apikey) X(session) X(addr)
+enum mw_actor_kind {
+#define X(k) MW_ACTOR_##k,
+	MW_ACTOR_KINDS(X)
+#undef X
+	MW_ACTOR_MAX
+};
+
+#define MW_JWT_ALGS(X) X(none) X(HS256) X(HS384) X(HS512) X(RS256) X(RS384) \
+	X(RS512) X(ES256) X(ES384) X(ES512) X(PS256) X(EdDSA) X(alg_none) X(other)
+enum mw_jwt_alg {
+#define X(a) MW_JWT_ALG_##a,
+	MW_JWT_ALGS(X)
+#undef X
+	MW_JWT_ALG_MAX
+};
+
+/* Expiry as seen at the request time; the token is decoded, never verified. */
+#define MW_JWT_STATES(X) X(absent) X(valid) X(expired) X(no_exp) X(malformed)
+enum mw_jwt_state {
+#define X(s) MW_JWT_##s,
+	MW_JWT_STATES(X)
+#undef X
+	MW_JWT_STATE_MAX
+};
+
+#define MW_ENCAPS(X) X(none) X(vxlan) X(gre) X(erspan2) X(erspan3)
+enum mw_encap {
+#define X(e) MW_ENCAP_##e,
+	MW_ENCAPS(X)
+#undef X
+	MW_ENCAP_MAX
+};
+
+/* Variable-length fields in mw_event.data. */
+#define MW_FIELDS(X) X(path) X(query) X(template) X(host) X(user_agent) \
+	X(content_type) X(req_body) X(xff)
+enum mw_field {
+#define X(f) MW_FIELD_##f,
+	MW_FIELDS(X)
+#undef X
+	MW_FIELD_MAX
+};
+
+/* mw_event.flags */
+#define MW_EV_NO_RESPONSE	(1u << 0)	/* response timed out or connection ended */
+#define MW_EV_REQ_CHUNKED	(1u << 1)
+#define MW_EV_RESP_CHUNKED	(1u << 2)
+#define MW_EV_BODY_TRUNCATED	(1u << 3)	/* body longer than the prefix kept */
+#define MW_EV_GAP		(1u << 4)	/* a capture gap preceded this call */
+#define MW_EV_MIDSTREAM		(1u << 5)	/* connection opened before we saw it */
+#define MW_EV_FIELD_TRUNCATED	(1u << 6)	/* a field did not fit in data[] */
+#define MW_EV_PIPELINED		(1u << 7)	/* sent before the previous response */
+#define MW_EV_IPV6		(1u << 8)
+#define MW_EV_HDR_LIMIT		(1u << 9)	/* header section over the limit */
+
+#define MW_SERVICE_UNKNOWN 0xffff
+
+struct mw_event_field {
+	uint16_t off;
+	uint16_t len;
+};
+
+struct mw_match {
+	uint16_t rule;		/* dense index into the loaded rule table */
+	uint8_t field;		/* enum mw_field */
+	uint8_t pad;
+	uint16_t from, to;	/* byte range in that field */
+};
+
+struct mw_event {
+	/* 0: when and where */
+	uint64_t ts_req_ns;		/* first byte of the request */
+	uint64_t ts_resp_ns;		/* last byte of the response (0: none) */
+	uint8_t client_addr[16];	/* IPv4 in the first 4 bytes */
+	uint8_t server_addr[16];
+	uint16_t client_port, server_port;
+	uint16_t vlan[2];		/* outer first; 0: none */
+	uint32_t vni;			/* VXLAN VNI or GRE key */
+	uint16_t erspan_session;
+	uint8_t encap;			/* enum mw_encap */
+	uint8_t rx_lcore;
+	uint16_t port;
+	uint16_t src_service, dst_service;	/* config service ids */
+	uint32_t flags;			/* MW_EV_* */
+
+	/* HTTP */
+	uint8_t method;			/* enum mw_method */
+	uint8_t http_minor;
+	uint16_t status;		/* 0: no response */
+	uint32_t template_id;		/* hash of the path template */
+	uint64_t path_hash;		/* hash of the raw path */
+	uint32_t req_body_bytes, resp_body_bytes;
+	uint32_t req_hdr_bytes, resp_hdr_bytes;
+
+	/* trace */
+	uint8_t trace_id[16];
+	uint8_t span_id[8];
+	uint8_t parent_span_id[8];
+	uint8_t trace_kind;		/* enum mw_trace_kind */
+	uint8_t has_span, has_parent;
+
+	/* actor and authentication (keyed hashes, never the secret itself) */
+	uint8_t actor_kind;		/* enum mw_actor_kind */
+	uint64_t actor;
+	uint8_t jwt_alg;		/* enum mw_jwt_alg */
+	uint8_t jwt_state;		/* enum mw_jwt_state */
+	uint8_t n_ids;
+	uint8_t pad0;
+	uint32_t jwt_iss;		/* hash of the issuer */
+	uint64_t object_ids[MW_EVENT_MAX_IDS];	/* hashes of {id} path segments */
+
+	/* prefilter results (issue 4) */
+	uint32_t pf_categories;
+	uint8_t pf_nmatch;
+	uint8_t pad1[3];
+	struct mw_match pf[MW_EVENT_MAX_MATCHES];
+
+	/* inference results (issue 5) */
+	uint16_t verdict_class;
+	uint16_t pad2;
+	float score;
+
+	uint16_t data_len;
+	struct mw_event_field field[MW_FIELD_MAX];
+	char data[];
+};
+
+#define MW_EVENT_DATA_SIZE (MW_EVENT_SIZE - sizeof(struct mw_event))
+
+static inline const char *
+mw_event_field(const struct mw_event *ev, enum mw_field f, uint16_t *len)
+{
+	*len = ev->field[f].len;
+	return ev->data + ev->field[f].off;
+}
+
+extern const char *const mw_method_names[MW_METHOD_MAX];
+extern const char *const mw_trace_kind_names[MW_TRACE_MAX];
+extern const char *const mw_actor_kind_names[MW_ACTOR_MAX];
+extern const char *const mw_jwt_alg_names[MW_JWT_ALG_MAX];
+extern const char *const mw_jwt_state_names[MW_JWT_STATE_MAX];
+extern const char *const mw_encap_names[MW_ENCAP_MAX];
+extern const char *const mw_field_names[MW_FIELD_MAX];
+
+#endif
