@@ -444,6 +444,7 @@ resync(struct dp_lcore *lc, struct dp_flow *f, int side)
 		s->cur = NULL;
 	}
 	s->http = DP_HTTP_RESYNC;
+	s->remaining = 0;
 	s->line = 0;
 	s->crlf = 1;	/* the next byte starts a line as far as we know */
 	DP_COUNT(&lc->stats, tcp_resyncs);
@@ -464,6 +465,7 @@ on_head(struct dp_lcore *lc, struct dp_flow *f, int side, const char *hb, uint32
 	struct dp_stream *s = &f->dir[side];
 	struct dp_head h;
 
+	s->remaining = 0;	/* chunk sizes accumulate here */
 	if (dp_http_parse_head(hb, n, &h) != DP_HEAD_OK) {
 		DP_COUNT(&lc->stats, http_parse_errors);
 		f->marked = 1;
@@ -633,8 +635,11 @@ resync_scan(struct dp_lcore *lc, struct dp_flow *f, int side, const uint8_t *d, 
 	struct dp_stream *s = &f->dir[side];
 	uint32_t i = 0;
 
+	/* A message may start at a line start, or at a segment start: senders
+	 * begin a new message with a new write, so after a hole the first
+	 * bytes of a segment are the likeliest place to find one. */
 	while (i < n) {
-		if (s->crlf) {
+		if (s->crlf || i == 0) {
 			int k = message_start(d + i, n - i);
 			if (k && (s->role == DP_ROLE_UNKNOWN ||
 					(k == 1) == (s->role == DP_ROLE_CLIENT))) {
@@ -806,12 +811,21 @@ dp_http_gap(struct dp_lcore *lc, struct dp_flow *f, int side, uint32_t bytes)
 	switch (s->http) {
 	case DP_HTTP_BODY:
 	case DP_HTTP_CHUNK_DATA:
-		if (s->remaining > bytes) {
+		if (s->remaining >= bytes) {
 			/* The hole is inside a body whose length we know. */
 			s->remaining -= bytes;
 			s->body_bytes += bytes;
-			if (s->cur != NULL)
+			if (s->cur != NULL) {
 				s->cur->flags |= MW_EV_GAP;
+				if (s->role == DP_ROLE_SERVER)
+					s->cur->resp_body_bytes = s->body_bytes;
+				else
+					s->cur->req_body_bytes = s->body_bytes;
+			}
+			if (s->remaining == 0 && s->http == DP_HTTP_BODY)
+				message_done(lc, f, side, s->next_seq + bytes);
+			else if (s->remaining == 0)
+				s->http = DP_HTTP_CHUNK_CRLF;
 			return;
 		}
 		break;
@@ -823,13 +837,12 @@ dp_http_gap(struct dp_lcore *lc, struct dp_flow *f, int side, uint32_t bytes)
 	case DP_HTTP_START:
 	case DP_HTTP_RESYNC:
 		s->http = DP_HTTP_RESYNC;
-		s->crlf = 0;
+		s->crlf = 1;	/* segments after a hole often start a message */
 		return;
 	default:
 		break;
 	}
 	resync(lc, f, side);
-	s->crlf = 0;
 }
 
 /* The direction ended (FIN, RST, or the flow is going away). */

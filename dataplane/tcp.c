@@ -190,6 +190,39 @@ deliver(struct dp_lcore *lc, struct dp_flow *f, int side, uint32_t seq, const ui
 	drain(lc, f, side);
 }
 
+/*
+ * The peer acknowledged bytes of this direction that we never saw: they are
+ * not coming (a mirror does not retransmit), so skip them now rather than
+ * wait for the buffers to fill. This keeps both directions of a keep-alive
+ * connection in step, so a lost request segment costs one call, not every
+ * call after it. A FIN's sequence number is acknowledged too; it is no gap.
+ */
+static void
+ack_gap(struct dp_lcore *lc, struct dp_flow *f, int side, uint32_t ack)
+{
+	struct dp_stream *s = &f->dir[side];
+
+	if (!s->seq_known || s->ended)
+		return;
+	if (s->fin && seq_lt(s->fin_seq, ack))
+		ack = s->fin_seq;
+	if (!seq_lt(s->next_seq, ack) || ack - s->next_seq > MAX_JUMP)
+		return;
+	while (seq_lt(s->next_seq, ack)) {
+		uint32_t to = ack;
+		if (s->ooo != DP_NIL && seq_lt(lc->ooo[s->ooo].seq, ack))
+			to = lc->ooo[s->ooo].seq;
+		if (seq_lt(s->next_seq, to))
+			skip_gap(lc, f, side, to);
+		drain(lc, f, side);
+		if (s->ooo == DP_NIL && !seq_lt(s->next_seq, ack))
+			break;
+		if (s->ooo == DP_NIL)
+			continue;
+	}
+	check_fin(lc, f, side);
+}
+
 /* The direction is over: whatever is buffered goes out, holes and all. */
 static void
 finish_side(struct dp_lcore *lc, struct dp_flow *f, int side)
@@ -218,6 +251,8 @@ dp_tcp_segment(struct dp_lcore *lc, struct dp_flow *f, int side, const struct dp
 		}
 		return;
 	}
+	if ((fl & RTE_TCP_ACK_FLAG) && !(fl & RTE_TCP_SYN_FLAG))
+		ack_gap(lc, f, !side, p->ack);
 	if (fl & RTE_TCP_SYN_FLAG) {
 		if (!s->seq_known || s->next_seq != seq + 1) {
 			s->next_seq = seq + 1;
