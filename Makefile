@@ -2,9 +2,12 @@
 # Debian packages first (scripts/install-deps.sh is idempotent).
 BUILD ?= build
 GEN = $(BUILD)/perf/gen/meshwatch-gen
-DEMO = $(BUILD)/demo
+MW = $(BUILD)/app/meshwatch
+# configs/demo.conf reads its capture from here, whatever BUILD is
+DEMO = build/demo
 
-.PHONY: all deps build run test bench gen clean
+.PHONY: all deps build run test test-sanitize bench gen clean
+SAN ?= build-asan
 
 all: build
 
@@ -17,19 +20,31 @@ $(BUILD)/build.ninja: | deps
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
-# The bundled demo: a labeled capture of the DVD-rental app with attacks,
-# summarised. (The appliance itself joins this target with issue 3.)
+# The bundled demo: meshwatch-gen writes a labeled capture of the DVD-rental
+# app with attacks; the appliance reads it through DPDK's net_pcap PMD, writes
+# its event log and stats, and we summarise what it saw.
 run: build
 	@mkdir -p $(DEMO)
-	$(GEN) --app configs/apps/dvdrental.conf --seed 1 --requests 20000 --attack all=0.004 --out $(DEMO)/dvdrental
-	@echo "capture: $(DEMO)/dvdrental.pcap   labels: $(DEMO)/dvdrental.*.jsonl"
-	@jq -r '"requests by class:", (.requests_by_class | to_entries[] | select(.value > 0) | "  \(.key): \(.value)")' $(DEMO)/dvdrental.summary.json
+	$(GEN) --app configs/apps/dvdrental.conf --seed 1 --requests 20000 --attack all=0.004 --out $(DEMO)/dvdrental --quiet
+	$(MW) -c configs/demo.conf --idle-exit 1
+	@echo; echo "event log: $(DEMO)/events.jsonl ($$(wc -l < $(DEMO)/events.jsonl) API calls); busiest endpoints:"
+	@jq -r '"\(.dst_service) \(.method) \(.template)"' $(DEMO)/events.jsonl | sort | uniq -c | sort -rn | head -12
+	@echo "status codes:"; jq -r .status $(DEMO)/events.jsonl | sort | uniq -c | sort -rn | head -6
+	@echo "callers by identity:"; jq -r .actor_kind $(DEMO)/events.jsonl | sort | uniq -c | sort -rn
 
 test: build
 	meson test -C $(BUILD) --print-errorlogs --num-processes 2
+
+# The appliance's tests again under AddressSanitizer and UBSan (.ci/run does this).
+test-sanitize: deps
+	[ -f $(SAN)/build.ninja ] || meson setup $(SAN) -Db_sanitize=address,undefined \
+		-Dbuildtype=debugoptimized -Db_lundef=false
+	ninja -C $(SAN)
+	meson test -C $(SAN) --print-errorlogs --num-processes 1 \
+		--suite unit --suite appliance
 
 bench: build
 	sh perf/bench/gen_bench.sh $(GEN)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(SAN)

@@ -290,7 +290,7 @@ check_vdev_files(struct ctx *c, const config_setting_t *s, const char *key, cons
 		size_t n = strcspn(p + strlen(*a), ",");
 		snprintf(path, sizeof(path), "%.*s", (int)n, p + strlen(*a));
 		if (access(path, R_OK) != 0)
-			problem(c, s, key, "%.*s'%s' cannot be read: %s", (int)(strlen(*a) - 1), *a,
+			problem(c, s, key, "%.*s '%s' cannot be read: %s", (int)(strlen(*a) - 1), *a,
 					path, strerror(errno));
 	}
 }
@@ -609,7 +609,7 @@ cfg_load(const char *file, struct mw_config *cfg, FILE *err)
 		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO)
 			fprintf(err, "%s:0: cannot read: %s\n", file, strerror(errno));
 		else
-			fprintf(err, "%s:%d: syntax error: %s\n",
+			fprintf(err, "%s:%d: syntax error (%s)\n",
 					config_error_file(&cf) ? config_error_file(&cf) : file,
 					config_error_line(&cf), config_error_text(&cf));
 		config_destroy(&cf);

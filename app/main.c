@@ -161,6 +161,8 @@ build_eal_argv(const struct mw_config *cfg, const struct opts *o, char **argv, c
 	for (int i = 0; i < cfg->n_eal; i++) {
 		const char *a = cfg->eal[i];
 		char name[64];
+		if (a == NULL)
+			return -1;
 		snprintf(name, sizeof(name), "%.*s", (int)strcspn(a, "="), a);
 		if (a[0] == '-' && (cmdline_has(o, name) || (cmd_lcores && is_lcore_opt(name)))) {
 			/* skip it and its value */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <rte_jhash.h>
+#include <rte_cycles.h>
 #include <rte_hash_crc.h>
 #include <rte_mempool.h>
 #include <rte_pause.h>
@@ -35,22 +36,27 @@ hash64(const void *p, uint32_t n, const uint64_t key[2])
 
 static const uint64_t plain_key[2] = { 0x6d657368, 0x77617463 };
 
-int
-dp_event_put_field(struct mw_event *ev, enum mw_field fld, const char *s, uint32_t len)
+/* Copies what fits of s at the end of data[]; flags the event if cut. */
+static uint32_t
+data_append(struct mw_event *ev, const char *s, uint32_t len)
 {
 	uint32_t room = MW_EVENT_DATA_SIZE - ev->data_len;
-	int rc = 0;
 
 	if (len > room) {
 		len = room;
 		ev->flags |= MW_EV_FIELD_TRUNCATED;
-		rc = -1;
 	}
 	memcpy(ev->data + ev->data_len, s, len);
-	ev->field[fld].off = ev->data_len;
-	ev->field[fld].len = (uint16_t)len;
 	ev->data_len = (uint16_t)(ev->data_len + len);
-	return rc;
+	return len;
+}
+
+int
+dp_event_put_field(struct mw_event *ev, enum mw_field fld, const char *s, uint32_t len)
+{
+	ev->field[fld].off = ev->data_len;
+	ev->field[fld].len = (uint16_t)data_append(ev, s, len);
+	return ev->field[fld].len == len ? 0 : -1;
 }
 
 /* Only for the field written last (the request body). */
@@ -61,17 +67,9 @@ dp_event_append_field(struct mw_event *ev, enum mw_field fld, const char *s, uin
 		return dp_event_put_field(ev, fld, s, len);
 	if (ev->field[fld].off + ev->field[fld].len != ev->data_len)
 		return -1;
-	uint32_t room = MW_EVENT_DATA_SIZE - ev->data_len;
-	int rc = 0;
-	if (len > room) {
-		len = room;
-		ev->flags |= MW_EV_FIELD_TRUNCATED;
-		rc = -1;
-	}
-	memcpy(ev->data + ev->data_len, s, len);
-	ev->field[fld].len = (uint16_t)(ev->field[fld].len + len);
-	ev->data_len = (uint16_t)(ev->data_len + len);
-	return rc;
+	uint32_t n = data_append(ev, s, len);
+	ev->field[fld].len = (uint16_t)(ev->field[fld].len + n);
+	return n == len ? 0 : -1;
 }
 
 static inline int
@@ -513,6 +511,26 @@ copy_header(struct mw_event *ev, const struct dp_head *h, const char *name, uint
 		dp_event_put_field(ev, fld, v, RTE_MIN(n, 512u));
 }
 
+/*
+ * With backpressure (captures), an empty pool means the event log is behind:
+ * hand over what we hold and wait for events to come back, at most a second
+ * (events parked in flows waiting for responses never come back on their own).
+ */
+static bool
+event_wait(struct dp_lcore *lc, void **obj)
+{
+	if (!lc->backpressure)
+		return false;
+	dp_flush_events(lc);
+	uint64_t until = rte_rdtsc() + lc->tsc_hz;
+	while (rte_mempool_get(lc->event_pool, obj) != 0) {
+		if (rte_rdtsc() > until)
+			return false;
+		rte_pause();
+	}
+	return true;
+}
+
 struct mw_event *
 dp_call_begin(struct dp_lcore *lc, struct dp_flow *f, int side, const struct dp_head *h)
 {
@@ -520,7 +538,7 @@ dp_call_begin(struct dp_lcore *lc, struct dp_flow *f, int side, const struct dp_
 	const struct dp_flow_key *k = &f->key;
 	void *obj;
 
-	if (unlikely(rte_mempool_get(lc->event_pool, &obj) != 0)) {
+	if (unlikely(rte_mempool_get(lc->event_pool, &obj) != 0) && !event_wait(lc, &obj)) {
 		DP_COUNT(&lc->stats, event_pool_empty);
 		return NULL;
 	}

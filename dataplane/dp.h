@@ -248,6 +248,19 @@ void dp_call_emit(struct dp_lcore *lc, struct dp_flow *f, struct mw_event *ev);
 int dp_event_put_field(struct mw_event *ev, enum mw_field fld, const char *s, uint32_t len);
 int dp_event_append_field(struct mw_event *ev, enum mw_field fld, const char *s, uint32_t len);
 
+/* TCP sequence order, modulo 2^32. */
+static inline int
+dp_seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+static inline int
+dp_seq_leq(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) <= 0;
+}
+
 static inline uint64_t
 dp_tsc_to_ns(const struct dp_lcore *lc, uint64_t tsc)
 {

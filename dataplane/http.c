@@ -22,18 +22,6 @@
 #include "dp.h"
 #include "http.h"
 
-static inline int
-seq_lt(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) < 0;
-}
-
-static inline int
-seq_leq(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) <= 0;
-}
-
 /* ---- header section parsing ---- */
 
 static const struct {
@@ -384,7 +372,7 @@ pair_response(struct dp_lcore *lc, struct dp_flow *f, uint32_t ack)
 		int pick = -1;
 		for (unsigned int i = 0; i < f->n_pending; i++) {
 			struct dp_pending *p = pending_at(f, i);
-			if (p->done && seq_leq(p->end_seq, ack))
+			if (p->done && dp_seq_leq(p->end_seq, ack))
 				pick = (int)i;
 		}
 		if (pick < 0) {
@@ -395,7 +383,7 @@ pair_response(struct dp_lcore *lc, struct dp_flow *f, uint32_t ack)
 			emit_unanswered(lc, f, pending_pop(f));
 	} else if (f->req_gap) {
 		struct dp_pending *p = pending_at(f, 0);
-		if (p->done && seq_lt(ack, p->end_seq)) {
+		if (p->done && dp_seq_lt(ack, p->end_seq)) {
 			DP_COUNT(&lc->stats, http_orphan_responses);
 			return NULL;
 		}
@@ -466,6 +454,13 @@ on_head(struct dp_lcore *lc, struct dp_flow *f, int side, const char *hb, uint32
 	struct dp_head h;
 
 	s->remaining = 0;	/* chunk sizes accumulate here */
+	const char *nl = memchr(hb, '\n', n);
+	if (nl == NULL || (uint32_t)(nl - hb) > lc->lim.max_line) {
+		DP_COUNT(&lc->stats, http_line_too_long);
+		f->marked = 1;
+		resync(lc, f, side);
+		return;
+	}
 	if (dp_http_parse_head(hb, n, &h) != DP_HEAD_OK) {
 		DP_COUNT(&lc->stats, http_parse_errors);
 		f->marked = 1;

@@ -168,6 +168,9 @@ dp_rx_main(void *arg)
 					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 				dp_handle_frame(lc, pkts[i]);
 			}
+			/* fragments reassembly gave up on: free them while the
+			 * death row has room (it holds a burst's worth) */
+			rte_ip_frag_free_death_row(lc->frag_dr, 0);
 			total += n;
 		}
 		uint64_t now = rte_rdtsc();

@@ -26,18 +26,6 @@
 
 #define MAX_JUMP (64u << 20)	/* a seq this far ahead is not this stream */
 
-static inline int
-seq_lt(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) < 0;
-}
-
-static inline int
-seq_leq(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) <= 0;
-}
-
 static void
 node_free(struct dp_lcore *lc, struct dp_stream *s)
 {
@@ -55,7 +43,7 @@ check_fin(struct dp_lcore *lc, struct dp_flow *f, int side)
 {
 	struct dp_stream *s = &f->dir[side];
 
-	if (s->fin && !s->ended && s->ooo == DP_NIL && seq_leq(s->fin_seq, s->next_seq)) {
+	if (s->fin && !s->ended && s->ooo == DP_NIL && dp_seq_leq(s->fin_seq, s->next_seq)) {
 		s->ended = 1;
 		dp_http_end(lc, f, side);
 		f->state = f->dir[!side].ended ? DP_TCP_CLOSED : DP_TCP_CLOSING;
@@ -72,9 +60,9 @@ drain(struct dp_lcore *lc, struct dp_flow *f, int side)
 		struct dp_ooo *n = &lc->ooo[s->ooo];
 		uint32_t end = n->seq + n->len;
 
-		if (seq_lt(s->next_seq, n->seq))
+		if (dp_seq_lt(s->next_seq, n->seq))
 			break;
-		if (seq_lt(s->next_seq, end)) {
+		if (dp_seq_lt(s->next_seq, end)) {
 			uint32_t skip = s->next_seq - n->seq;
 			dp_http_data(lc, f, side, n->data + skip, n->len - skip, s->next_seq, n->ack);
 			s->next_seq = end;
@@ -115,15 +103,15 @@ ooo_insert(struct dp_lcore *lc, struct dp_stream *s, uint32_t seq, const uint8_t
 	uint32_t c = seq, e = seq + len;
 	uint32_t *link = &s->ooo;
 
-	while (seq_lt(c, e)) {
+	while (dp_seq_lt(c, e)) {
 		struct dp_ooo *n = *link == DP_NIL ? NULL : &lc->ooo[*link];
 
-		if (n != NULL && seq_leq(n->seq + n->len, c)) {
+		if (n != NULL && dp_seq_leq(n->seq + n->len, c)) {
 			link = &n->next;
 			continue;
 		}
-		if (n != NULL && seq_leq(n->seq, c)) {
-			uint32_t oe = seq_lt(e, n->seq + n->len) ? e : n->seq + n->len;
+		if (n != NULL && dp_seq_leq(n->seq, c)) {
+			uint32_t oe = dp_seq_lt(e, n->seq + n->len) ? e : n->seq + n->len;
 			DP_COUNT(&lc->stats, tcp_overlaps);
 			if (memcmp(n->data + (c - n->seq), d + (c - seq), oe - c) != 0)
 				DP_COUNT(&lc->stats, tcp_overlap_conflicts);
@@ -131,8 +119,8 @@ ooo_insert(struct dp_lcore *lc, struct dp_stream *s, uint32_t seq, const uint8_t
 			link = &n->next;
 			continue;
 		}
-		uint32_t pe = (n != NULL && seq_lt(n->seq, e)) ? n->seq : e;
-		while (seq_lt(c, pe)) {
+		uint32_t pe = (n != NULL && dp_seq_lt(n->seq, e)) ? n->seq : e;
+		while (dp_seq_lt(c, pe)) {
 			if (s->ooo_count >= lc->lim.ooo_per_flow) {
 				DP_COUNT(&lc->stats, tcp_ooo_limit);
 				return -1;
@@ -204,18 +192,18 @@ ack_gap(struct dp_lcore *lc, struct dp_flow *f, int side, uint32_t ack)
 
 	if (!s->seq_known || s->ended)
 		return;
-	if (s->fin && seq_lt(s->fin_seq, ack))
+	if (s->fin && dp_seq_lt(s->fin_seq, ack))
 		ack = s->fin_seq;
-	if (!seq_lt(s->next_seq, ack) || ack - s->next_seq > MAX_JUMP)
+	if (!dp_seq_lt(s->next_seq, ack) || ack - s->next_seq > MAX_JUMP)
 		return;
-	while (seq_lt(s->next_seq, ack)) {
+	while (dp_seq_lt(s->next_seq, ack)) {
 		uint32_t to = ack;
-		if (s->ooo != DP_NIL && seq_lt(lc->ooo[s->ooo].seq, ack))
+		if (s->ooo != DP_NIL && dp_seq_lt(lc->ooo[s->ooo].seq, ack))
 			to = lc->ooo[s->ooo].seq;
-		if (seq_lt(s->next_seq, to))
+		if (dp_seq_lt(s->next_seq, to))
 			skip_gap(lc, f, side, to);
 		drain(lc, f, side);
-		if (s->ooo == DP_NIL && !seq_lt(s->next_seq, ack))
+		if (s->ooo == DP_NIL && !dp_seq_lt(s->next_seq, ack))
 			break;
 		if (s->ooo == DP_NIL)
 			continue;
