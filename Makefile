@@ -45,6 +45,7 @@ test-sanitize: deps
 
 bench: build
 	sh perf/bench/gen_bench.sh $(GEN)
+	sh perf/bench/appliance_bench.sh $(MW) $(GEN) 10 perf/results
 
 clean:
 	rm -rf $(BUILD) $(SAN)

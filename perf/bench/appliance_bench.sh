@@ -13,10 +13,11 @@ CAP="$DIR/bench-dvdrental"
 CPUS=$(nproc)
 if [ "$CPUS" -ge 3 ]; then MAP="0@0,1@1,2@2"; else MAP="0@0,1@1,2@0"; fi
 cat > "$DIR/bench.conf" <<CONF
-eal = ["--no-huge", "--no-shconf", "-m", "2048", "--log-level", "lib.eal:error",
+eal = ["--no-huge", "--no-shconf", "--no-pci", "-m", "2048", "--log-level", "lib.eal:error",
        "--log-level", "user1:warning"];
 ports = ( { device = "net_pcap_bench,rx_pcap=$CAP.pcap,infinite_rx=1"; timestamps = false; } );
 lcores = { main = 0; rx = [1]; inference = [2]; map = "$MAP"; event_pool = 65535; };
+mempool = { mbufs = 262143; };
 flows = { capacity = 65536; };
 output = { stats_interval = 1; actor_key = "00112233445566778899aabbccddeeff"; };
 CONF

@@ -12,7 +12,7 @@ mkdir -p "$DIR"
 OUT="$DIR/$NAME"
 "$GEN" --app "$APP" --out "$OUT" --quiet "$@"
 cat > "$OUT.conf" <<CONF
-eal = ["--no-huge", "--no-shconf", "-m", "512", "--log-level", "lib.eal:error", "--log-level", "user1:warning"];
+eal = ["--no-huge", "--no-shconf", "--no-pci", "-m", "512", "--log-level", "lib.eal:error", "--log-level", "user1:warning"];
 ports = ( { device = "net_pcap_$NAME,rx_pcap=$OUT.pcap"; } );
 lcores = { main = 0; rx = [1]; inference = [2]; map = "0@0,1@1,2@1";
            event_pool = 8191; ring_size = 1024; backpressure = true; };

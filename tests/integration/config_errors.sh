@@ -13,7 +13,7 @@ n=0
 
 good_ports="ports = ( { device = \"net_pcap0,rx_pcap=$PCAP\"; } );"
 good_lcores='lcores = { main = 0; rx = [1]; inference = [2]; map = "0@0,1@1,2@1"; };'
-good_eal='eal = ["--no-huge", "--no-shconf", "-m", "256", "--log-level", "lib.eal:error", "--log-level", "user1:warning"];'
+good_eal='eal = ["--no-huge", "--no-shconf", "--no-pci", "-m", "256", "--log-level", "lib.eal:error", "--log-level", "user1:warning"];'
 
 # expect NAME 'grep pattern' <<config text
 expect() {
