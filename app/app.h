@@ -13,6 +13,7 @@
 #include "inf.h"
 #include "output.h"
 #include "ports.h"
+#include "prefilter.h"
 
 struct rte_mempool;
 struct rte_ring;
@@ -36,6 +37,8 @@ struct app {
 	struct rte_ring *to_main[CFG_MAX_LCORES];
 	struct dp_services services;
 	struct out_ctx out;
+	struct pf_engine *pf;
+	struct pf_ctx *pf_ctx[CFG_MAX_LCORES];
 	FILE *stats_file;
 	uint64_t start_tsc, last_stats_tsc;
 	struct app_totals last;

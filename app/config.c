@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <glob.h>
 #include <inttypes.h>
 #include <libconfig.h>
 #include <stdarg.h>
@@ -529,6 +530,48 @@ load_models(struct ctx *c, const config_t *cf, struct mw_config *cfg)
 	cfg->deadline_us = get_u32(c, g, "models", "deadline_us", 1, 1000000, 100);
 }
 
+/* prefilter = { rules = [FILES or globs]; cache = "DIR"; } */
+static void
+load_prefilter(struct ctx *c, const config_t *cf, struct mw_config *cfg)
+{
+	static const char *const keys[] = { "rules", "cache", NULL };
+	config_setting_t *g = group(c, config_root_setting(cf), "", "prefilter");
+	char v[256];
+
+	if (g == NULL)
+		return;
+	check_keys(c, g, "prefilter", keys);
+	get_str(c, g, "prefilter", "cache", "", cfg->pf_cache, sizeof(cfg->pf_cache));
+	if (cfg->pf_cache[0] && access(cfg->pf_cache, W_OK) != 0)
+		problem(c, config_setting_get_member(g, "cache"), "prefilter.cache",
+				"directory \"%s\" is not writable: %s", cfg->pf_cache, strerror(errno));
+	config_setting_t *r = config_setting_get_member(g, "rules");
+	if (r == NULL || config_setting_type(r) != CONFIG_TYPE_ARRAY ||
+			config_setting_length(r) == 0) {
+		problem(c, r ? r : g, "prefilter.rules", "%s; expected a list of rule files or "
+				"globs, e.g. [\"configs/signatures/*.rules\"]",
+				r ? show(r, v, sizeof(v)) : "missing");
+		return;
+	}
+	for (int i = 0; i < config_setting_length(r); i++) {
+		const char *pat = config_setting_get_string_elem(r, i);
+		glob_t gl;
+		if (pat == NULL) {
+			problem(c, r, "prefilter.rules", "element %d is not a string", i);
+			continue;
+		}
+		if (glob(pat, 0, NULL, &gl) != 0 || gl.gl_pathc == 0) {
+			problem(c, r, "prefilter.rules", "\"%s\" names no readable file", pat);
+			continue;
+		}
+		cfg->pf_files = realloc(cfg->pf_files, sizeof(char *) *
+				((size_t)cfg->n_pf_files + gl.gl_pathc));
+		for (size_t k = 0; k < gl.gl_pathc; k++)
+			cfg->pf_files[cfg->n_pf_files++] = strdup(gl.gl_pathv[k]);
+		globfree(&gl);
+	}
+}
+
 static int
 parse_key(const char *hex, uint64_t key[2])
 {
@@ -624,6 +667,7 @@ cfg_load(const char *file, struct mw_config *cfg, FILE *err)
 	load_mempool(&c, &cf, cfg);
 	load_services(&c, &cf, cfg);
 	load_models(&c, &cf, cfg);
+	load_prefilter(&c, &cf, cfg);
 	load_output(&c, &cf, cfg);
 	check_topology(&c, &cf, cfg);
 	config_destroy(&cf);
@@ -637,5 +681,10 @@ cfg_free(struct mw_config *cfg)
 		free(cfg->eal[i]);
 	free(cfg->services);
 	cfg->services = NULL;
+	for (int i = 0; i < cfg->n_pf_files; i++)
+		free(cfg->pf_files[i]);
+	free(cfg->pf_files);
+	cfg->pf_files = NULL;
+	cfg->n_pf_files = 0;
 	cfg->n_eal = 0;
 }

@@ -68,6 +68,10 @@ struct mw_config {
 
 	uint32_t batch, deadline_us;
 
+	char **pf_files;		/* prefilter.rules, globs expanded */
+	int n_pf_files;
+	char pf_cache[PATH_MAX];	/* "" no cache */
+
 	char events[PATH_MAX];		/* "" none, "-" stdout */
 	char stats_file[PATH_MAX];
 	uint32_t stats_interval;

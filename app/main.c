@@ -25,6 +25,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_malloc.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
@@ -49,6 +50,7 @@ on_signal(int sig)
 struct opts {
 	const char *config;
 	int check_only;
+	int check_rules;		/* --check-rules: the rest are rule files */
 	double idle_exit;
 	int eal_argc;
 	char **eal_argv;
@@ -62,6 +64,7 @@ usage(FILE *f)
 		"\n"
 		"  -c, --config FILE   the appliance config (configs/README.md)\n"
 		"  --check-config      validate FILE and exit (0: valid)\n"
+		"  --check-rules FILES compile pre-filter rule files, report, exit (0: valid)\n"
 		"  --idle-exit SEC     stop after SEC seconds without a packet (captures)\n"
 		"  --version, --help\n"
 		"EAL arguments after -- are added to the config's eal list and win over it.\n"
@@ -74,6 +77,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	static const struct option lo[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, 'C' },
+		{ "check-rules", no_argument, NULL, 'R' },
 		{ "idle-exit", required_argument, NULL, 'I' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -89,6 +93,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'C':
 			o->check_only = 1;
+			break;
+		case 'R':
+			o->check_rules = 1;
 			break;
 		case 'I': {
 			char *end;
@@ -111,6 +118,11 @@ parse_opts(int argc, char **argv, struct opts *o)
 			usage(stderr);
 			return -1;
 		}
+	}
+	if (o->check_rules) {
+		o->eal_argc = argc - optind;
+		o->eal_argv = argv + optind;
+		return 0;
 	}
 	if (o->config == NULL) {
 		fprintf(stderr, "meshwatch: no config; use -c FILE\n");
@@ -243,6 +255,37 @@ check_machine(struct app *a)
 	return bad;
 }
 
+/* --check-rules FILES: what the pre-filter would load. */
+static int
+check_rules(int n, char **files)
+{
+	struct timespec t0, t1;
+
+	if (n == 0) {
+		fprintf(stderr, "meshwatch: --check-rules needs rule files\n");
+		return 2;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct pf_engine *e = pf_engine_load((const char *const *)files, n, NULL, stderr);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (e == NULL)
+		return 1;
+	unsigned int per[PF_CAT_MAX] = { 0 }, dbs = 0;
+	for (uint32_t i = 0; i < e->n_rules; i++)
+		per[e->rules[i].category]++;
+	for (int d = 0; d < PF_NDB; d++)
+		dbs += e->db[d] != NULL;
+	printf("%u rules in %d file%s, compiled into %u databases in %.0f ms:", e->n_rules, n,
+			n == 1 ? "" : "s", dbs,
+			(double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	for (int k = 0; k < PF_CAT_MAX; k++)
+		if (per[k])
+			printf(" %s %u", pf_category_names[k], per[k]);
+	printf("\n");
+	pf_engine_free(e);
+	return 0;
+}
+
 static int
 make_services(struct app *a)
 {
@@ -317,6 +360,13 @@ make_lcores(struct app *a)
 			return -1;
 		}
 		a->rx[i] = lc;
+		if (a->pf != NULL) {
+			a->pf_ctx[i] = rte_zmalloc_socket("pf_ctx", sizeof(struct pf_ctx),
+					RTE_CACHE_LINE_SIZE, sock);
+			if (a->pf_ctx[i] == NULL || pf_ctx_init(a->pf_ctx[i], a->pf, sock) < 0)
+				return -1;
+			lc->pf = a->pf_ctx[i];
+		}
 		lc->event_pool = a->events;
 		lc->services = &a->services;
 		lc->n_inf = c->n_inference;
@@ -379,6 +429,7 @@ open_outputs(struct app *a)
 	const struct mw_config *c = &a->cfg;
 
 	a->out.redact = c->redact;
+	a->out.pf = a->pf;
 	if (strcmp(c->events, "-") == 0) {
 		a->out.events = stdout;
 	} else if (c->events[0]) {
@@ -499,6 +550,10 @@ teardown(struct app *a)
 		if (a->ports[i].cfg != NULL)
 			app_port_stop(&a->ports[i]);
 	for (int i = 0; i < a->cfg.n_rx; i++) {
+		if (a->pf_ctx[i] != NULL) {
+			pf_ctx_free(a->pf_ctx[i]);
+			rte_free(a->pf_ctx[i]);
+		}
 		if (a->rx[i] == NULL)
 			continue;
 		for (int j = 0; j < a->cfg.n_inference; j++)
@@ -513,6 +568,7 @@ teardown(struct app *a)
 	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
 		rte_mempool_free(a->mbufs[s]);
 	rte_hash_free(a->services.by_addr);
+	pf_engine_free(a->pf);
 	free(a->services.names);
 	if (a->out.events != NULL && a->out.events != stdout)
 		fclose(a->out.events);
@@ -534,12 +590,24 @@ main(int argc, char **argv)
 
 	if (parse_opts(argc, argv, &o) < 0)
 		return 2;
+	if (o.check_rules)
+		return check_rules(o.eal_argc, o.eal_argv);
 	problems = cfg_load(o.config, &a.cfg, stderr);
 	if (problems) {
 		fprintf(stderr, "%s: %d problem%s; nothing started\n", o.config, problems,
 				problems > 1 ? "s" : "");
 		cfg_free(&a.cfg);
 		return 1;
+	}
+	if (a.cfg.n_pf_files) {
+		a.pf = pf_engine_load((const char *const *)a.cfg.pf_files, a.cfg.n_pf_files,
+				a.cfg.pf_cache, stderr);
+		if (a.pf == NULL) {
+			fprintf(stderr, "%s: prefilter.rules: rule files rejected; nothing started\n",
+					o.config);
+			cfg_free(&a.cfg);
+			return 1;
+		}
 	}
 	if (o.check_only) {
 		printf("%s: valid (%u port%s, %u rx lcore%s, %u inference lcore%s, %u service%s)\n",
@@ -589,6 +657,10 @@ main(int argc, char **argv)
 				a.rx[i]->n_queues == 1 ? "" : "s");
 		rte_eal_remote_launch(dp_rx_main, a.rx[i], a.cfg.rx[i]);
 	}
+	if (a.pf != NULL)
+		printf("prefilter: %u rules from %d file%s (%s)\n", a.pf->n_rules, a.cfg.n_pf_files,
+				a.cfg.n_pf_files == 1 ? "" : "s",
+				a.pf->from_cache ? "databases from the cache" : "compiled");
 	printf("inference lcores: %u (batch %u, deadline %u us); events: %s\n",
 			a.cfg.n_inference, a.cfg.batch, a.cfg.deadline_us,
 			a.cfg.events[0] ? a.cfg.events : "(not written)");

@@ -392,6 +392,69 @@ event_json(const struct out_ctx *oc, const struct mw_event *ev)
 	return o;
 }
 
+/*
+ * "prefilter": categories, matches and the normalized text they point at,
+ * as records {name, value}; a match names its record and the bytes in its
+ * value. Credential-like names get their value redacted like the rest.
+ */
+static void
+add_prefilter(json_object *o, const struct out_ctx *oc, const struct mw_event *ev)
+{
+	json_object *pf = json_object_new_object(), *cats = json_object_new_array();
+	json_object *ms = json_object_new_array(), *recs = json_object_new_array();
+	uint16_t n;
+	const char *t = mw_event_field(ev, MW_FIELD_norm, &n);
+	uint32_t rs[MW_EVENT_MAX_MATCHES * 4 + 1], re[MW_EVENT_MAX_MATCHES * 4 + 1];
+	int nr = 0;
+
+	for (int k = 0; k < PF_CAT_MAX; k++)
+		if (ev->pf_categories & (1u << k))
+			json_object_array_add(cats, json_object_new_string(pf_category_names[k]));
+	json_object_object_add(pf, "categories", cats);
+	for (uint32_t i = 0; i <= n && nr < (int)(sizeof(rs) / sizeof(rs[0])); ) {
+		uint32_t e = i;
+		while (e < n && t[e] != '\x1e')
+			e++;
+		const char *eq = memchr(t + i, '=', e - i);
+		uint32_t vs = eq ? (uint32_t)(eq - t) + 1 : i;
+		json_object *r = json_object_new_object();
+		add_text(r, "name", t + i, vs > i ? vs - i - 1 : 0);
+		if (oc->redact && vs > i + 1 && is_secret_name(t + i, vs - i - 1))
+			json_object_object_add(r, "value", json_object_new_string(REDACTED));
+		else
+			add_text(r, "value", t + vs, e - vs);
+		json_object_array_add(recs, r);
+		rs[nr] = vs;
+		re[nr++] = e;
+		i = e + 1;
+	}
+	for (int k = 0; k < ev->pf_nmatch && k < MW_EVENT_MAX_MATCHES; k++) {
+		const struct mw_match *m = &ev->pf[k];
+		json_object *j = json_object_new_object();
+		if (oc->pf != NULL && m->rule < oc->pf->n_rules) {
+			const struct pf_rule *r = &oc->pf->rules[m->rule];
+			json_object_object_add(j, "rule", json_object_new_int64(r->id));
+			json_object_object_add(j, "name", json_object_new_string(r->name));
+			json_object_object_add(j, "category",
+					json_object_new_string(pf_category_names[r->category]));
+			json_object_object_add(j, "severity", json_object_new_int(r->severity));
+		}
+		json_object_object_add(j, "field", json_object_new_string(
+				m->field < PF_CLASS_MAX ? pf_class_names[m->field] : "?"));
+		for (int r = 0; r < nr; r++)
+			if (m->from >= rs[r] && m->from <= re[r]) {
+				json_object_object_add(j, "record", json_object_new_int(r));
+				json_object_object_add(j, "from", json_object_new_int((int)(m->from - rs[r])));
+				json_object_object_add(j, "to", json_object_new_int((int)(m->to - rs[r])));
+				break;
+			}
+		json_object_array_add(ms, j);
+	}
+	json_object_object_add(pf, "matches", ms);
+	json_object_object_add(pf, "text", recs);
+	json_object_object_add(o, "prefilter", pf);
+}
+
 int
 out_event(struct out_ctx *oc, const struct mw_event *ev)
 {
@@ -400,6 +463,8 @@ out_event(struct out_ctx *oc, const struct mw_event *ev)
 	if (oc->events == NULL)
 		return 0;
 	o = event_json(oc, ev);
+	if (ev->pf_categories)
+		add_prefilter(o, oc, ev);
 	const char *line = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 			JSON_C_TO_STRING_NOSLASHESCAPE);
 	int rc = fputs(line, oc->events) < 0 || fputc('\n', oc->events) == EOF ? -1 : 0;

@@ -8,11 +8,13 @@
 #include <stdio.h>
 
 #include "mw_event.h"
+#include "prefilter.h"
 
 struct out_ctx {
 	FILE *events;			/* NULL: no event log */
 	bool redact;
 	char (*service_names)[32];
+	const struct pf_engine *pf;	/* rule ids and names for matches */
 	uint16_t n_services;
 	uint64_t written;
 };

@@ -6,6 +6,7 @@
  */
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <stdlib.h>
 #include <string.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -78,6 +79,20 @@ app_stats_line(struct app *a, FILE *out)
 	json_object_object_add(c, "port_nombuf", json_object_new_int64((int64_t)t.port_nombuf));
 	for (int k = 0; k < DP_DROP_MAX; k++)
 		json_object_object_add(d, dp_drop_names[k], json_object_new_int64((int64_t)t.drop[k]));
+	if (a->pf != NULL) {
+		json_object *rh = json_object_new_object();
+		for (uint32_t r = 0; r < a->pf->n_rules; r++) {
+			uint64_t h = 0;
+			for (int i = 0; i < a->cfg.n_rx; i++)
+				h += a->pf_ctx[i]->rule_hits[r];
+			if (h) {
+				char id[16];
+				snprintf(id, sizeof(id), "%u", a->pf->rules[r].id);
+				json_object_object_add(rh, id, json_object_new_int64((int64_t)h));
+			}
+		}
+		json_object_object_add(o, "rule_hits", rh);
+	}
 	json_object_object_add(o, "counters", c);
 	json_object_object_add(o, "drops", d);
 	json_object_object_add(o, "drops_total", json_object_new_int64((int64_t)t.drops_total));
@@ -104,6 +119,33 @@ app_stats_report(struct app *a, FILE *out)
 		fprintf(out, "  %-28s %" PRIu64 "\n", inf_counter_names[k], t.inf[k]);
 	fprintf(out, "events written: %" PRIu64 "%s\n", t.written,
 			a->out.events ? "" : " (no event log configured)");
+	if (a->pf != NULL) {
+		/* the rules that fired most, summed over rx lcores */
+		uint32_t n = a->pf->n_rules, shown = 0;
+		uint64_t *sum = calloc(n + 1, sizeof(*sum)), scans = 0, bytes = 0;
+		for (int i = 0; i < a->cfg.n_rx; i++) {
+			for (uint32_t r = 0; r < n; r++)
+				sum[r] += a->pf_ctx[i]->rule_hits[r];
+			scans += a->pf_ctx[i]->scans;
+			bytes += a->pf_ctx[i]->scanned_bytes;
+		}
+		fprintf(out, "prefilter: %u rules, %" PRIu64 " scans, %" PRIu64 " bytes; top rules:\n",
+				n, scans, bytes);
+		while (shown < 15) {
+			uint32_t best = n;
+			for (uint32_t r = 0; r < n; r++)
+				if (sum[r] && (best == n || sum[r] > sum[best]))
+					best = r;
+			if (best == n)
+				break;
+			fprintf(out, "  %8u %-10s %10" PRIu64 "  %s\n", a->pf->rules[best].id,
+					pf_category_names[a->pf->rules[best].category], sum[best],
+					a->pf->rules[best].name);
+			sum[best] = 0;
+			shown++;
+		}
+		free(sum);
+	}
 	fprintf(out, "drops: %" PRIu64 "\n", t.drops_total);
 	for (int k = 0; k < DP_DROP_MAX; k++)
 		if (t.drop[k])

@@ -21,6 +21,7 @@
 
 #include "dp.h"
 #include "http.h"
+#include "prefilter.h"
 
 #define TEMPLATE_MAX 256
 #define JWT_MAX 1536		/* decoded bytes of a JWT part we look at */
@@ -59,14 +60,22 @@ dp_event_put_field(struct mw_event *ev, enum mw_field fld, const char *s, uint32
 	return ev->field[fld].len == len ? 0 : -1;
 }
 
-/* Only for the field written last (the request body). */
+/* Grows a field; one that is not the last written moves to the end first. */
 int
 dp_event_append_field(struct mw_event *ev, enum mw_field fld, const char *s, uint32_t len)
 {
 	if (ev->field[fld].len == 0)
 		return dp_event_put_field(ev, fld, s, len);
-	if (ev->field[fld].off + ev->field[fld].len != ev->data_len)
-		return -1;
+	if (ev->field[fld].off + ev->field[fld].len != ev->data_len) {
+		uint16_t off = ev->field[fld].off, n = ev->field[fld].len;
+		if (MW_EVENT_DATA_SIZE - ev->data_len < (uint32_t)n + len) {
+			ev->flags |= MW_EV_FIELD_TRUNCATED;
+			return -1;
+		}
+		memmove(ev->data + ev->data_len, ev->data + off, n);
+		ev->field[fld].off = ev->data_len;
+		ev->data_len = (uint16_t)(ev->data_len + n);
+	}
 	uint32_t n = data_append(ev, s, len);
 	ev->field[fld].len = (uint16_t)(ev->field[fld].len + n);
 	return n == len ? 0 : -1;
@@ -531,6 +540,46 @@ event_wait(struct dp_lcore *lc, void **obj)
 	return true;
 }
 
+/* Headers that carry framing or ids, not input an application parses. */
+static int
+skip_header(const char *name, uint32_t n)
+{
+	static const char *const skip[] = {
+		"content-length", "transfer-encoding", "connection", "accept-encoding",
+		"traceparent", "tracestate", "b3", "x-b3-traceid", "x-b3-spanid",
+		"x-b3-parentspanid", "x-b3-sampled", "uber-trace-id",
+	};
+	for (unsigned int i = 0; i < RTE_DIM(skip); i++)
+		if (strlen(skip[i]) == n && strncasecmp(name, skip[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Everything in the request head: path, query, header values, cookies. */
+static void
+scan_head(struct pf_ctx *pf, struct mw_event *ev, const struct dp_head *h)
+{
+	uint16_t n;
+	const char *s = mw_event_field(ev, MW_FIELD_path, &n);
+
+	if (h->smuggling)	/* Content-Length with Transfer-Encoding, or two lengths */
+		ev->pf_categories |= 1u << PF_CAT_smuggling;
+	pf_scan(pf, ev, PF_CLASS_path, NULL, 0, s, n);
+	s = mw_event_field(ev, MW_FIELD_query, &n);
+	if (n)
+		pf_scan_form(pf, ev, s, n);
+	for (uint16_t i = 0; i < h->n_headers; i++) {
+		const char *name = h->buf + h->h[i].name.off, *v = h->buf + h->h[i].value.off;
+		uint32_t nl = h->h[i].name.len, vl = h->h[i].value.len;
+		if (skip_header(name, nl))
+			continue;
+		if (nl == 6 && strncasecmp(name, "cookie", 6) == 0)
+			pf_scan_cookies(pf, ev, v, vl);
+		else
+			pf_scan(pf, ev, PF_CLASS_headers, name, nl, v, vl);
+	}
+}
+
 struct mw_event *
 dp_call_begin(struct dp_lcore *lc, struct dp_flow *f, int side, const struct dp_head *h)
 {
@@ -575,7 +624,29 @@ dp_call_begin(struct dp_lcore *lc, struct dp_flow *f, int side, const struct dp_
 	copy_header(ev, h, "x-forwarded-for", 15, MW_FIELD_xff);
 	trace_context(ev, h);
 	actor(lc, ev, h);
+	if (lc->pf != NULL)
+		scan_head(lc->pf, ev, h);
 	return ev;
+}
+
+/* The request is complete: scan its body (the prefix the event keeps). */
+void
+dp_call_request_done(struct dp_lcore *lc, struct mw_event *ev)
+{
+	uint16_t n, cn;
+	const char *body = mw_event_field(ev, MW_FIELD_req_body, &n);
+	const char *ct = mw_event_field(ev, MW_FIELD_content_type, &cn);
+
+	if (lc->pf == NULL || n == 0)
+		return;
+	if (cn >= 4 && memmem(ct, cn, "json", 4) != NULL)
+		pf_scan_json(lc->pf, ev, body, n);
+	else if (cn >= 21 && memmem(ct, cn, "x-www-form-urlencoded", 21) != NULL)
+		pf_scan_form(lc->pf, ev, body, n);
+	else if (cn == 0 && (body[0] == '{' || body[0] == '['))
+		pf_scan_json(lc->pf, ev, body, n);
+	else
+		pf_scan(lc->pf, ev, PF_CLASS_body, NULL, 0, body, n);
 }
 
 static void

@@ -24,6 +24,7 @@ struct rte_mempool;
 struct rte_ring;
 struct rte_mbuf;
 struct rte_ip_frag_tbl;
+struct pf_ctx;
 
 #define DP_NIL UINT32_MAX
 #define DP_BURST 32
@@ -172,6 +173,7 @@ struct dp_lcore {
 	struct rte_ring *to_inf[DP_MAX_INF];	/* SP/SC, one per inference lcore */
 	struct rte_mempool *event_pool;
 	const struct dp_services *services;
+	struct pf_ctx *pf;		/* NULL: no pre-filter */
 	struct dp_limits lim;
 	uint64_t tsc_hz;
 	uint64_t ts_dynflag;		/* mbuf rx timestamp, 0: not provided */
@@ -245,6 +247,7 @@ struct dp_head;
 struct mw_event *dp_call_begin(struct dp_lcore *lc, struct dp_flow *f, int side,
 		const struct dp_head *h);
 void dp_call_emit(struct dp_lcore *lc, struct dp_flow *f, struct mw_event *ev);
+void dp_call_request_done(struct dp_lcore *lc, struct mw_event *ev);
 int dp_event_put_field(struct mw_event *ev, enum mw_field fld, const char *s, uint32_t len);
 int dp_event_append_field(struct mw_event *ev, enum mw_field fld, const char *s, uint32_t len);
 

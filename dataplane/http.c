@@ -403,6 +403,7 @@ message_done(struct dp_lcore *lc, struct dp_flow *f, int side, uint32_t end_seq)
 			if (p->ev == s->cur) {
 				p->done = 1;
 				p->end_seq = end_seq;
+				dp_call_request_done(lc, s->cur);
 			}
 		}
 	} else if (s->cur != NULL) {
@@ -428,6 +429,7 @@ resync(struct dp_lcore *lc, struct dp_flow *f, int side)
 			struct dp_pending *p = pending_at(f, f->n_pending - 1u);
 			p->done = 1;
 			p->end_seq = s->next_seq;
+			dp_call_request_done(lc, s->cur);
 		}
 		s->cur = NULL;
 	}

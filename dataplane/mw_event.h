@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#define MW_EVENT_VERSION 1
+#define MW_EVENT_VERSION 2
 #define MW_EVENT_SIZE 4096
 #define MW_EVENT_MAX_IDS 4	/* object ids taken from the path */
 #define MW_EVENT_MAX_MATCHES 8	/* prefilter matches kept per event */
@@ -77,7 +77,7 @@ enum mw_encap {
 
 /* Variable-length fields in mw_event.data. */
 #define MW_FIELDS(X) X(path) X(query) X(template) X(host) X(user_agent) \
-	X(content_type) X(req_body) X(xff)
+	X(content_type) X(req_body) X(xff) X(norm)
 enum mw_field {
 #define X(f) MW_FIELD_##f,
 	MW_FIELDS(X)
@@ -104,11 +104,14 @@ struct mw_event_field {
 	uint16_t len;
 };
 
+/* A pre-filter match: the rule, the kind of field it was found in, and the
+ * bytes it matched inside MW_FIELD_norm (the normalized text of every
+ * flagged field, as NAME=VALUE records separated by 0x1e). */
 struct mw_match {
 	uint16_t rule;		/* dense index into the loaded rule table */
-	uint8_t field;		/* enum mw_field */
+	uint8_t field;		/* enum pf_class */
 	uint8_t pad;
-	uint16_t from, to;	/* byte range in that field */
+	uint16_t from, to;	/* byte range in MW_FIELD_norm */
 };
 
 struct mw_event {

@@ -6,7 +6,7 @@
 set -eu
 
 PKGS="build-essential meson ninja-build pkg-config
-libpcap-dev libconfig-dev libjson-c-dev
+libpcap-dev libconfig-dev libjson-c-dev libjsmn-dev
 libdpdk-dev dpdk-dev libhyperscan-dev libdnnl-dev libnuma-dev
 tshark jq gnuplot-nox"
 

@@ -29,7 +29,35 @@ struct rec {
 	long status, req, resp;
 	int gap, used, no_response, xff;
 	long line;
+	/* labels: what it was; events: what the pre-filter said */
+	char cls[24], step[12], technique[40], encoding[16], location[48];
+	unsigned int cats;
 };
+
+static const char *const categories[] = {
+	"sqli", "xss", "cmdi", "traversal", "lfi", "rfi", "ssrf", "ssti", "jndi", "xxe",
+	"nosqli", "ldapi", "crlf", "deserialization", "smuggling", NULL
+};
+
+static unsigned int
+cat_bit(const char *name)
+{
+	for (int i = 0; categories[i]; i++)
+		if (strcmp(name, categories[i]) == 0)
+			return 1u << i;
+	return 0;
+}
+
+/* Which pre-filter categories count as right for a label class. */
+static unsigned int
+accepted(const char *cls)
+{
+	if (strcmp(cls, "traversal") == 0)	/* file inclusion, local or remote */
+		return cat_bit("traversal") | cat_bit("lfi") | cat_bit("rfi");
+	if (strcmp(cls, "ssrf") == 0)
+		return cat_bit("ssrf") | cat_bit("rfi");
+	return cat_bit(cls);
+}
 
 struct set {
 	struct rec *r;
@@ -95,6 +123,11 @@ label_rec(json_object *o, struct rec *r)
 	r->req = num(o, "req_bytes");
 	r->resp = num(o, "resp_bytes");
 	r->gap = flag(o, "gap");
+	snprintf(r->cls, sizeof(r->cls), "%s", str(o, "class"));
+	snprintf(r->step, sizeof(r->step), "%s", str(o, "step"));
+	snprintf(r->technique, sizeof(r->technique), "%s", str(o, "technique"));
+	snprintf(r->encoding, sizeof(r->encoding), "%s", str(o, "encoding"));
+	snprintf(r->location, sizeof(r->location), "%s", str(o, "location"));
 }
 
 static void
@@ -124,6 +157,11 @@ event_rec(json_object *o, struct rec *r)
 	r->gap = has_flag(o, "gap");
 	r->no_response = has_flag(o, "no_response");
 	r->xff = str(o, "xff")[0] != '\0';
+	json_object *pf, *cats;
+	if (json_object_object_get_ex(o, "prefilter", &pf) &&
+			json_object_object_get_ex(pf, "categories", &cats))
+		for (size_t i = 0; i < json_object_array_length(cats); i++)
+			r->cats |= cat_bit(json_object_get_string(json_object_array_get_idx(cats, i)));
 }
 
 static int
@@ -197,6 +235,76 @@ conflicts(struct pair *p, size_t n, const char *what)
 	return bad;
 }
 
+/* ---- pre-filter recall and flag rate ---- */
+
+static const char *const payload_classes[] = {
+	"sqli", "xss", "cmdi", "traversal", "ssrf", "jndi", "ssti", "nosqli", NULL
+};
+static long pf_attacks[8], pf_caught[8], pf_wrongcat[8], pf_benign, pf_benign_flagged;
+static char pf_missed[8][6][200];
+static int pf_nmissed[8];
+
+static void
+pf_account(const struct rec *l, const struct rec *e)
+{
+	int k;
+
+	if (strcmp(l->cls, "benign") == 0) {
+		pf_benign++;
+		pf_benign_flagged += e->cats != 0;
+		return;
+	}
+	if (strcmp(l->step, "malicious") != 0)
+		return;
+	for (k = 0; payload_classes[k]; k++)
+		if (strcmp(l->cls, payload_classes[k]) == 0)
+			break;
+	if (payload_classes[k] == NULL)
+		return;
+	pf_attacks[k]++;
+	if (e->cats & accepted(l->cls))
+		pf_caught[k]++;
+	else {
+		pf_wrongcat[k] += e->cats != 0;
+		if (pf_nmissed[k] < 6)
+			snprintf(pf_missed[k][pf_nmissed[k]++], 200, "%s/%s/%s %.80s", l->technique,
+					l->encoding, l->location, l->path);
+	}
+}
+
+static int
+pf_report(double min_recall, double max_flag)
+{
+	long att = 0, caught = 0;
+	int bad = 0;
+
+	printf("prefilter recall by class (flagged with the right category):\n");
+	for (int k = 0; payload_classes[k]; k++) {
+		att += pf_attacks[k];
+		caught += pf_caught[k];
+		if (pf_attacks[k] == 0)
+			continue;
+		printf("  %-10s %6ld/%-6ld %6.2f%%  (%ld flagged with another category)\n",
+				payload_classes[k], pf_caught[k], pf_attacks[k],
+				100.0 * (double)pf_caught[k] / (double)pf_attacks[k], pf_wrongcat[k]);
+		for (int m = 0; m < pf_nmissed[k]; m++)
+			printf("      missed: %s\n", pf_missed[k][m]);
+	}
+	double recall = att ? (double)caught / (double)att : 1.0;
+	double flag = pf_benign ? (double)pf_benign_flagged / (double)pf_benign : 0.0;
+	printf("prefilter: recall %.2f%% of %ld payload attacks; flag rate %.2f%% of %ld benign "
+			"requests\n", 100 * recall, att, 100 * flag, pf_benign);
+	if (min_recall >= 0 && recall < min_recall) {
+		printf("FAIL: recall below %.2f%%\n", 100 * min_recall);
+		bad = 1;
+	}
+	if (max_flag >= 0 && flag > max_flag) {
+		printf("FAIL: benign flag rate above %.2f%%\n", 100 * max_flag);
+		bad = 1;
+	}
+	return bad;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -204,8 +312,15 @@ main(int argc, char **argv)
 	size_t missing = 0, missing_gap = 0, extra = 0, extra_gap = 0, wrong = 0, wrong_gap = 0;
 	size_t matched = 0, anonymous_hops = 0, via_trace = 0;
 
+	double min_recall = -1, max_flag = -1;
+	if (argc == 6 && strcmp(argv[3], "--prefilter") == 0) {
+		min_recall = atof(argv[4]);
+		max_flag = atof(argv[5]);
+		argc = 3;
+	}
 	if (argc != 3) {
-		fprintf(stderr, "usage: event-check LABELS.requests.jsonl EVENTS.jsonl\n");
+		fprintf(stderr, "usage: event-check LABELS.requests.jsonl EVENTS.jsonl "
+				"[--prefilter MIN_RECALL MAX_FLAG_RATE]\n");
 		return 2;
 	}
 	if (load(argv[1], &L, label_rec) < 0 || load(argv[2], &E, event_rec) < 0)
@@ -238,6 +353,7 @@ main(int argc, char **argv)
 		}
 		struct rec *l = &L.r[i++], *e = &E.r[j++];
 		matched++;
+		pf_account(l, e);
 		int ok = !strcmp(l->method, e->method) && !strcmp(l->path, e->path) &&
 			!strcmp(l->conn, e->conn) && l->status == e->status && l->req == e->req &&
 			l->resp == e->resp;
@@ -263,8 +379,13 @@ main(int argc, char **argv)
 			anonymous_hops++;
 			continue;
 		}
-		snprintf(ea[nea].a, sizeof(ea[nea].a), "%s", e->actor);
-		snprintf(ea[nea++].b, sizeof(ea[0].b), "%s", l->actor);
+		/* A session cookie or API key seen from two clients is one
+		 * credential used twice (stolen, shared): the observer is right to
+		 * call it one actor. Tokens and addresses must never merge. */
+		if (jwt || (strcmp(e->actor_kind, "addr") == 0 && e->xff)) {
+			snprintf(ea[nea].a, sizeof(ea[nea].a), "%s", e->actor);
+			snprintf(ea[nea++].b, sizeof(ea[0].b), "%s", l->actor);
+		}
 		if (jwt && l->actor[0] != 'u') {
 			if (wrong++ < 10)
 				fprintf(stderr, "  actor: event line %ld has a JWT actor, label says %s\n",
@@ -285,9 +406,10 @@ main(int argc, char **argv)
 			bad_actor);
 	printf("actors: %zu calls name nobody (internal hops: trace-level), %zu name a client "
 			"whose token travels on another hop\n", anonymous_hops, via_trace);
+	int pf_bad = min_recall >= 0 ? pf_report(min_recall, max_flag) : 0;
 	free(ea);
 	free(ua);
 	free(L.r);
 	free(E.r);
-	return missing || extra || wrong || bad_actor ? 1 : 0;
+	return missing || extra || wrong || bad_actor || pf_bad ? 1 : 0;
 }

@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Pre-filter scanning (hot path, rx lcores): see prefilter.h.
+ *
+ * Matched values are copied, normalized, into the event's MW_FIELD_norm as
+ * records "NAME=VALUE" separated by 0x1e; each mw_match points into that
+ * field (from/to), so the payload model and the alert see exactly the text
+ * the rule saw. Long values are cut to a window around the match.
+ */
+#define JSMN_STATIC
+#define JSMN_PARENT_LINKS
+#include <jsmn.h>
+#include <hs/hs.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dp.h"
+#include "prefilter.h"
+
+#define NORM_WINDOW 384		/* bytes of a long value kept around its matches */
+#define JSON_TOKENS 256
+#define RS '\x1e'
+
+static int
+on_match(unsigned int id, unsigned long long from, unsigned long long to,
+		unsigned int flags, void *arg)
+{
+	struct pf_ctx *c = arg;
+
+	(void)flags;
+	for (uint32_t i = c->n_base; i < c->n_hit; i++)
+		if (c->hit[i].rule == id) {
+			/* a rule once per text: keep its widest match */
+			if (from < c->hit[i].from)
+				c->hit[i].from = (uint16_t)from;
+			return 0;
+		}
+	if (c->n_hit < PF_MAX_HITS) {
+		c->hit[c->n_hit].rule = (uint16_t)id;
+		c->hit[c->n_hit].from = (uint16_t)from;
+		c->hit[c->n_hit].to = (uint16_t)to;
+		c->n_hit++;
+		return 0;
+	}
+	return 1;	/* full: stop this scan, we have enough to go on */
+}
+
+/* Keeps the strongest matches: a full array gives up its weakest. */
+static void
+add_match(struct pf_ctx *c, struct mw_event *ev, const struct pf_rule *r, uint16_t rule,
+		uint8_t cls, uint16_t from, uint16_t to)
+{
+	struct mw_match m = { .rule = rule, .field = cls, .from = from, .to = to };
+	unsigned int k = ev->pf_nmatch;
+
+	ev->pf_categories |= 1u << r->category;
+	if (k == MW_EVENT_MAX_MATCHES) {
+		unsigned int weakest = 0;
+		for (unsigned int i = 1; i < k; i++)
+			if (c->e->rules[ev->pf[i].rule].severity <
+					c->e->rules[ev->pf[weakest].rule].severity)
+				weakest = i;
+		if (c->e->rules[ev->pf[weakest].rule].severity >= r->severity)
+			return;
+		ev->pf[weakest] = m;
+		return;
+	}
+	ev->pf[ev->pf_nmatch++] = m;
+}
+
+/* Copies the matched text into MW_FIELD_norm and records the matches. */
+static void
+record(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *name,
+		uint32_t nlen, const char *text, uint32_t len, uint32_t h0, uint32_t h1)
+{
+	uint32_t lo = UINT32_MAX, hi = 0;
+
+	for (uint32_t i = h0; i < h1; i++) {
+		c->rule_hits[c->hit[i].rule]++;
+		lo = RTE_MIN(lo, (uint32_t)c->hit[i].from);
+		hi = RTE_MAX(hi, (uint32_t)c->hit[i].to);
+	}
+	/* window: the matches with context, at most NORM_WINDOW bytes */
+	uint32_t start = lo > NORM_WINDOW / 4 ? lo - NORM_WINDOW / 4 : 0;
+	uint32_t last = hi > start ? hi : start;
+	uint32_t end = RTE_MIN(len, last + NORM_WINDOW / 4);
+	if (end - start > NORM_WINDOW)
+		end = start + NORM_WINDOW;
+	nlen = RTE_MIN(nlen, 48u);
+
+	char sep = RS;
+	if (ev->field[MW_FIELD_norm].len)
+		dp_event_append_field(ev, MW_FIELD_norm, &sep, 1);
+	if (nlen)
+		dp_event_append_field(ev, MW_FIELD_norm, name, nlen);
+	dp_event_append_field(ev, MW_FIELD_norm, "=", 1);
+	uint32_t base = ev->field[MW_FIELD_norm].len;
+	if (dp_event_append_field(ev, MW_FIELD_norm, text + start, end - start) < 0 &&
+			ev->field[MW_FIELD_norm].len <= base)
+		base = UINT32_MAX;	/* no room: categories still count */
+	for (uint32_t i = h0; i < h1; i++) {
+		const struct pf_rule *r = &c->e->rules[c->hit[i].rule];
+		uint32_t f = c->hit[i].from, t = c->hit[i].to;
+		uint16_t from = 0, to = 0;
+		if (base != UINT32_MAX) {
+			f = RTE_MAX(f, start);
+			t = RTE_MIN(t, end);
+			uint32_t flen = ev->field[MW_FIELD_norm].len;
+			uint32_t a = base + f - start, z = base + (t > f ? t : f) - start;
+			from = (uint16_t)(a < flen ? a : flen);
+			to = (uint16_t)(z < flen ? z : flen);
+		}
+		add_match(c, ev, r, c->hit[i].rule, (uint8_t)cls, from, to);
+	}
+}
+
+static void
+scan_db(struct pf_ctx *c, int d, const char *text, uint32_t len)
+{
+	const struct hs_database *db = c->e->db[d];
+
+	if (db == NULL || len == 0)
+		return;
+	c->scans++;
+	c->scanned_bytes += len;
+	hs_scan(db, text, len, 0, c->scratch, on_match, c);
+}
+
+/* Scans the text as the rules of one variant read it (SQL, shell). */
+static void
+scan_variant(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *name,
+		uint32_t nlen, const char *text, uint32_t len, enum pf_variant v,
+		uint32_t (*collapse)(const char *, uint32_t, char *, uint32_t))
+{
+	uint32_t before = c->n_hit;
+
+	if (c->e->db[cls * PF_NVAR + v] == NULL)
+		return;
+	uint32_t vl = collapse(text, len, c->work[1], PF_WORK);
+	c->n_base = before;
+	scan_db(c, cls * PF_NVAR + v, c->work[1], vl);
+	if (c->n_hit > before)
+		record(c, ev, cls, name, nlen, c->work[1], vl, before, c->n_hit);
+}
+
+void
+pf_scan(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *name,
+		uint32_t nlen, const char *val, uint32_t len)
+{
+	const char *text = val;
+	int n;
+
+	if (len == 0)
+		return;
+	n = pf_normalize(val, len, c->work[0], PF_WORK);
+	if (n >= 0) {
+		text = c->work[0];
+		len = (uint32_t)n;
+		c->normalized++;
+	} else if (len > PF_WORK) {
+		len = PF_WORK;
+	}
+	c->n_hit = c->n_base = 0;
+	scan_db(c, cls * PF_NVAR + PF_VAR_PLAIN, text, len);
+	if (c->n_hit)
+		record(c, ev, cls, name, nlen, text, len, 0, c->n_hit);
+	scan_variant(c, ev, cls, name, nlen, text, len, PF_VAR_SQL, pf_sql_collapse);
+	scan_variant(c, ev, cls, name, nlen, text, len, PF_VAR_SH, pf_sh_collapse);
+}
+
+/* A name or value of a query string or form: '+' is a space, then the rest. */
+static void
+scan_param(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *name,
+		uint32_t nlen, const char *s, uint32_t n)
+{
+	char plus[PF_WORK];
+
+	if (memchr(s, '+', n) != NULL) {
+		uint32_t k = RTE_MIN(n, (uint32_t)PF_WORK);
+		for (uint32_t i = 0; i < k; i++)
+			plus[i] = s[i] == '+' ? ' ' : s[i];
+		s = plus;
+		n = k;
+	}
+	pf_scan(c, ev, cls, name, nlen, s, n);
+}
+
+void
+pf_scan_form(struct pf_ctx *c, struct mw_event *ev, const char *s, uint32_t len)
+{
+	uint32_t i = 0;
+
+	while (i < len) {
+		uint32_t st = i;
+		while (i < len && s[i] != '&')
+			i++;
+		const char *eq = memchr(s + st, '=', i - st);
+		uint32_t nl = eq ? (uint32_t)(eq - s - st) : i - st;
+		if (nl)
+			scan_param(c, ev, PF_CLASS_names, NULL, 0, s + st, nl);
+		if (eq)
+			scan_param(c, ev, PF_CLASS_values, s + st, nl, eq + 1, i - st - nl - 1);
+		i++;
+	}
+}
+
+void
+pf_scan_cookies(struct pf_ctx *c, struct mw_event *ev, const char *s, uint32_t len)
+{
+	uint32_t i = 0;
+
+	while (i < len) {
+		while (i < len && (s[i] == ' ' || s[i] == ';'))
+			i++;
+		uint32_t st = i;
+		while (i < len && s[i] != ';')
+			i++;
+		const char *eq = memchr(s + st, '=', i - st);
+		if (eq != NULL)
+			pf_scan(c, ev, PF_CLASS_cookies, s + st, (uint32_t)(eq - s - st), eq + 1,
+					(uint32_t)(s + i - eq - 1));
+	}
+}
+
+static int
+hex4(const char *s)
+{
+	int v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		char ch = s[i];
+		int d = ch >= '0' && ch <= '9' ? ch - '0' : (ch | 0x20) >= 'a' && (ch | 0x20) <= 'f' ?
+			(ch | 0x20) - 'a' + 10 : -1;
+		if (d < 0)
+			return -1;
+		v = v << 4 | d;
+	}
+	return v;
+}
+
+/* A JSON string's contents without its escapes, as UTF-8. */
+static uint32_t
+json_unescape(const char *s, uint32_t n, char *o, uint32_t cap)
+{
+	uint32_t k = 0;
+
+	for (uint32_t i = 0; i < n && k + 4 <= cap; i++) {
+		if (s[i] != '\\' || i + 1 >= n) {
+			o[k++] = s[i];
+			continue;
+		}
+		char e = s[++i];
+		int cp;
+		switch (e) {
+		case 'n': o[k++] = '\n'; break;
+		case 't': o[k++] = '\t'; break;
+		case 'r': o[k++] = '\r'; break;
+		case 'b': o[k++] = '\b'; break;
+		case 'f': o[k++] = '\f'; break;
+		case 'u':
+			if (i + 4 < n && (cp = hex4(s + i + 1)) >= 0) {
+				i += 4;
+				if (cp < 0x80) {
+					o[k++] = (char)cp;
+				} else if (cp < 0x800) {
+					o[k++] = (char)(0xc0 | cp >> 6);
+					o[k++] = (char)(0x80 | (cp & 0x3f));
+				} else {
+					o[k++] = (char)(0xe0 | cp >> 12);
+					o[k++] = (char)(0x80 | (cp >> 6 & 0x3f));
+					o[k++] = (char)(0x80 | (cp & 0x3f));
+				}
+				break;
+			}
+			/* fall through */
+		default:
+			o[k++] = e;	/* \" \\ \/ and anything else: the character */
+		}
+	}
+	return k;
+}
+
+/*
+ * jsmn (a tokenizer that allocates nothing) finds the tokens; a string whose
+ * parent is an object is a key, anything whose parent is a key or an array
+ * is a value. A body cut short by the prefix limit still yields the tokens
+ * before the cut. Not JSON after all: the raw body is scanned instead.
+ */
+void
+pf_scan_json(struct pf_ctx *c, struct mw_event *ev, const char *s, uint32_t len)
+{
+	jsmntok_t tok[JSON_TOKENS];
+	jsmn_parser p;
+	char un[PF_WORK];
+
+	jsmn_init(&p);
+	int rc = jsmn_parse(&p, s, len, tok, JSON_TOKENS);
+	int n = rc >= 0 ? rc : (int)p.toknext;
+	if (n <= 0 || (rc < 0 && rc != JSMN_ERROR_PART && rc != JSMN_ERROR_NOMEM)) {
+		pf_scan(c, ev, PF_CLASS_body, NULL, 0, s, len);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const jsmntok_t *t = &tok[i];
+		if (t->end < 0 || t->start < 0 || t->end <= t->start)
+			continue;
+		if (t->type != JSMN_STRING && t->type != JSMN_PRIMITIVE)
+			continue;
+		int parent = t->parent;
+		int key = parent >= 0 && tok[parent].type == JSMN_OBJECT;
+		uint32_t ul = json_unescape(s + t->start, (uint32_t)(t->end - t->start), un,
+				sizeof(un));
+		if (key) {
+			pf_scan(c, ev, PF_CLASS_names, NULL, 0, un, ul);
+			continue;
+		}
+		const char *name = NULL;
+		uint32_t nl = 0;
+		if (parent >= 0 && tok[parent].type == JSMN_STRING) {
+			name = s + tok[parent].start;
+			nl = (uint32_t)(tok[parent].end - tok[parent].start);
+		}
+		pf_scan(c, ev, PF_CLASS_values, name, nl, un, ul);
+	}
+}

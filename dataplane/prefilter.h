@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Hyperscan injection pre-filter.
+ *
+ * Control path (pf_rules.c, main lcore at start): rule files are parsed,
+ * compiled into one block-mode database per field class and input variant
+ * (Hyperscan's advice: separate inputs, separate databases), cached on disk
+ * under a hash of the rule set, and a prototype scratch is sized for all.
+ *
+ * Hot path (prefilter.c, rx lcores): each rx lcore owns a struct pf_ctx with
+ * a scratch cloned from the prototype and its own hit counters. Every field
+ * of a call is normalized (normalize.c) and scanned; the match callback only
+ * records (rule, offset); the event gets a category bitmap, the strongest
+ * matches and the normalized text they point into (MW_FIELD_norm).
+ */
+#ifndef DP_PREFILTER_H
+#define DP_PREFILTER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "mw_event.h"
+
+#define PF_CATEGORIES(X) \
+	X(sqli) X(xss) X(cmdi) X(traversal) X(lfi) X(rfi) X(ssrf) X(ssti) X(jndi) \
+	X(xxe) X(nosqli) X(ldapi) X(crlf) X(deserialization) X(smuggling)
+enum pf_category {
+#define X(c) PF_CAT_##c,
+	PF_CATEGORIES(X)
+#undef X
+	PF_CAT_MAX
+};
+
+/* What a rule can look at. Query, form and JSON values are one class: the
+ * same kind of input reaching the same code on the server. */
+#define PF_CLASSES(X) X(path) X(names) X(values) X(headers) X(cookies) X(body)
+enum pf_class {
+#define X(c) PF_CLASS_##c,
+	PF_CLASSES(X)
+#undef X
+	PF_CLASS_MAX
+};
+
+#define PF_RULE_CASELESS	(1u << 0)	/* i */
+#define PF_RULE_DOTALL		(1u << 1)	/* s */
+#define PF_RULE_SQL		(1u << 2)	/* sql: scan the SQL-normalized text */
+#define PF_RULE_SH		(1u << 3)	/* sh: scan the shell-normalized text */
+
+/* The texts a field is scanned as; a database per class and variant. */
+enum pf_variant { PF_VAR_PLAIN, PF_VAR_SQL, PF_VAR_SH, PF_NVAR };
+
+#define PF_MAX_RULES 4096
+#define PF_NDB (PF_CLASS_MAX * PF_NVAR)
+
+struct pf_rule {
+	uint32_t id;
+	uint8_t category;	/* enum pf_category */
+	uint8_t severity;	/* 1 low, 2 medium, 3 high, 4 critical */
+	uint16_t classes;	/* bitmask of enum pf_class */
+	uint16_t flags;		/* PF_RULE_* */
+	char name[80];
+	char *pattern;
+	const char *file;
+	int line;
+};
+
+struct hs_database;
+struct hs_scratch;
+
+struct pf_engine {
+	struct pf_rule *rules;
+	uint32_t n_rules;
+	struct hs_database *db[PF_NDB];	/* NULL: no rule for that input */
+	struct hs_scratch *proto;
+	uint64_t hash;			/* of the rule set, keys the cache */
+	int from_cache;
+};
+
+/* Per rx lcore. */
+#define PF_WORK 4096		/* longest value normalized; longer ones are cut */
+#define PF_MAX_HITS 32		/* matches kept while scanning one value */
+
+struct pf_hit {
+	uint16_t rule;
+	uint16_t from, to;
+};
+
+struct pf_ctx {
+	const struct pf_engine *e;
+	struct hs_scratch *scratch;
+	uint64_t *rule_hits;		/* [n_rules], read by the main lcore */
+	uint64_t scans, scanned_bytes, normalized;
+	struct pf_hit hit[PF_MAX_HITS];
+	uint32_t n_hit, n_base;		/* hits of the current text start at n_base */
+	char work[2][PF_WORK];
+};
+
+/* ---- control path ---- */
+
+/* Parses the files, compiles (or loads from cache_dir, if not NULL), and
+ * prints every problem to err as FILE:LINE: rule ID: message. NULL on error. */
+struct pf_engine *pf_engine_load(const char *const *files, int n_files,
+		const char *cache_dir, FILE *err);
+void pf_engine_free(struct pf_engine *e);
+int pf_ctx_init(struct pf_ctx *c, const struct pf_engine *e, int socket);
+void pf_ctx_free(struct pf_ctx *c);
+
+extern const char *const pf_category_names[PF_CAT_MAX];
+extern const char *const pf_class_names[PF_CLASS_MAX];
+
+/* ---- hot path ---- */
+
+/*
+ * Normalizes and scans one field of the call; matches go into ev. name is
+ * the parameter's name (or NULL), kept beside the value in MW_FIELD_norm.
+ */
+void pf_scan(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *name,
+		uint32_t name_len, const char *val, uint32_t len);
+
+/* A query string or urlencoded form: names and values, each decoded. */
+void pf_scan_form(struct pf_ctx *c, struct mw_event *ev, const char *s, uint32_t len);
+/* A JSON document (possibly cut short): keys and string/number values. */
+void pf_scan_json(struct pf_ctx *c, struct mw_event *ev, const char *s, uint32_t len);
+/* A Cookie header: each cookie value. */
+void pf_scan_cookies(struct pf_ctx *c, struct mw_event *ev, const char *s, uint32_t len);
+
+/* ---- normalization (normalize.c), exposed for tests and benchmarks ---- */
+
+/* URL, HTML and UTF-8 decoding until stable; returns the length in out
+ * (at most cap). Returns -1 when s needs nothing done (scan it as it is). */
+int pf_normalize(const char *s, uint32_t n, char *out, uint32_t cap);
+/* Comments out, whitespace runs to one space: for rules flagged sql. */
+uint32_t pf_sql_collapse(const char *s, uint32_t n, char *out, uint32_t cap);
+/* Quotes, backslashes, carets and empty expansions ($@, $*, ${}) out,
+ * whitespace runs to one space: c'a't, who$@ami, wh$()oami and w\hoami read
+ * as words,
+ * the way a shell (or cmd.exe for ^) reads them. For rules flagged sh. */
+uint32_t pf_sh_collapse(const char *s, uint32_t n, char *out, uint32_t cap);
+
+#endif
