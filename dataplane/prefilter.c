@@ -300,10 +300,13 @@ pf_scan_json(struct pf_ctx *c, struct mw_event *ev, const char *s, uint32_t len)
 		pf_scan(c, ev, PF_CLASS_body, NULL, 0, s, len);
 		return;
 	}
+	int done = 0;	/* end of the last complete token */
 	for (int i = 0; i < n; i++) {
 		const jsmntok_t *t = &tok[i];
 		if (t->end < 0 || t->start < 0 || t->end <= t->start)
 			continue;
+		if (t->type == JSMN_STRING || t->type == JSMN_PRIMITIVE)
+			done = RTE_MAX(done, t->end);
 		if (t->type != JSMN_STRING && t->type != JSMN_PRIMITIVE)
 			continue;
 		int parent = t->parent;
@@ -321,5 +324,10 @@ pf_scan_json(struct pf_ctx *c, struct mw_event *ev, const char *s, uint32_t len)
 			nl = (uint32_t)(tok[parent].end - tok[parent].start);
 		}
 		pf_scan(c, ev, PF_CLASS_values, name, nl, un, ul);
+	}
+	if (rc == JSMN_ERROR_PART && (uint32_t)done < len) {
+		/* cut inside a value: what is there is still a value */
+		uint32_t ul = json_unescape(s + done, len - (uint32_t)done, un, sizeof(un));
+		pf_scan(c, ev, PF_CLASS_values, NULL, 0, un, ul);
 	}
 }

