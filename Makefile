@@ -31,6 +31,9 @@ run: build
 	@jq -r '"\(.dst_service) \(.method) \(.template)"' $(DEMO)/events.jsonl | sort | uniq -c | sort -rn | head -12
 	@echo "status codes:"; jq -r .status $(DEMO)/events.jsonl | sort | uniq -c | sort -rn | head -6
 	@echo "callers by identity:"; jq -r .actor_kind $(DEMO)/events.jsonl | sort | uniq -c | sort -rn
+	@echo "pre-filter: $$(jq -c 'select(.prefilter)' $(DEMO)/events.jsonl | wc -l) calls flagged, by category:"
+	@jq -r '.prefilter.categories[]?' $(DEMO)/events.jsonl | sort | uniq -c | sort -rn
+	@echo "for example:"; jq -r 'select(.prefilter) | "  \(.method) \(.path) <- \(.prefilter.matches[0].name) in \(.prefilter.text[.prefilter.matches[0].record // 0].name)=\(.prefilter.text[.prefilter.matches[0].record // 0].value[0:60])"' $(DEMO)/events.jsonl | awk 'NR % 9 == 1' | head -6
 
 test: build
 	meson test -C $(BUILD) --print-errorlogs --num-processes 2
@@ -46,6 +49,8 @@ test-sanitize: deps
 bench: build
 	sh perf/bench/gen_bench.sh $(GEN)
 	sh perf/bench/appliance_bench.sh $(MW) $(GEN) 10 perf/results
+	sh perf/bench/appliance_bench.sh $(MW) $(GEN) 10 perf/results configs/signatures
+	sh perf/bench/pf_bench.sh $(BUILD) perf/results
 
 clean:
 	rm -rf $(BUILD) $(SAN)

@@ -274,7 +274,7 @@ check_rules(int n, char **files)
 	for (uint32_t i = 0; i < e->n_rules; i++)
 		per[e->rules[i].category]++;
 	for (int d = 0; d < PF_NDB; d++)
-		dbs += e->db[d] != NULL;
+		dbs += (e->db[d] != NULL) + (e->som[d] != NULL);
 	printf("%u rules in %d file%s, compiled into %u databases in %.0f ms:", e->n_rules, n,
 			n == 1 ? "" : "s", dbs,
 			(double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);

@@ -193,10 +193,11 @@ parse_line(struct parse *p, char *line, struct pf_rule *r)
 }
 
 static unsigned int
-hs_flags(const struct pf_rule *r)
+hs_flags(const struct pf_rule *r, int som)
 {
-	/* start of match: the event points at the bytes (no SINGLEMATCH with it) */
-	unsigned int f = HS_FLAG_SOM_LEFTMOST;
+	/* the start-of-match databases exist to point at bytes; SINGLEMATCH
+	 * cannot be combined with it, and the fast ones need nothing more */
+	unsigned int f = som ? HS_FLAG_SOM_LEFTMOST : HS_FLAG_SINGLEMATCH;
 
 	if (r->flags & PF_RULE_CASELESS)
 		f |= HS_FLAG_CASELESS;
@@ -246,7 +247,7 @@ load_file(const char *path, struct pf_engine *e, struct parse *p)
 			}
 		hs_expr_info_t *info = NULL;
 		hs_compile_error_t *ce = NULL;
-		if (r->id && hs_expression_info(r->pattern, hs_flags(r), &info, &ce) != HS_SUCCESS) {
+		if (r->id && hs_expression_info(r->pattern, hs_flags(r, 1), &info, &ce) != HS_SUCCESS) {
 			rule_error(p, r->id, "hyperscan: %s", ce ? ce->message : "invalid pattern");
 			hs_free_compile_error(ce);
 			r->id = 0;
@@ -283,10 +284,17 @@ ruleset_hash(const struct pf_engine *e)
 	return (uint64_t)a << 32 | b;
 }
 
+/* db: 0..PF_NDB-1 fast, PF_NDB.. with match starts */
 static void
 cache_path(char *out, size_t n, const char *dir, uint64_t h, int db)
 {
-	snprintf(out, n, "%s/pf-%016" PRIx64 "-%d.hsdb", dir, h, db);
+	snprintf(out, n, "%s/pf2-%016" PRIx64 "-%d.hsdb", dir, h, db);
+}
+
+static struct hs_database **
+db_slot(struct pf_engine *e, int d)
+{
+	return d < PF_NDB ? &e->db[d] : &e->som[d - PF_NDB];
 }
 
 static int
@@ -295,7 +303,7 @@ cache_load(struct pf_engine *e, const char *dir)
 	char path[4096];
 	int loaded = 0;
 
-	for (int d = 0; d < PF_NDB; d++) {
+	for (int d = 0; d < 2 * PF_NDB; d++) {
 		cache_path(path, sizeof(path), dir, e->hash, d);
 		FILE *f = fopen(path, "rb");
 		if (f == NULL)
@@ -305,7 +313,7 @@ cache_load(struct pf_engine *e, const char *dir)
 		fseek(f, 0, SEEK_SET);
 		char *buf = n > 0 ? malloc((size_t)n) : NULL;
 		int ok = buf && fread(buf, 1, (size_t)n, f) == (size_t)n &&
-			hs_deserialize_database(buf, (size_t)n, &e->db[d]) == HS_SUCCESS;
+			hs_deserialize_database(buf, (size_t)n, db_slot(e, d)) == HS_SUCCESS;
 		free(buf);
 		fclose(f);
 		if (!ok)
@@ -316,14 +324,15 @@ cache_load(struct pf_engine *e, const char *dir)
 }
 
 static void
-cache_store(const struct pf_engine *e, const char *dir, FILE *err)
+cache_store(struct pf_engine *e, const char *dir, FILE *err)
 {
 	char path[4096], tmp[4200];
 
-	for (int d = 0; d < PF_NDB; d++) {
+	for (int d = 0; d < 2 * PF_NDB; d++) {
 		char *bytes;
 		size_t n;
-		if (e->db[d] == NULL || hs_serialize_database(e->db[d], &bytes, &n) != HS_SUCCESS)
+		struct hs_database *db = *db_slot(e, d);
+		if (db == NULL || hs_serialize_database(db, &bytes, &n) != HS_SUCCESS)
 			continue;
 		cache_path(path, sizeof(path), dir, e->hash, d);
 		snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
@@ -348,23 +357,24 @@ compile_all(struct pf_engine *e, FILE *err)
 	unsigned int *ids = calloc(e->n_rules + 1, sizeof(*ids));
 	int rc = 0;
 
-	for (int d = 0; d < PF_NDB && rc == 0; d++) {
-		int cls = d / PF_NVAR, var = d % PF_NVAR;
+	for (int d = 0; d < 2 * PF_NDB && rc == 0; d++) {
+		int som = d >= PF_NDB, cls = (d % PF_NDB) / PF_NVAR, var = d % PF_NVAR;
 		unsigned int n = 0;
 		for (uint32_t i = 0; i < e->n_rules; i++) {
 			const struct pf_rule *r = &e->rules[i];
 			int rv = r->flags & PF_RULE_SQL ? PF_VAR_SQL :
 				r->flags & PF_RULE_SH ? PF_VAR_SH : PF_VAR_PLAIN;
-			if (!(r->classes & (1u << cls)) || rv != var)
+			/* the plain reading holds every rule of its class */
+			if (!(r->classes & (1u << cls)) || (var != PF_VAR_PLAIN && rv != var))
 				continue;
 			exprs[n] = r->pattern;
-			flags[n] = hs_flags(r);
+			flags[n] = hs_flags(r, som);
 			ids[n++] = i;
 		}
 		if (n == 0)
 			continue;
 		hs_compile_error_t *ce = NULL;
-		if (hs_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, NULL, &e->db[d], &ce) !=
+		if (hs_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, NULL, db_slot(e, d), &ce) !=
 				HS_SUCCESS) {
 			if (ce && ce->expression >= 0) {
 				const struct pf_rule *r = &e->rules[ids[ce->expression]];
@@ -412,9 +422,9 @@ pf_engine_load(const char *const *files, int n_files, const char *cache_dir, FIL
 	if (cache_dir && cache_dir[0] && cache_load(e, cache_dir) == 0) {
 		e->from_cache = 1;
 	} else {
-		for (int d = 0; d < PF_NDB; d++) {
-			hs_free_database(e->db[d]);
-			e->db[d] = NULL;
+		for (int d = 0; d < 2 * PF_NDB; d++) {
+			hs_free_database(*db_slot(e, d));
+			*db_slot(e, d) = NULL;
 		}
 		if (compile_all(e, err) < 0) {
 			pf_engine_free(e);
@@ -423,8 +433,8 @@ pf_engine_load(const char *const *files, int n_files, const char *cache_dir, FIL
 		if (cache_dir && cache_dir[0])
 			cache_store(e, cache_dir, err);
 	}
-	for (int d = 0; d < PF_NDB; d++)
-		if (e->db[d] && hs_alloc_scratch(e->db[d], &e->proto) != HS_SUCCESS) {
+	for (int d = 0; d < 2 * PF_NDB; d++)
+		if (*db_slot(e, d) && hs_alloc_scratch(*db_slot(e, d), &e->proto) != HS_SUCCESS) {
 			fprintf(err, "prefilter: cannot allocate Hyperscan scratch\n");
 			pf_engine_free(e);
 			return NULL;
@@ -437,8 +447,8 @@ pf_engine_free(struct pf_engine *e)
 {
 	if (e == NULL)
 		return;
-	for (int d = 0; d < PF_NDB; d++)
-		hs_free_database(e->db[d]);
+	for (int d = 0; d < 2 * PF_NDB; d++)
+		hs_free_database(*db_slot(e, d));
 	hs_free_scratch(e->proto);
 	for (uint32_t i = 0; i < e->n_rules; i++)
 		free(e->rules[i].pattern);

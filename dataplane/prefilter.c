@@ -18,6 +18,32 @@
 #include "prefilter.h"
 
 #define NORM_WINDOW 384		/* bytes of a long value kept around its matches */
+
+
+/* What a byte may change: bit 0 the SQL reading, bit 1 the shell reading;
+ * bit 2: it is a word byte (letter, digit, underscore). */
+enum { READ_SQL = 1, READ_SH = 2, WORD = 4 };
+static const uint8_t byte_class[256] = {
+	['0' ... '9'] = WORD, ['A' ... 'Z'] = WORD, ['a' ... 'z'] = WORD, ['_'] = WORD,
+	[' '] = READ_SQL, ['\t'] = READ_SQL, ['\n'] = READ_SQL, ['\r'] = READ_SQL,
+	['\v'] = READ_SQL, ['\f'] = READ_SQL, ['/'] = READ_SQL, ['*'] = READ_SQL,
+	['\''] = READ_SH, ['"'] = READ_SH, ['\\'] = READ_SH, ['^'] = READ_SH, ['$'] = READ_SH,
+};
+
+/* The readings the text needs; inert: only word bytes. */
+static inline uint8_t
+readings(const char *s, uint32_t n, int *inert)
+{
+	uint8_t any = 0, all = WORD;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t b = byte_class[(uint8_t)s[i]];
+		any |= b;
+		all &= b;
+	}
+	*inert = all == WORD;
+	return any;
+}
 #define JSON_TOKENS 256
 #define RS '\x1e'
 
@@ -54,6 +80,9 @@ add_match(struct pf_ctx *c, struct mw_event *ev, const struct pf_rule *r, uint16
 	unsigned int k = ev->pf_nmatch;
 
 	ev->pf_categories |= 1u << r->category;
+	for (unsigned int i = 0; i < k; i++)
+		if (ev->pf[i].rule == rule)
+			return;		/* one match per rule: the first place it fired */
 	if (k == MW_EVENT_MAX_MATCHES) {
 		unsigned int weakest = 0;
 		for (unsigned int i = 1; i < k; i++)
@@ -115,32 +144,46 @@ record(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *nam
 }
 
 static void
-scan_db(struct pf_ctx *c, int d, const char *text, uint32_t len)
+scan_db(struct pf_ctx *c, const struct hs_database *db, const char *text, uint32_t len)
 {
-	const struct hs_database *db = c->e->db[d];
-
-	if (db == NULL || len == 0)
-		return;
 	c->scans++;
 	c->scanned_bytes += len;
 	hs_scan(db, text, len, 0, c->scratch, on_match, c);
 }
 
-/* Scans the text as the rules of one variant read it (SQL, shell). */
+/* One reading of the text: the fast database says whether, and only then
+ * the start-of-match database says where. */
+static void
+scan_reading(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *name,
+		uint32_t nlen, const char *text, uint32_t len, enum pf_variant v)
+{
+	int d = cls * PF_NVAR + v;
+	uint32_t before = c->n_hit;
+
+	if (c->e->db[d] == NULL || len == 0)
+		return;
+	c->n_base = before;
+	scan_db(c, c->e->db[d], text, len);
+	if (c->n_hit == before)
+		return;
+	c->n_hit = before;
+	scan_db(c, c->e->som[d], text, len);
+	if (c->n_hit > before)
+		record(c, ev, cls, name, nlen, text, len, before, c->n_hit);
+}
+
+/* The SQL or shell reading, if it differs from the text at all. */
 static void
 scan_variant(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *name,
 		uint32_t nlen, const char *text, uint32_t len, enum pf_variant v,
 		uint32_t (*collapse)(const char *, uint32_t, char *, uint32_t))
 {
-	uint32_t before = c->n_hit;
-
 	if (c->e->db[cls * PF_NVAR + v] == NULL)
 		return;
 	uint32_t vl = collapse(text, len, c->work[1], PF_WORK);
-	c->n_base = before;
-	scan_db(c, cls * PF_NVAR + v, c->work[1], vl);
-	if (c->n_hit > before)
-		record(c, ev, cls, name, nlen, c->work[1], vl, before, c->n_hit);
+	if (vl == len && memcmp(c->work[1], text, len) == 0)
+		return;		/* same bytes: the plain reading had these rules */
+	scan_reading(c, ev, cls, name, nlen, c->work[1], vl, v);
 }
 
 void
@@ -152,6 +195,13 @@ pf_scan(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *na
 
 	if (len == 0)
 		return;
+	c->fields++;
+	int inert;
+	uint8_t seen = readings(val, len, &inert);
+	if (inert && len <= PF_INERT_MAX) {
+		c->inert++;
+		return;
+	}
 	n = pf_normalize(val, len, c->work[0], PF_WORK);
 	if (n >= 0) {
 		text = c->work[0];
@@ -160,12 +210,14 @@ pf_scan(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *na
 	} else if (len > PF_WORK) {
 		len = PF_WORK;
 	}
-	c->n_hit = c->n_base = 0;
-	scan_db(c, cls * PF_NVAR + PF_VAR_PLAIN, text, len);
-	if (c->n_hit)
-		record(c, ev, cls, name, nlen, text, len, 0, c->n_hit);
-	scan_variant(c, ev, cls, name, nlen, text, len, PF_VAR_SQL, pf_sql_collapse);
-	scan_variant(c, ev, cls, name, nlen, text, len, PF_VAR_SH, pf_sh_collapse);
+	if (n >= 0)		/* decoding may have brought new bytes */
+		seen = readings(text, len, &inert);
+	c->n_hit = 0;
+	scan_reading(c, ev, cls, name, nlen, text, len, PF_VAR_PLAIN);
+	if (seen & READ_SQL)
+		scan_variant(c, ev, cls, name, nlen, text, len, PF_VAR_SQL, pf_sql_collapse);
+	if (seen & READ_SH)
+		scan_variant(c, ev, cls, name, nlen, text, len, PF_VAR_SH, pf_sh_collapse);
 }
 
 /* A name or value of a query string or form: '+' is a space, then the rest. */

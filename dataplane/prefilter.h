@@ -3,9 +3,15 @@
  * Hyperscan injection pre-filter.
  *
  * Control path (pf_rules.c, main lcore at start): rule files are parsed,
- * compiled into one block-mode database per field class and input variant
- * (Hyperscan's advice: separate inputs, separate databases), cached on disk
- * under a hash of the rule set, and a prototype scratch is sized for all.
+ * compiled into block-mode databases per field class and reading (Hyperscan's
+ * advice: separate inputs, separate databases), cached on disk under a hash
+ * of the rule set, and a prototype scratch is sized for all of them.
+ *
+ * Two databases per (class, reading): a fast one (single match per rule, no
+ * start offsets) that every field goes through, and one that reports where
+ * each match starts, run only on the rare field the fast one flagged. The
+ * plain reading holds every rule of the class; the SQL and shell readings
+ * hold only their rules and run only when that reading changes the text.
  *
  * Hot path (prefilter.c, rx lcores): each rx lcore owns a struct pf_ctx with
  * a scratch cloned from the prototype and its own hit counters. Every field
@@ -70,11 +76,22 @@ struct hs_scratch;
 struct pf_engine {
 	struct pf_rule *rules;
 	uint32_t n_rules;
-	struct hs_database *db[PF_NDB];	/* NULL: no rule for that input */
+	struct hs_database *db[PF_NDB];	/* fast; NULL: no rule for that input */
+	struct hs_database *som[PF_NDB];	/* the same rules, with match starts */
 	struct hs_scratch *proto;
 	uint64_t hash;			/* of the rule set, keys the cache */
 	int from_cache;
 };
+
+/*
+ * A value made only of letters, digits and underscores, this short, carries
+ * no injection: payloads need punctuation, whitespace or more length (the
+ * shortest bare command a rule knows, whoami, has six letters). Such values
+ * (ids, enums, flags, page numbers) are a large share of an API's
+ * parameters, so they are not scanned; test-prefilter checks that no rule
+ * could fire on one.
+ */
+#define PF_INERT_MAX 5
 
 /* Per rx lcore. */
 #define PF_WORK 4096		/* longest value normalized; longer ones are cut */
@@ -89,7 +106,8 @@ struct pf_ctx {
 	const struct pf_engine *e;
 	struct hs_scratch *scratch;
 	uint64_t *rule_hits;		/* [n_rules], read by the main lcore */
-	uint64_t scans, scanned_bytes, normalized;
+	uint64_t fields, normalized, inert;	/* pf_scan calls; decoded; skipped as inert */
+	uint64_t scans, scanned_bytes;		/* hs_scan calls */
 	struct pf_hit hit[PF_MAX_HITS];
 	uint32_t n_hit, n_base;		/* hits of the current text start at n_base */
 	char work[2][PF_WORK];

@@ -8,6 +8,7 @@
  *   test-prefilter RULES_DIR CACHE_DIR
  */
 #include <glob.h>
+#include <hs/hs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,6 +179,46 @@ test_categories(void)
 	quiet("what's up? -- nothing");
 }
 
+static int
+any_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int fl,
+		void *c)
+{
+	(void)id, (void)from, (void)to, (void)fl;
+	*(int *)c = 1;
+	return 1;
+}
+
+/* The scanner skips short word-only values as inert (prefilter.c): no rule
+ * may be able to fire on one, or skipping would hide it. */
+static void
+test_inert_values_stay_silent(void)
+{
+	static const char *const words[] = {
+		"1", "42", "id", "ls", "sh", "or", "and", "not", "ne", "gt", "cat", "cmd", "etc",
+		"env", "sys", "ldap", "jndi", "bash", "ping", "true", "null", "where", "union",
+		"select", "sleep", "alert", "script", "passwd", "whoami", "system", "eval",
+		"__class__", "0x12345678", "rO0ABXNyAB", "AAEAAAD", "phpinfo", "localhost",
+		"admin", "root", "delete", "drop", "exec", "onerror", "javascript", "iframe",
+		"123456789ab", "UNION", "SeLeCt", "a1b2c", "nc", "curl", "wget", "rm", "dir", "ver",
+		"net", "type", "echo", "chmod",
+	};
+	hs_scratch_t *s = NULL;
+
+	if (hs_clone_scratch(engine->proto, &s) != HS_SUCCESS)
+		return;
+	for (unsigned int i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		for (int d = 0; d < PF_NDB; d++) {
+			int hit = 0;
+			if (engine->db[d] == NULL || strlen(words[i]) > PF_INERT_MAX)
+				continue;
+			hs_scan(engine->db[d], words[i], (unsigned int)strlen(words[i]), 0, s,
+					any_match, &hit);
+			CHECK(!hit, "a rule of %s fires on the inert value '%s'",
+					pf_class_names[d / PF_NVAR], words[i]);
+		}
+	hs_free_scratch(s);
+}
+
 static void
 test_extraction_and_ranges(void)
 {
@@ -212,12 +253,19 @@ test_extraction_and_ranges(void)
 			"cookie value: '%.*s'", n, t);
 
 	/* many matches: the event keeps the strongest, never overflows */
+	static const char *const many[] = {
+		"x<script>alert(1)</script>", "1 union select 1,2--", "; cat /etc/passwd",
+		"../../../etc/shadow", "${jndi:ldap://x/a}", "{{7*7}}", "http://169.254.169.254/",
+		"' or 1=1--", "<svg onload=confirm(1)>", "$(whoami)", "php://filter/resource=x",
+		"{\"$ne\": 1}", "*)(uid=*", "rO0ABXNyABFqYXZhLnV0aWwu",
+	};
 	reset();
-	for (int i = 0; i < 20; i++) {
-		const char *v = i % 2 ? "x<script>alert(1)</script>" : "1 union select 1,2--";
-		pf_scan(&ctx, ev, PF_CLASS_values, "v", 1, v, (uint32_t)strlen(v));
-	}
+	for (int r = 0; r < 3; r++)
+		for (unsigned int i = 0; i < sizeof(many) / sizeof(many[0]); i++)
+			pf_scan(&ctx, ev, PF_CLASS_values, "v", 1, many[i], (uint32_t)strlen(many[i]));
 	CHECK(ev->pf_nmatch == MW_EVENT_MAX_MATCHES, "bounded: %u", ev->pf_nmatch);
+	for (int i = 0; i < ev->pf_nmatch; i++)
+		CHECK(engine->rules[ev->pf[i].rule].severity >= 3, "kept a weak match over a strong one");
 	CHECK(ev->field[MW_FIELD_norm].off + ev->field[MW_FIELD_norm].len <= MW_EVENT_DATA_SIZE,
 			"norm text fits");
 }
@@ -243,6 +291,7 @@ main(int argc, char **argv)
 		return 2;
 	ev = rte_zmalloc("ev", MW_EVENT_SIZE, 64);
 	test_categories();
+	test_inert_values_stay_silent();
 	test_extraction_and_ranges();
 	printf("%d checks, %d failed\n", checks, failures);
 	pf_ctx_free(&ctx);
