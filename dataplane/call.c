@@ -20,6 +20,7 @@
 #include <rte_ring.h>
 
 #include "dp.h"
+#include "dp_text.h"
 #include "http.h"
 #include "prefilter.h"
 
@@ -81,15 +82,6 @@ dp_event_append_field(struct mw_event *ev, enum mw_field fld, const char *s, uin
 	return n == len ? 0 : -1;
 }
 
-static inline int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* n hex digits (n even, at most 2*size) into out[size], right-aligned. */
 static int
 parse_hex(const char *s, uint32_t n, uint8_t *out, uint32_t size)
@@ -100,7 +92,7 @@ parse_hex(const char *s, uint32_t n, uint8_t *out, uint32_t size)
 	if (n == 0 || n > 2 * size || n % 2)
 		return -1;
 	for (uint32_t i = 0; i < n; i += 2) {
-		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+		int hi = dp_hexval((uint8_t)s[i]), lo = dp_hexval((uint8_t)s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		tmp[size - n / 2 + i / 2] = (uint8_t)(hi << 4 | lo);
@@ -440,7 +432,7 @@ is_id_segment(const char *s, uint32_t n)
 		char c = s[i];
 		int d = c >= '0' && c <= '9';
 		digits += (uint32_t)d;
-		hex += (uint32_t)(hexval(c) >= 0);
+		hex += (uint32_t)(dp_hexval((uint8_t)c) >= 0);
 		alnum += (uint32_t)(d || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '-' ||
 				c == '_');
 	}

@@ -20,6 +20,7 @@
 #include <rte_mempool.h>
 
 #include "dp.h"
+#include "dp_text.h"
 #include "http.h"
 
 /* ---- header section parsing ---- */
@@ -568,17 +569,6 @@ body_bytes(struct dp_lcore *lc, struct dp_stream *s, const uint8_t *d, uint32_t 
 	}
 }
 
-static inline int
-hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /*
  * Looks for the empty line that ends a header section (or chunked trailer)
  * in d[0..n), continuing the line state kept in s (line: bytes of the current
@@ -743,7 +733,7 @@ dp_http_data(struct dp_lcore *lc, struct dp_flow *f, int side, const uint8_t *d,
 			/* hex digits, then optional extensions, then LF; crlf: bit0
 			 * digits seen, bit1 in extension */
 			uint8_t c = d[0];
-			int v = hexval(c);
+			int v = dp_hexval(c);
 
 			used = 1;
 			if (++s->line > lc->lim.max_line) {

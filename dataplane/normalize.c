@@ -15,6 +15,7 @@
  */
 #include <string.h>
 
+#include "dp_text.h"
 #include "prefilter.h"
 
 #define MAX_ROUNDS 4
@@ -25,33 +26,6 @@ static const uint8_t special[256] = {
 	[0x80 ... 0xff] = 1,
 };
 
-static inline int
-hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-static uint32_t
-put_utf8(char *o, uint32_t cp)
-{
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (char)(0xc0 | cp >> 6);
-		o[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	o[0] = (char)(0xe0 | cp >> 12);
-	o[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-	o[2] = (char)(0x80 | (cp & 0x3f));
-	return 3;
-}
-
 /* One round of percent decoding; *changed is set if anything was decoded. */
 static uint32_t
 url_round(const char *s, uint32_t n, char *o, uint32_t cap, int *changed)
@@ -60,18 +34,18 @@ url_round(const char *s, uint32_t n, char *o, uint32_t cap, int *changed)
 
 	for (uint32_t i = 0; i < n && k + 3 <= cap; i++) {
 		uint8_t c = (uint8_t)s[i];
-		if (c == '%' && i + 2 < n && hexval((uint8_t)s[i + 1]) >= 0 &&
-				hexval((uint8_t)s[i + 2]) >= 0) {
-			o[k++] = (char)(hexval((uint8_t)s[i + 1]) << 4 | hexval((uint8_t)s[i + 2]));
+		if (c == '%' && i + 2 < n && dp_hexval((uint8_t)s[i + 1]) >= 0 &&
+				dp_hexval((uint8_t)s[i + 2]) >= 0) {
+			o[k++] = (char)(dp_hexval((uint8_t)s[i + 1]) << 4 | dp_hexval((uint8_t)s[i + 2]));
 			i += 2;
 			*changed = 1;
 		} else if (c == '%' && i + 5 < n && (s[i + 1] | 0x20) == 'u' &&
-				hexval((uint8_t)s[i + 2]) >= 0 && hexval((uint8_t)s[i + 3]) >= 0 &&
-				hexval((uint8_t)s[i + 4]) >= 0 && hexval((uint8_t)s[i + 5]) >= 0) {
-			uint32_t cp = (uint32_t)(hexval((uint8_t)s[i + 2]) << 12 |
-					hexval((uint8_t)s[i + 3]) << 8 |
-					hexval((uint8_t)s[i + 4]) << 4 | hexval((uint8_t)s[i + 5]));
-			k += put_utf8(o + k, cp);
+				dp_hexval((uint8_t)s[i + 2]) >= 0 && dp_hexval((uint8_t)s[i + 3]) >= 0 &&
+				dp_hexval((uint8_t)s[i + 4]) >= 0 && dp_hexval((uint8_t)s[i + 5]) >= 0) {
+			uint32_t cp = (uint32_t)(dp_hexval((uint8_t)s[i + 2]) << 12 |
+					dp_hexval((uint8_t)s[i + 3]) << 8 |
+					dp_hexval((uint8_t)s[i + 4]) << 4 | dp_hexval((uint8_t)s[i + 5]));
+			k += dp_put_utf8(o + k, cp);
 			i += 5;
 			*changed = 1;
 		} else {
@@ -113,7 +87,7 @@ html_round(const char *s, uint32_t n, char *o, uint32_t cap, int *changed)
 			int hex = j + 1 < n && (s[j + 1] | 0x20) == 'x';
 			j += hex ? 2 : 1;
 			while (j < n && digits < 8) {
-				int v = hex ? hexval((uint8_t)s[j]) :
+				int v = hex ? dp_hexval((uint8_t)s[j]) :
 					(s[j] >= '0' && s[j] <= '9' ? s[j] - '0' : -1);
 				if (v < 0)
 					break;
@@ -124,7 +98,7 @@ html_round(const char *s, uint32_t n, char *o, uint32_t cap, int *changed)
 			if (digits && cp > 0 && cp < 0x10000) {
 				if (j < n && s[j] == ';')
 					j++;
-				k += put_utf8(o + k, cp);
+				k += dp_put_utf8(o + k, cp);
 				i = j - 1;
 				*changed = 1;
 				continue;
@@ -241,6 +215,21 @@ pf_normalize(const char *s, uint32_t n, char *out, uint32_t cap)
 	return (int)len;
 }
 
+/* Appends c, or one space for a run of whitespace; returns the new length. */
+static inline uint32_t
+put_collapsed(char *o, uint32_t k, uint8_t c, int is_space, int *in_space)
+{
+	if (is_space) {
+		if (!*in_space)
+			o[k++] = ' ';
+		*in_space = 1;
+		return k;
+	}
+	*in_space = 0;
+	o[k++] = (char)c;
+	return k;
+}
+
 uint32_t
 pf_sh_collapse(const char *s, uint32_t n, char *o, uint32_t cap)
 {
@@ -260,15 +249,7 @@ pf_sh_collapse(const char *s, uint32_t n, char *o, uint32_t cap)
 			i += 2;
 			continue;
 		}
-		if (c == ' ' || c == '\t' || c == '\v' || c == '\f') {
-			if (space)
-				continue;
-			space = 1;
-			o[k++] = ' ';
-			continue;
-		}
-		space = 0;
-		o[k++] = (char)c;
+		k = put_collapsed(o, k, c, c == ' ' || c == '\t' || c == '\v' || c == '\f', &space);
 	}
 	return k;
 }
@@ -302,15 +283,8 @@ pf_sql_collapse(const char *s, uint32_t n, char *o, uint32_t cap)
 			i++;	/* the end of a kept executable comment */
 			c = ' ';
 		}
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f') {
-			if (space)
-				continue;
-			space = 1;
-			o[k++] = ' ';
-			continue;
-		}
-		space = 0;
-		o[k++] = (char)c;
+		k = put_collapsed(o, k, c, c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+				c == '\v' || c == '\f', &space);
 	}
 	return k;
 }

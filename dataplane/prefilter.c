@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "dp.h"
+#include "dp_text.h"
 #include "prefilter.h"
 
 #define NORM_WINDOW 384		/* bytes of a long value kept around its matches */
@@ -280,9 +281,7 @@ hex4(const char *s)
 	int v = 0;
 
 	for (int i = 0; i < 4; i++) {
-		char ch = s[i];
-		int d = ch >= '0' && ch <= '9' ? ch - '0' : (ch | 0x20) >= 'a' && (ch | 0x20) <= 'f' ?
-			(ch | 0x20) - 'a' + 10 : -1;
+		int d = dp_hexval((uint8_t)s[i]);
 		if (d < 0)
 			return -1;
 		v = v << 4 | d;
@@ -312,16 +311,7 @@ json_unescape(const char *s, uint32_t n, char *o, uint32_t cap)
 		case 'u':
 			if (i + 4 < n && (cp = hex4(s + i + 1)) >= 0) {
 				i += 4;
-				if (cp < 0x80) {
-					o[k++] = (char)cp;
-				} else if (cp < 0x800) {
-					o[k++] = (char)(0xc0 | cp >> 6);
-					o[k++] = (char)(0x80 | (cp & 0x3f));
-				} else {
-					o[k++] = (char)(0xe0 | cp >> 12);
-					o[k++] = (char)(0x80 | (cp >> 6 & 0x3f));
-					o[k++] = (char)(0x80 | (cp & 0x3f));
-				}
+				k += dp_put_utf8(o + k, (uint32_t)cp);
 				break;
 			}
 			/* fall through */

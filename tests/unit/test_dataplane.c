@@ -19,18 +19,8 @@
 #include "dp.h"
 #include "http.h"
 #include "output.h"
+#include "check.h"
 
-static int failures, checks;
-
-#define CHECK(cond, ...) do { \
-		checks++; \
-		if (!(cond)) { \
-			failures++; \
-			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-			fprintf(stderr, __VA_ARGS__); \
-			fputc('\n', stderr); \
-		} \
-	} while (0)
 
 static struct rte_mempool *pool;
 static struct rte_ring *ring;

@@ -17,18 +17,8 @@
 
 #include "dp.h"
 #include "prefilter.h"
+#include "check.h"
 
-static int failures, checks;
-
-#define CHECK(cond, ...) do { \
-		checks++; \
-		if (!(cond)) { \
-			failures++; \
-			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-			fprintf(stderr, __VA_ARGS__); \
-			fputc('\n', stderr); \
-		} \
-	} while (0)
 
 static void
 norm_is(const char *in, const char *want)
