@@ -465,8 +465,10 @@ pf_ctx_init(struct pf_ctx *c, const struct pf_engine *e, int socket)
 		return -ENOMEM;
 	c->rule_hits = rte_zmalloc_socket("pf_hits", sizeof(uint64_t) * (e->n_rules + 1),
 			RTE_CACHE_LINE_SIZE, socket);
-	if (c->rule_hits == NULL) {
-		hs_free_scratch(c->scratch);
+	c->cache = rte_zmalloc_socket("pf_cache", sizeof(*c->cache) * PF_CACHE_SLOTS,
+			RTE_CACHE_LINE_SIZE, socket);
+	if (c->rule_hits == NULL || c->cache == NULL) {
+		pf_ctx_free(c);
 		return -ENOMEM;
 	}
 	return 0;
@@ -477,6 +479,8 @@ pf_ctx_free(struct pf_ctx *c)
 {
 	hs_free_scratch(c->scratch);
 	rte_free(c->rule_hits);
+	rte_free(c->cache);
 	c->scratch = NULL;
 	c->rule_hits = NULL;
+	c->cache = NULL;
 }

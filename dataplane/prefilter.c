@@ -13,6 +13,7 @@
 #include <hs/hs.h>
 #include <string.h>
 #include <strings.h>
+#include <rte_hash_crc.h>
 
 #include "dp.h"
 #include "dp_text.h"
@@ -203,6 +204,19 @@ pf_scan(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *na
 		c->inert++;
 		return;
 	}
+	struct pf_cache_slot *slot = NULL;
+	uint32_t h = 0;
+	if (c->cache != NULL && len <= PF_CACHE_BYTES) {
+		h = rte_hash_crc(val, len, cls);
+		slot = &c->cache[h & (PF_CACHE_SLOTS - 1)];
+		if (slot->hash == h && slot->cls == cls && slot->len == len &&
+				memcmp(slot->v, val, len) == 0) {
+			c->cached++;
+			return;
+		}
+	}
+	const char *raw = val;
+	uint32_t raw_len = len;
 	n = pf_normalize(val, len, c->work[0], PF_WORK);
 	if (n >= 0) {
 		text = c->work[0];
@@ -219,6 +233,12 @@ pf_scan(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *na
 		scan_variant(c, ev, cls, name, nlen, text, len, PF_VAR_SQL, pf_sql_collapse);
 	if (seen & READ_SH)
 		scan_variant(c, ev, cls, name, nlen, text, len, PF_VAR_SH, pf_sh_collapse);
+	if (slot != NULL && c->n_hit == 0) {
+		slot->hash = h;
+		slot->cls = (uint8_t)cls;
+		slot->len = (uint8_t)raw_len;
+		memcpy(slot->v, raw, raw_len);
+	}
 }
 
 /* A name or value of a query string or form: '+' is a space, then the rest. */

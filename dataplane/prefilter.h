@@ -93,6 +93,22 @@ struct pf_engine {
  */
 #define PF_INERT_MAX 5
 
+/*
+ * Values repeat: the same User-Agent, Host, content type and page sizes on
+ * call after call. Each rx lcore remembers values it found clean (class and
+ * exact bytes, compared in full, so no crafted collision can skip a scan)
+ * in a direct-mapped table and does not scan them again.
+ */
+#define PF_CACHE_SLOTS 2048		/* power of two */
+#define PF_CACHE_BYTES 122		/* longer values are always scanned */
+
+struct pf_cache_slot {
+	uint32_t hash;
+	uint8_t cls;
+	uint8_t len;
+	char v[PF_CACHE_BYTES];
+};
+
 /* Per rx lcore. */
 #define PF_WORK 4096		/* longest value normalized; longer ones are cut */
 #define PF_MAX_HITS 32		/* matches kept while scanning one value */
@@ -107,6 +123,8 @@ struct pf_ctx {
 	struct hs_scratch *scratch;
 	uint64_t *rule_hits;		/* [n_rules], read by the main lcore */
 	uint64_t fields, normalized, inert;	/* pf_scan calls; decoded; skipped as inert */
+	uint64_t cached;			/* skipped: known clean */
+	struct pf_cache_slot *cache;		/* [PF_CACHE_SLOTS] */
 	uint64_t scans, scanned_bytes;		/* hs_scan calls */
 	struct pf_hit hit[PF_MAX_HITS];
 	uint32_t n_hit, n_base;		/* hits of the current text start at n_base */

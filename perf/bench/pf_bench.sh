@@ -21,5 +21,7 @@ output = { events = "$CAP.events.jsonl"; redact = false; stats_interval = 0;
 CONF
 "$B/app/meshwatch" -c "$CAP.conf" --idle-exit 1 > "$CAP.log" 2>&1
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), one core"
-"$B/perf/bench/meshwatch-pfbench" "$CAP.events.jsonl" configs/signatures "$DIR/pf-cache" 10 2>&1 |
-	grep -v "^EAL\|^TELEMETRY"
+for mode in cache nocache; do
+	"$B/perf/bench/meshwatch-pfbench" "$CAP.events.jsonl" configs/signatures "$DIR/pf-cache" 10 \
+		$mode 2>&1 | grep -v "^EAL\|^TELEMETRY"
+done

