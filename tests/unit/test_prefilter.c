@@ -5,7 +5,7 @@
  * from forms, JSON (also cut short) and cookies, and match ranges that point
  * at the text the rule saw.
  *
- *   test-prefilter RULES_DIR CACHE_DIR
+ *   test-prefilter RULES_DIR CACHE_DIR DATA_DIR
  */
 #include <glob.h>
 #include <hs/hs.h>
@@ -209,6 +209,49 @@ test_inert_values_stay_silent(void)
 	hs_free_scratch(s);
 }
 
+/* Payloads in the style of real attack tools, and benign look-alikes
+ * (tests/data): every payload caught with its category, few benign flagged. */
+static void
+test_corpora(const char *dir)
+{
+	char path[4096], line[4096];
+	int n[2] = { 0, 0 }, flagged[2] = { 0, 0 };
+
+	for (int benign = 0; benign < 2; benign++) {
+		snprintf(path, sizeof(path), "%s/%s", dir,
+				benign ? "pf_tricky_benign.tsv" : "pf_tool_payloads.tsv");
+		FILE *f = fopen(path, "r");
+		CHECK(f != NULL, "%s", path);
+		if (f == NULL)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\n")] = '\0';
+			char *tab = strchr(line, '\t');
+			if (line[0] == '#' || tab == NULL)
+				continue;
+			*tab = '\0';
+			unsigned int want = 0;
+			for (int k = 0; k < PF_CAT_MAX; k++)
+				if (strcmp(line, pf_category_names[k]) == 0)
+					want = 1u << k;
+			if (want & CAT(traversal))
+				want |= CAT(lfi) | CAT(rfi);
+			if (want & CAT(ssrf))
+				want |= CAT(rfi);
+			unsigned int got = cats_of(PF_CLASS_values, tab + 1);
+			n[benign]++;
+			flagged[benign] += benign ? got != 0 : (got & want) != 0;
+			if (!benign)
+				CHECK(got & want, "%s payload not caught: %s", line, tab + 1);
+		}
+		fclose(f);
+	}
+	printf("tool-style payloads caught: %d/%d; tricky benign flagged: %d/%d\n", flagged[0], n[0],
+			flagged[1], n[1]);
+	CHECK(n[0] > 0 && n[1] > 0, "corpora read");
+	CHECK(flagged[1] <= 3, "%d tricky benign values flagged", flagged[1]);
+}
+
 /* Clean values are remembered exactly; flagged ones never are. */
 static void
 test_clean_cache(void)
@@ -290,8 +333,8 @@ main(int argc, char **argv)
 	char pattern[4096];
 	glob_t gl;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: test-prefilter RULES_DIR CACHE_DIR\n");
+	if (argc != 4) {
+		fprintf(stderr, "usage: test-prefilter RULES_DIR CACHE_DIR DATA_DIR\n");
 		return 2;
 	}
 	snprintf(pattern, sizeof(pattern), "%s/*.rules", argv[1]);
@@ -305,6 +348,7 @@ main(int argc, char **argv)
 	test_categories();
 	test_inert_values_stay_silent();
 	test_clean_cache();
+	test_corpora(argv[3]);
 	test_extraction_and_ranges();
 	printf("%d checks, %d failed\n", checks, failures);
 	pf_ctx_free(&ctx);
