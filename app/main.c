@@ -32,6 +32,7 @@
 #include <rte_version.h>
 
 #include "app.h"
+#include "model.h"
 
 #define DRAIN_BURST 64
 
@@ -51,6 +52,7 @@ struct opts {
 	const char *config;
 	int check_only;
 	int check_rules;		/* --check-rules: the rest are rule files */
+	const char *check_model;	/* --check-model FILE */
 	double idle_exit;
 	int eal_argc;
 	char **eal_argv;
@@ -65,6 +67,7 @@ usage(FILE *f)
 		"  -c, --config FILE   the appliance config (configs/README.md)\n"
 		"  --check-config      validate FILE and exit (0: valid)\n"
 		"  --check-rules FILES compile pre-filter rule files, report, exit (0: valid)\n"
+		"  --check-model FILE  check a model file, describe it, exit (0: valid)\n"
 		"  --idle-exit SEC     stop after SEC seconds without a packet (captures)\n"
 		"  --version, --help\n"
 		"EAL arguments after -- are added to the config's eal list and win over it.\n"
@@ -78,6 +81,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "check-rules", no_argument, NULL, 'R' },
+		{ "check-model", required_argument, NULL, 'M' },
 		{ "idle-exit", required_argument, NULL, 'I' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -97,6 +101,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'R':
 			o->check_rules = 1;
 			break;
+		case 'M':
+			o->check_model = optarg;
+			return 0;
 		case 'I': {
 			char *end;
 			o->idle_exit = strtod(optarg, &end);
@@ -253,6 +260,38 @@ check_machine(struct app *a)
 		if (app_port_find(&c->ports[i], i, &a->ports[i], stderr) < 0)
 			bad++;
 	return bad;
+}
+
+/* --check-model FILE: what the inference lcores would load. */
+static int
+check_model(const char *path)
+{
+	char err[512];
+	struct mw_model *m = mw_model_load(path, 0, 0, err, sizeof(err));
+
+	if (m == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	uint64_t weights = 0;
+	for (uint32_t i = 0; i < m->n_tensors; i++)
+		weights += m->tensors[i].count;
+	printf("%s: %s model, format %u, feature schema %016llx, %llu weights in %u tensors\n",
+			path, m->kind == MW_MODEL_PAYLOAD ? "payload" :
+			m->kind == MW_MODEL_SEQUENCE ? "sequence" : "unknown", m->version,
+			(unsigned long long)m->schema_hash, (unsigned long long)weights, m->n_tensors);
+	for (uint32_t i = 0; i < m->n_classes; i++)
+		printf("  class %-22s threshold %.4f\n", m->class_names[i], (double)m->thresholds[i]);
+	for (uint32_t i = 0; i < m->n_tensors; i++) {
+		printf("  tensor %-21s", m->tensors[i].name);
+		for (uint32_t d = 0; d < m->tensors[i].ndim; d++)
+			printf("%s%u", d ? "x" : " ", m->tensors[i].shape[d]);
+		printf("\n");
+	}
+	if (m->meta[0])
+		printf("  made: %s\n", m->meta);
+	mw_model_free(m);
+	return 0;
 }
 
 /* --check-rules FILES: what the pre-filter would load. */
@@ -592,6 +631,8 @@ main(int argc, char **argv)
 		return 2;
 	if (o.check_rules)
 		return check_rules(o.eal_argc, o.eal_argv);
+	if (o.check_model)
+		return check_model(o.check_model);
 	problems = cfg_load(o.config, &a.cfg, stderr);
 	if (problems) {
 		fprintf(stderr, "%s: %d problem%s; nothing started\n", o.config, problems,
