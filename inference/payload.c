@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Payload model (see payload.h). inf_payload_init() is control path: it
+ * builds every oneDNN primitive and buffer once. inf_payload_run() is hot
+ * path: no allocation, one execution per primitive per batch.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <oneapi/dnnl/dnnl.h>
+
+#include "payload.h"
+
+struct inf_payload_net {
+	dnnl_engine_t eng;
+	dnnl_stream_t stream;
+	dnnl_primitive_t conv, pool, fc, softmax;
+	dnnl_memory_t src, conv_w, conv_b, conv_dst, pool_dst, pool_ws, fc_w, fc_b, logits, probs;
+	float *src_buf, *conv_dst_buf, *pool_dst_buf, *logits_buf, *probs_buf;
+};
+
+static int __attribute__((format(printf, 3, 4)))
+fail(char *err, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const float *
+tensor(const struct mw_model *m, const char *name, uint32_t ndim, uint32_t a, uint32_t b,
+		uint32_t c, char *err, size_t errlen)
+{
+	uint32_t shape[3] = { a, b, c };
+	const struct mw_tensor *t = mw_model_tensor(m, name, ndim, shape, err, errlen);
+	return t ? t->data : NULL;
+}
+
+#define DNNL_TRY(call, what) do { \
+		dnnl_status_t s_ = (call); \
+		if (s_ != dnnl_success) \
+			return fail(err, errlen, "oneDNN: %s failed (status %d)", what, (int)s_); \
+	} while (0)
+
+static int
+memory(dnnl_memory_t *mem, const dnnl_memory_desc_t *md, dnnl_engine_t eng, void *handle,
+		char *err, size_t errlen)
+{
+	DNNL_TRY(dnnl_memory_create(mem, md, eng, handle), "memory_create");
+	return 0;
+}
+
+static int
+build(struct inf_payload *p, char *err, size_t errlen)
+{
+	struct inf_payload_net *n = p->net;
+	const dnnl_dim_t B = p->batch, E = p->E, L = p->L, C = p->C, K = p->K, N = p->n_classes;
+	dnnl_memory_desc_t src_md, w_md, b_md, dst_md, pool_md, fc_src_md, fc_w_md, fc_b_md, out_md;
+	dnnl_primitive_desc_t pd;
+
+	DNNL_TRY(dnnl_engine_create(&n->eng, dnnl_cpu, 0), "engine_create");
+	DNNL_TRY(dnnl_stream_create(&n->stream, n->eng, dnnl_stream_default_flags), "stream_create");
+
+	/* conv1d as a 2-D convolution over a 1 x L image, ReLU fused */
+	dnnl_dims_t src_d = { B, E, 1, L }, w_d = { C, E, 1, K }, b_d = { C }, dst_d = { B, C, 1, L };
+	dnnl_dims_t strides = { 1, 1 }, pad = { 0, (K - 1) / 2 }, pad_r = { 0, K - 1 - (K - 1) / 2 };
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&src_md, 4, src_d, dnnl_f32, dnnl_nchw), "src md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&w_md, 4, w_d, dnnl_f32, dnnl_oihw), "weights md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&b_md, 1, b_d, dnnl_f32, dnnl_x), "bias md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&dst_md, 4, dst_d, dnnl_f32, dnnl_nchw), "dst md");
+	dnnl_convolution_desc_t cd;
+	DNNL_TRY(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference,
+			dnnl_convolution_direct, &src_md, &w_md, &b_md, &dst_md, strides, pad, pad_r),
+			"convolution desc");
+	dnnl_primitive_attr_t attr;
+	dnnl_post_ops_t ops;
+	DNNL_TRY(dnnl_primitive_attr_create(&attr), "attr");
+	DNNL_TRY(dnnl_post_ops_create(&ops), "post ops");
+	DNNL_TRY(dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f), "relu");
+	DNNL_TRY(dnnl_primitive_attr_set_post_ops(attr, ops), "set post ops");
+	DNNL_TRY(dnnl_primitive_desc_create(&pd, &cd, attr, n->eng, NULL), "convolution pd");
+	DNNL_TRY(dnnl_primitive_create(&n->conv, pd), "convolution");
+	dnnl_primitive_desc_destroy(pd);
+	dnnl_post_ops_destroy(ops);
+	dnnl_primitive_attr_destroy(attr);
+
+	/* max over time: one window the length of the text */
+	dnnl_dims_t pool_d = { B, C, 1, 1 }, kernel = { 1, L }, pstride = { 1, L }, dil = { 0, 0 },
+		zero = { 0, 0 };
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&pool_md, 4, pool_d, dnnl_f32, dnnl_nchw), "pool md");
+	dnnl_pooling_v2_desc_t pl;
+	DNNL_TRY(dnnl_pooling_v2_forward_desc_init(&pl, dnnl_forward_inference, dnnl_pooling_max,
+			&dst_md, &pool_md, pstride, kernel, dil, zero, zero), "pooling desc");
+	DNNL_TRY(dnnl_primitive_desc_create(&pd, &pl, NULL, n->eng, NULL), "pooling pd");
+	DNNL_TRY(dnnl_primitive_create(&n->pool, pd), "pooling");
+	dnnl_primitive_desc_destroy(pd);
+
+	/* fully connected over the pooled features, then softmax */
+	dnnl_dims_t fc_src_d = { B, C }, fc_w_d = { N, C }, fc_b_d = { N }, out_d = { B, N };
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&fc_src_md, 2, fc_src_d, dnnl_f32, dnnl_nc), "fc src md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&fc_w_md, 2, fc_w_d, dnnl_f32, dnnl_oi), "fc w md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&fc_b_md, 1, fc_b_d, dnnl_f32, dnnl_x), "fc b md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&out_md, 2, out_d, dnnl_f32, dnnl_nc), "out md");
+	dnnl_inner_product_desc_t ipd;
+	DNNL_TRY(dnnl_inner_product_forward_desc_init(&ipd, dnnl_forward_inference, &fc_src_md,
+			&fc_w_md, &fc_b_md, &out_md), "inner product desc");
+	DNNL_TRY(dnnl_primitive_desc_create(&pd, &ipd, NULL, n->eng, NULL), "inner product pd");
+	DNNL_TRY(dnnl_primitive_create(&n->fc, pd), "inner product");
+	dnnl_primitive_desc_destroy(pd);
+	dnnl_softmax_desc_t sd;
+	DNNL_TRY(dnnl_softmax_forward_desc_init(&sd, dnnl_forward_inference, &out_md, 1),
+			"softmax desc");
+	DNNL_TRY(dnnl_primitive_desc_create(&pd, &sd, NULL, n->eng, NULL), "softmax pd");
+	DNNL_TRY(dnnl_primitive_create(&n->softmax, pd), "softmax");
+	dnnl_primitive_desc_destroy(pd);
+
+	/* buffers: ours, 64-byte aligned, handed to oneDNN as they are */
+	n->src_buf = aligned_alloc(64, (size_t)(B * E * L) * sizeof(float) + 64);
+	n->conv_dst_buf = aligned_alloc(64, (size_t)(B * C * L) * sizeof(float) + 64);
+	n->pool_dst_buf = aligned_alloc(64, (size_t)(B * C) * sizeof(float) + 64);
+	n->logits_buf = aligned_alloc(64, (size_t)(B * N) * sizeof(float) + 64);
+	n->probs_buf = aligned_alloc(64, (size_t)(B * N) * sizeof(float) + 64);
+	if (!n->src_buf || !n->conv_dst_buf || !n->pool_dst_buf || !n->logits_buf || !n->probs_buf)
+		return fail(err, errlen, "payload model: out of memory for batch %u", p->batch);
+	memset(n->src_buf, 0, (size_t)(B * E * L) * sizeof(float));
+	if (memory(&n->src, &src_md, n->eng, n->src_buf, err, errlen) ||
+			memory(&n->conv_w, &w_md, n->eng, (void *)p->conv_w, err, errlen) ||
+			memory(&n->conv_b, &b_md, n->eng, (void *)p->conv_b, err, errlen) ||
+			memory(&n->conv_dst, &dst_md, n->eng, n->conv_dst_buf, err, errlen) ||
+			memory(&n->pool_dst, &pool_md, n->eng, n->pool_dst_buf, err, errlen) ||
+			memory(&n->fc_w, &fc_w_md, n->eng, (void *)p->fc_w, err, errlen) ||
+			memory(&n->fc_b, &fc_b_md, n->eng, (void *)p->fc_b, err, errlen) ||
+			memory(&n->logits, &out_md, n->eng, n->logits_buf, err, errlen) ||
+			memory(&n->probs, &out_md, n->eng, n->probs_buf, err, errlen))
+		return -1;
+	return 0;
+}
+
+int
+inf_payload_init(struct inf_payload *p, const struct mw_model *m, uint32_t batch, char *err,
+		size_t errlen)
+{
+	memset(p, 0, sizeof(*p));
+	if (m->kind != MW_MODEL_PAYLOAD)
+		return fail(err, errlen, "not a payload model");
+	p->L = m->dims[0], p->E = m->dims[1], p->C = m->dims[2], p->K = m->dims[3];
+	p->n_classes = m->n_classes;
+	p->batch = batch;
+	if (p->L < 8 || p->L > 4096 || p->E == 0 || p->E > 512 || p->C == 0 || p->C > 4096 ||
+			p->K == 0 || p->K > 31 || p->K > p->L || batch == 0 || batch > 1024)
+		return fail(err, errlen, "payload model dims L=%u E=%u C=%u K=%u (batch %u) are out "
+				"of range", p->L, p->E, p->C, p->K, batch);
+	p->embed = tensor(m, "embed", 2, 256, p->E, 0, err, errlen);
+	p->conv_w = p->embed ? tensor(m, "conv.weight", 3, p->C, p->E, p->K, err, errlen) : NULL;
+	p->conv_b = p->conv_w ? tensor(m, "conv.bias", 1, p->C, 0, 0, err, errlen) : NULL;
+	p->fc_w = p->conv_b ? tensor(m, "fc.weight", 2, p->n_classes, p->C, 0, err, errlen) : NULL;
+	p->fc_b = p->fc_w ? tensor(m, "fc.bias", 1, p->n_classes, 0, 0, err, errlen) : NULL;
+	if (p->fc_b == NULL)
+		return -1;
+	p->net = calloc(1, sizeof(*p->net));
+	if (p->net == NULL || build(p, err, errlen) < 0) {
+		inf_payload_free(p);
+		return -1;
+	}
+	return 0;
+}
+
+void
+inf_payload_free(struct inf_payload *p)
+{
+	struct inf_payload_net *n = p->net;
+
+	if (n == NULL)
+		return;
+	dnnl_primitive_t prims[] = { n->conv, n->pool, n->fc, n->softmax };
+	for (unsigned int i = 0; i < sizeof(prims) / sizeof(prims[0]); i++)
+		if (prims[i])
+			dnnl_primitive_destroy(prims[i]);
+	dnnl_memory_t mems[] = { n->src, n->conv_w, n->conv_b, n->conv_dst, n->pool_dst,
+		n->fc_w, n->fc_b, n->logits, n->probs };
+	for (unsigned int i = 0; i < sizeof(mems) / sizeof(mems[0]); i++)
+		if (mems[i])
+			dnnl_memory_destroy(mems[i]);
+	if (n->stream)
+		dnnl_stream_destroy(n->stream);
+	if (n->eng)
+		dnnl_engine_destroy(n->eng);
+	free(n->src_buf);
+	free(n->conv_dst_buf);
+	free(n->pool_dst_buf);
+	free(n->logits_buf);
+	free(n->probs_buf);
+	free(n);
+	p->net = NULL;
+}
+
+/* The embedding gather: src[b][e][t] = embed[byte][e]; padding is byte 0,
+ * which normalization never leaves in a text. */
+static void
+gather(const struct inf_payload *p, float *src, const uint8_t *text, uint32_t len)
+{
+	const uint32_t L = p->L, E = p->E;
+	uint32_t n = len < L ? len : L;
+
+	for (uint32_t e = 0; e < E; e++) {
+		float *row = src + (size_t)e * L;
+		for (uint32_t t = 0; t < n; t++)
+			row[t] = p->embed[(size_t)text[t] * E + e];
+		for (uint32_t t = n; t < L; t++)
+			row[t] = p->embed[e];
+	}
+}
+
+int
+inf_payload_run(struct inf_payload *p, const uint8_t *const *text, const uint32_t *len,
+		uint32_t n, float *probs)
+{
+	struct inf_payload_net *net = p->net;
+	const size_t per = (size_t)p->E * p->L;
+
+	if (n > p->batch)
+		n = p->batch;
+	for (uint32_t b = 0; b < n; b++)
+		gather(p, net->src_buf + b * per, text[b], len[b]);
+	dnnl_exec_arg_t conv_args[] = {
+		{ DNNL_ARG_SRC, net->src }, { DNNL_ARG_WEIGHTS, net->conv_w },
+		{ DNNL_ARG_BIAS, net->conv_b }, { DNNL_ARG_DST, net->conv_dst },
+	};
+	dnnl_exec_arg_t pool_args[] = { { DNNL_ARG_SRC, net->conv_dst }, { DNNL_ARG_DST, net->pool_dst } };
+	dnnl_exec_arg_t fc_args[] = {
+		{ DNNL_ARG_SRC, net->pool_dst }, { DNNL_ARG_WEIGHTS, net->fc_w },
+		{ DNNL_ARG_BIAS, net->fc_b }, { DNNL_ARG_DST, net->logits },
+	};
+	dnnl_exec_arg_t sm_args[] = { { DNNL_ARG_SRC, net->logits }, { DNNL_ARG_DST, net->probs } };
+	/* the pooled [B][C][1][1] is the fully connected layer's [B][C] as is */
+	if (dnnl_primitive_execute(net->conv, net->stream, 4, conv_args) != dnnl_success ||
+			dnnl_primitive_execute(net->pool, net->stream, 2, pool_args) != dnnl_success ||
+			dnnl_primitive_execute(net->fc, net->stream, 4, fc_args) != dnnl_success ||
+			dnnl_primitive_execute(net->softmax, net->stream, 2, sm_args) != dnnl_success ||
+			dnnl_stream_wait(net->stream) != dnnl_success)
+		return -1;
+	memcpy(probs, net->probs_buf, (size_t)n * p->n_classes * sizeof(float));
+	return 0;
+}
+
+void
+inf_payload_reference(const struct inf_payload *p, const uint8_t *text, uint32_t len,
+		float *logits, float *probs)
+{
+	const uint32_t L = p->L, E = p->E, C = p->C, K = p->K, N = p->n_classes;
+	const int left = (int)(K - 1) / 2;
+	float *x = malloc(sizeof(float) * E * L), *pooled = malloc(sizeof(float) * C);
+
+	gather(p, x, text, len);
+	for (uint32_t c = 0; c < C; c++) {
+		float best = -INFINITY;
+		for (uint32_t t = 0; t < L; t++) {
+			double acc = p->conv_b[c];
+			for (uint32_t e = 0; e < E; e++)
+				for (uint32_t k = 0; k < K; k++) {
+					int pos = (int)t + (int)k - left;
+					if (pos >= 0 && pos < (int)L)
+						acc += (double)p->conv_w[((size_t)c * E + e) * K + k] *
+							x[(size_t)e * L + (size_t)pos];
+				}
+			float v = acc > 0 ? (float)acc : 0.0f;
+			if (v > best)
+				best = v;
+		}
+		pooled[c] = best;
+	}
+	double max = -INFINITY, sum = 0;
+	for (uint32_t k = 0; k < N; k++) {
+		double acc = p->fc_b[k];
+		for (uint32_t c = 0; c < C; c++)
+			acc += (double)p->fc_w[(size_t)k * C + c] * pooled[c];
+		logits[k] = (float)acc;
+		if (acc > max)
+			max = acc;
+	}
+	for (uint32_t k = 0; k < N; k++)
+		sum += exp((double)logits[k] - max);
+	for (uint32_t k = 0; k < N; k++)
+		probs[k] = (float)(exp((double)logits[k] - max) / sum);
+	free(x);
+	free(pooled);
+}

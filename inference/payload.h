@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The payload model: a character-level CNN over normalized field text.
+ *
+ *   bytes (L, zero-padded) -> embedding [256 x E] -> conv1d (C filters of
+ *   width K, same padding) + ReLU -> max over time -> fully connected
+ *   [n_classes x C] -> softmax
+ *
+ * Model file tensors: "embed" 256xE, "conv.weight" CxExK, "conv.bias" C,
+ * "fc.weight" NxC, "fc.bias" N; dims[0..3] = L, E, C, K.
+ *
+ * Executed with oneDNN primitives created once in inf_payload_init() for a
+ * fixed batch; inf_payload_run() fills the batch (the embedding gather is a
+ * table lookup done here, oneDNN has no gather primitive) and runs one
+ * execution per primitive. inf_payload_reference() is the same model in
+ * plain C: the tests hold oneDNN to it.
+ *
+ * An inf_payload belongs to one inference lcore.
+ */
+#ifndef INF_PAYLOAD_H
+#define INF_PAYLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+struct inf_payload_net;
+
+struct inf_payload {
+	uint32_t L, E, C, K, n_classes, batch;
+	const float *embed, *conv_w, *conv_b, *fc_w, *fc_b;
+	struct inf_payload_net *net;	/* oneDNN objects and buffers */
+};
+
+/* 0, or -1 with a message naming the model file's problem. */
+int inf_payload_init(struct inf_payload *p, const struct mw_model *m, uint32_t batch,
+		char *err, size_t errlen);
+void inf_payload_free(struct inf_payload *p);
+
+/* n <= batch texts in; n x n_classes probabilities out. 0, or -1 if
+ * oneDNN failed (counted by the caller, never fatal on the hot path). */
+int inf_payload_run(struct inf_payload *p, const uint8_t *const *text, const uint32_t *len,
+		uint32_t n, float *probs);
+
+/* The same computation in plain C, one text at a time (tests). */
+void inf_payload_reference(const struct inf_payload *p, const uint8_t *text, uint32_t len,
+		float *logits, float *probs);
+
+#endif
