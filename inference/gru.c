@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Sequence model step (see gru.h). Init (control path) builds the GRU,
+ * head and softmax primitives once and reorders the weights into the
+ * layout the GRU primitive prefers; a step (hot path) allocates nothing.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <oneapi/dnnl/dnnl.h>
+
+#include "gru.h"
+
+struct inf_gru_net {
+	dnnl_engine_t eng;
+	dnnl_stream_t stream;
+	dnnl_primitive_t gru, head, softmax;
+	dnnl_memory_t x, h_in, wl, wi, bias, h_out, dst_layer, head_w, head_b, logits, probs;
+	float *x_buf, *h_in_buf, *h_out_buf, *layer_buf, *logits_buf, *probs_buf;
+};
+
+static int __attribute__((format(printf, 3, 4)))
+fail(char *err, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+#define DNNL_TRY(call, what) do { \
+		dnnl_status_t s_ = (call); \
+		if (s_ != dnnl_success) \
+			return fail(err, errlen, "oneDNN: %s failed (status %d)", what, (int)s_); \
+	} while (0)
+
+/* Weights in the file's plain layout, reordered once into what the
+ * primitive wants. */
+static int
+weights(struct inf_gru_net *n, dnnl_memory_t *out, const dnnl_memory_desc_t *want,
+		const dnnl_memory_desc_t *plain, const float *data, char *err, size_t errlen)
+{
+	dnnl_memory_t src;
+	dnnl_primitive_desc_t rpd;
+	dnnl_primitive_t reorder;
+
+	DNNL_TRY(dnnl_memory_create(&src, plain, n->eng, (void *)data), "weights memory");
+	DNNL_TRY(dnnl_memory_create(out, want, n->eng, DNNL_MEMORY_ALLOCATE), "weights memory");
+	DNNL_TRY(dnnl_reorder_primitive_desc_create(&rpd, plain, n->eng, want, n->eng, NULL),
+			"weights reorder pd");
+	DNNL_TRY(dnnl_primitive_create(&reorder, rpd), "weights reorder");
+	dnnl_exec_arg_t args[] = { { DNNL_ARG_FROM, src }, { DNNL_ARG_TO, *out } };
+	DNNL_TRY(dnnl_primitive_execute(reorder, n->stream, 2, args), "weights reorder run");
+	DNNL_TRY(dnnl_stream_wait(n->stream), "stream wait");
+	dnnl_primitive_destroy(reorder);
+	dnnl_primitive_desc_destroy(rpd);
+	dnnl_memory_destroy(src);
+	return 0;
+}
+
+static int
+build(struct inf_gru *g, char *err, size_t errlen)
+{
+	struct inf_gru_net *n = g->net;
+	const dnnl_dim_t B = g->batch, I = g->I, H = g->H, N = g->n_classes;
+	dnnl_memory_desc_t x_md, h_md, wl_any, wi_any, wl_md, wi_md, b_md, out_md;
+	dnnl_primitive_desc_t pd;
+
+	DNNL_TRY(dnnl_engine_create(&n->eng, dnnl_cpu, 0), "engine_create");
+	DNNL_TRY(dnnl_stream_create(&n->stream, n->eng, dnnl_stream_default_flags), "stream_create");
+	dnnl_dims_t x_d = { 1, B, I }, h_d = { 1, 1, B, H }, wl_d = { 1, 1, I, 3, H },
+		wi_d = { 1, 1, H, 3, H }, b_d = { 1, 1, 3, H }, out_d = { 1, B, H };
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&x_md, 3, x_d, dnnl_f32, dnnl_tnc), "x md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&h_md, 4, h_d, dnnl_f32, dnnl_ldnc), "h md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&wl_any, 5, wl_d, dnnl_f32, dnnl_format_tag_any), "wl");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&wi_any, 5, wi_d, dnnl_f32, dnnl_format_tag_any), "wi");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&wl_md, 5, wl_d, dnnl_f32, dnnl_ldigo), "wl md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&wi_md, 5, wi_d, dnnl_f32, dnnl_ldigo), "wi md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&b_md, 4, b_d, dnnl_f32, dnnl_ldgo), "bias md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&out_md, 3, out_d, dnnl_f32, dnnl_tnc), "out md");
+	dnnl_rnn_desc_t rd;
+	DNNL_TRY(dnnl_gru_forward_desc_init(&rd, dnnl_forward_inference,
+			dnnl_unidirectional_left2right, &x_md, &h_md, &wl_any, &wi_any, &b_md,
+			&out_md, &h_md, dnnl_rnn_flags_undef), "gru desc");
+	DNNL_TRY(dnnl_primitive_desc_create(&pd, &rd, NULL, n->eng, NULL), "gru pd");
+	DNNL_TRY(dnnl_primitive_create(&n->gru, pd), "gru");
+	const dnnl_memory_desc_t *want_l = dnnl_primitive_desc_query_md(pd,
+			dnnl_query_weights_md, 0);
+	const dnnl_memory_desc_t *want_i = dnnl_primitive_desc_query_md(pd,
+			dnnl_query_weights_md, 1);
+	if (weights(n, &n->wl, want_l, &wl_md, g->w_layer, err, errlen) < 0 ||
+			weights(n, &n->wi, want_i, &wi_md, g->w_iter, err, errlen) < 0)
+		return -1;
+	dnnl_primitive_desc_destroy(pd);
+
+	/* head: [B][H] -> [B][N], softmax */
+	dnnl_memory_desc_t hs_md, hw_md, hb_md, lo_md;
+	dnnl_dims_t hs_d = { B, H }, hw_d = { N, H }, hb_d = { N }, lo_d = { B, N };
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&hs_md, 2, hs_d, dnnl_f32, dnnl_nc), "head src md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&hw_md, 2, hw_d, dnnl_f32, dnnl_oi), "head w md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&hb_md, 1, hb_d, dnnl_f32, dnnl_x), "head b md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&lo_md, 2, lo_d, dnnl_f32, dnnl_nc), "logits md");
+	dnnl_inner_product_desc_t ipd;
+	DNNL_TRY(dnnl_inner_product_forward_desc_init(&ipd, dnnl_forward_inference, &hs_md, &hw_md,
+			&hb_md, &lo_md), "head desc");
+	DNNL_TRY(dnnl_primitive_desc_create(&pd, &ipd, NULL, n->eng, NULL), "head pd");
+	DNNL_TRY(dnnl_primitive_create(&n->head, pd), "head");
+	dnnl_primitive_desc_destroy(pd);
+	dnnl_softmax_desc_t sd;
+	DNNL_TRY(dnnl_softmax_forward_desc_init(&sd, dnnl_forward_inference, &lo_md, 1), "softmax");
+	DNNL_TRY(dnnl_primitive_desc_create(&pd, &sd, NULL, n->eng, NULL), "softmax pd");
+	DNNL_TRY(dnnl_primitive_create(&n->softmax, pd), "softmax");
+	dnnl_primitive_desc_destroy(pd);
+
+	n->x_buf = aligned_alloc(64, (size_t)(B * I) * sizeof(float) + 64);
+	n->h_in_buf = aligned_alloc(64, (size_t)(B * H) * sizeof(float) + 64);
+	n->h_out_buf = aligned_alloc(64, (size_t)(B * H) * sizeof(float) + 64);
+	n->layer_buf = aligned_alloc(64, (size_t)(B * H) * sizeof(float) + 64);
+	n->logits_buf = aligned_alloc(64, (size_t)(B * N) * sizeof(float) + 64);
+	n->probs_buf = aligned_alloc(64, (size_t)(B * N) * sizeof(float) + 64);
+	if (!n->x_buf || !n->h_in_buf || !n->h_out_buf || !n->layer_buf || !n->logits_buf ||
+			!n->probs_buf)
+		return fail(err, errlen, "sequence model: out of memory for batch %u", g->batch);
+	memset(n->x_buf, 0, (size_t)(B * I) * sizeof(float));
+	memset(n->h_in_buf, 0, (size_t)(B * H) * sizeof(float));
+	DNNL_TRY(dnnl_memory_create(&n->x, &x_md, n->eng, n->x_buf), "x");
+	DNNL_TRY(dnnl_memory_create(&n->h_in, &h_md, n->eng, n->h_in_buf), "h in");
+	DNNL_TRY(dnnl_memory_create(&n->h_out, &h_md, n->eng, n->h_out_buf), "h out");
+	DNNL_TRY(dnnl_memory_create(&n->dst_layer, &out_md, n->eng, n->layer_buf), "dst layer");
+	DNNL_TRY(dnnl_memory_create(&n->bias, &b_md, n->eng, (void *)g->bias), "bias");
+	DNNL_TRY(dnnl_memory_create(&n->head_w, &hw_md, n->eng, (void *)g->head_w), "head w");
+	DNNL_TRY(dnnl_memory_create(&n->head_b, &hb_md, n->eng, (void *)g->head_b), "head b");
+	DNNL_TRY(dnnl_memory_create(&n->logits, &lo_md, n->eng, n->logits_buf), "logits");
+	DNNL_TRY(dnnl_memory_create(&n->probs, &lo_md, n->eng, n->probs_buf), "probs");
+	return 0;
+}
+
+static const float *
+tensor(const struct mw_model *m, const char *name, uint32_t ndim, uint32_t a, uint32_t b,
+		uint32_t c, char *err, size_t errlen)
+{
+	uint32_t shape[3] = { a, b, c };
+	const struct mw_tensor *t = mw_model_tensor(m, name, ndim, shape, err, errlen);
+	return t ? t->data : NULL;
+}
+
+int
+inf_gru_init(struct inf_gru *g, const struct mw_model *m, uint32_t batch, char *err,
+		size_t errlen)
+{
+	memset(g, 0, sizeof(*g));
+	if (m->kind != MW_MODEL_SEQUENCE)
+		return fail(err, errlen, "not a sequence model");
+	g->I = m->dims[0], g->H = m->dims[1], g->n_classes = m->n_classes, g->batch = batch;
+	if (g->I == 0 || g->I > 4096 || g->H == 0 || g->H > 2048 || batch == 0 || batch > 1024)
+		return fail(err, errlen, "sequence model dims I=%u H=%u (batch %u) are out of range",
+				g->I, g->H, batch);
+	g->w_layer = tensor(m, "gru.w_layer", 3, g->I, 3, g->H, err, errlen);
+	g->w_iter = g->w_layer ? tensor(m, "gru.w_iter", 3, g->H, 3, g->H, err, errlen) : NULL;
+	g->bias = g->w_iter ? tensor(m, "gru.bias", 2, 3, g->H, 0, err, errlen) : NULL;
+	g->head_w = g->bias ? tensor(m, "head.weight", 2, g->n_classes, g->H, 0, err, errlen) : NULL;
+	g->head_b = g->head_w ? tensor(m, "head.bias", 1, g->n_classes, 0, 0, err, errlen) : NULL;
+	if (g->head_b == NULL)
+		return -1;
+	g->net = calloc(1, sizeof(*g->net));
+	if (g->net == NULL || build(g, err, errlen) < 0) {
+		inf_gru_free(g);
+		return -1;
+	}
+	return 0;
+}
+
+void
+inf_gru_free(struct inf_gru *g)
+{
+	struct inf_gru_net *n = g->net;
+
+	if (n == NULL)
+		return;
+	dnnl_primitive_t prims[] = { n->gru, n->head, n->softmax };
+	for (unsigned int i = 0; i < sizeof(prims) / sizeof(prims[0]); i++)
+		if (prims[i])
+			dnnl_primitive_destroy(prims[i]);
+	dnnl_memory_t mems[] = { n->x, n->h_in, n->wl, n->wi, n->bias, n->h_out, n->dst_layer,
+		n->head_w, n->head_b, n->logits, n->probs };
+	for (unsigned int i = 0; i < sizeof(mems) / sizeof(mems[0]); i++)
+		if (mems[i])
+			dnnl_memory_destroy(mems[i]);
+	if (n->stream)
+		dnnl_stream_destroy(n->stream);
+	if (n->eng)
+		dnnl_engine_destroy(n->eng);
+	free(n->x_buf);
+	free(n->h_in_buf);
+	free(n->h_out_buf);
+	free(n->layer_buf);
+	free(n->logits_buf);
+	free(n->probs_buf);
+	free(n);
+	g->net = NULL;
+}
+
+int
+inf_gru_step(struct inf_gru *g, const float *x, float *const *state, uint32_t n, float *probs)
+{
+	struct inf_gru_net *net = g->net;
+	const size_t H = g->H;
+
+	if (n > g->batch)
+		n = g->batch;
+	memcpy(net->x_buf, x, (size_t)n * g->I * sizeof(float));
+	for (uint32_t k = 0; k < n; k++)
+		memcpy(net->h_in_buf + k * H, state[k], H * sizeof(float));
+	dnnl_exec_arg_t gru_args[] = {
+		{ DNNL_ARG_SRC_LAYER, net->x }, { DNNL_ARG_SRC_ITER, net->h_in },
+		{ DNNL_ARG_WEIGHTS_LAYER, net->wl }, { DNNL_ARG_WEIGHTS_ITER, net->wi },
+		{ DNNL_ARG_BIAS, net->bias }, { DNNL_ARG_DST_LAYER, net->dst_layer },
+		{ DNNL_ARG_DST_ITER, net->h_out },
+	};
+	dnnl_memory_t head_src = net->dst_layer;	/* [1][B][H] is the head's [B][H] */
+	dnnl_exec_arg_t head_args[] = {
+		{ DNNL_ARG_SRC, head_src }, { DNNL_ARG_WEIGHTS, net->head_w },
+		{ DNNL_ARG_BIAS, net->head_b }, { DNNL_ARG_DST, net->logits },
+	};
+	dnnl_exec_arg_t sm_args[] = { { DNNL_ARG_SRC, net->logits }, { DNNL_ARG_DST, net->probs } };
+	if (dnnl_primitive_execute(net->gru, net->stream, 7, gru_args) != dnnl_success ||
+			dnnl_primitive_execute(net->head, net->stream, 4, head_args) != dnnl_success ||
+			dnnl_primitive_execute(net->softmax, net->stream, 2, sm_args) != dnnl_success ||
+			dnnl_stream_wait(net->stream) != dnnl_success)
+		return -1;
+	for (uint32_t k = 0; k < n; k++)
+		memcpy(state[k], net->h_out_buf + k * H, H * sizeof(float));
+	memcpy(probs, net->probs_buf, (size_t)n * g->n_classes * sizeof(float));
+	return 0;
+}
+
+static double
+sigmoid(double v)
+{
+	return 1.0 / (1.0 + exp(-v));
+}
+
+void
+inf_gru_reference(const struct inf_gru *g, const float *x, float *state, float *probs)
+{
+	const uint32_t I = g->I, H = g->H, N = g->n_classes;
+	double *gate = malloc(sizeof(double) * 3 * H), *hx = malloc(sizeof(double) * 3 * H);
+	float *h = malloc(sizeof(float) * H);
+
+	/* ldigo: w[i][gate][h] */
+	for (uint32_t gi = 0; gi < 3; gi++)
+		for (uint32_t o = 0; o < H; o++) {
+			double a = g->bias[gi * H + o], b = 0;
+			for (uint32_t i = 0; i < I; i++)
+				a += (double)g->w_layer[((size_t)i * 3 + gi) * H + o] * x[i];
+			for (uint32_t i = 0; i < H; i++)
+				b += (double)g->w_iter[((size_t)i * 3 + gi) * H + o] * state[i];
+			gate[gi * H + o] = a;
+			hx[gi * H + o] = b;
+		}
+	/* the reset gate scales the state before the candidate sees it */
+	for (uint32_t o = 0; o < H; o++)
+		hx[H + o] = sigmoid(gate[H + o] + hx[H + o]);	/* r */
+	for (uint32_t o = 0; o < H; o++) {
+		double u = sigmoid(gate[o] + hx[o]);
+		double c = gate[2 * H + o];
+		for (uint32_t i = 0; i < H; i++)
+			c += (double)g->w_iter[((size_t)i * 3 + 2) * H + o] * hx[H + i] * state[i];
+		c = tanh(c);
+		h[o] = (float)(u * state[o] + (1 - u) * c);
+	}
+	memcpy(state, h, sizeof(float) * H);
+	double max = -INFINITY, sum = 0, lo[MW_MODEL_MAX_CLASSES];
+	for (uint32_t k = 0; k < N; k++) {
+		double a = g->head_b[k];
+		for (uint32_t o = 0; o < H; o++)
+			a += (double)g->head_w[(size_t)k * H + o] * h[o];
+		lo[k] = a;
+		if (a > max)
+			max = a;
+	}
+	for (uint32_t k = 0; k < N; k++)
+		sum += exp(lo[k] - max);
+	for (uint32_t k = 0; k < N; k++)
+		probs[k] = (float)(exp(lo[k] - max) / sum);
+	free(gate);
+	free(hx);
+	free(h);
+}
