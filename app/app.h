@@ -14,6 +14,8 @@
 #include "output.h"
 #include "ports.h"
 #include "prefilter.h"
+#include "model.h"
+#include "payload.h"
 
 struct rte_mempool;
 struct rte_ring;
@@ -38,6 +40,8 @@ struct app {
 	struct dp_services services;
 	struct out_ctx out;
 	struct pf_engine *pf;
+	struct mw_model *payload_model;
+	struct inf_payload *payload[CFG_MAX_LCORES];
 	struct pf_ctx *pf_ctx[CFG_MAX_LCORES];
 	FILE *stats_file;
 	uint64_t start_tsc, last_stats_tsc;

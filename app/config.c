@@ -522,12 +522,16 @@ load_services(struct ctx *c, const config_t *cf, struct mw_config *cfg)
 static void
 load_models(struct ctx *c, const config_t *cf, struct mw_config *cfg)
 {
-	static const char *const keys[] = { "batch", "deadline_us", NULL };
+	static const char *const keys[] = { "batch", "deadline_us", "payload", NULL };
 	config_setting_t *g = group(c, config_root_setting(cf), "", "models");
 
 	check_keys(c, g, "models", keys);
 	cfg->batch = get_u32(c, g, "models", "batch", 1, 256, 32);
 	cfg->deadline_us = get_u32(c, g, "models", "deadline_us", 1, 1000000, 100);
+	if (get_str(c, g, "models", "payload", "", cfg->payload_model,
+				sizeof(cfg->payload_model)) == 1 && access(cfg->payload_model, R_OK) != 0)
+		problem(c, config_setting_get_member(g, "payload"), "models.payload",
+				"\"%s\" cannot be read: %s", cfg->payload_model, strerror(errno));
 }
 
 /* prefilter = { rules = [FILES or globs]; cache = "DIR"; } */

@@ -67,6 +67,7 @@ struct mw_config {
 	uint16_t n_services;
 
 	uint32_t batch, deadline_us;
+	char payload_model[PATH_MAX];	/* "" none */
 
 	char **pf_files;		/* prefilter.rules, globs expanded */
 	int n_pf_files;

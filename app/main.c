@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <omp.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -388,6 +389,18 @@ make_lcores(struct app *a)
 		a->inf[i]->deadline_tsc = rte_get_tsc_hz() / 1000000 * c->deadline_us;
 		a->inf[i]->n_rx = c->n_rx;
 		a->inf[i]->backpressure = c->backpressure;
+		if (a->payload_model != NULL) {
+			char err[512];
+			a->payload[i] = calloc(1, sizeof(struct inf_payload));
+			if (a->payload[i] == NULL || inf_payload_init(a->payload[i], a->payload_model,
+						c->batch, err, sizeof(err)) < 0) {
+				fprintf(stderr, "%s: models.payload: %s\n", c->path,
+						a->payload[i] ? err : "out of memory");
+				return -1;
+			}
+			a->inf[i]->payload = a->payload[i];
+			a->inf[i]->thresholds = a->payload_model->thresholds;
+		}
 	}
 	for (int i = 0; i < c->n_rx; i++) {
 		int sock = (int)rte_lcore_to_socket_id(c->rx[i]);
@@ -469,6 +482,7 @@ open_outputs(struct app *a)
 
 	a->out.redact = c->redact;
 	a->out.pf = a->pf;
+	a->out.payload = a->payload_model;
 	if (strcmp(c->events, "-") == 0) {
 		a->out.events = stdout;
 	} else if (c->events[0]) {
@@ -602,7 +616,12 @@ teardown(struct app *a)
 	for (int i = 0; i < a->cfg.n_inference; i++) {
 		rte_ring_free(a->to_main[i]);
 		inf_lcore_free(a->inf[i]);
+		if (a->payload[i] != NULL) {
+			inf_payload_free(a->payload[i]);
+			free(a->payload[i]);
+		}
 	}
+	mw_model_free(a->payload_model);
 	rte_mempool_free(a->events);
 	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
 		rte_mempool_free(a->mbufs[s]);
@@ -627,6 +646,9 @@ main(int argc, char **argv)
 	static char eal_store[16384];
 	int problems, n;
 
+	/* oneDNN runs on the inference lcores, one thread each: no OpenMP
+	 * pool here (where primitives are built) or there (inf_main) */
+	omp_set_num_threads(1);
 	if (parse_opts(argc, argv, &o) < 0)
 		return 2;
 	if (o.check_rules)
@@ -647,6 +669,17 @@ main(int argc, char **argv)
 			fprintf(stderr, "%s: prefilter.rules: rule files rejected; nothing started\n",
 					o.config);
 			cfg_free(&a.cfg);
+			return 1;
+		}
+	}
+	if (a.cfg.payload_model[0]) {
+		char err[512];
+		a.payload_model = mw_model_load(a.cfg.payload_model, MW_MODEL_PAYLOAD, 0, err,
+				sizeof(err));
+		if (a.payload_model == NULL) {
+			fprintf(stderr, "%s: models.payload: %s; nothing started\n", o.config, err);
+			cfg_free(&a.cfg);
+			pf_engine_free(a.pf);
 			return 1;
 		}
 	}
@@ -702,6 +735,10 @@ main(int argc, char **argv)
 		printf("prefilter: %u rules from %d file%s (%s)\n", a.pf->n_rules, a.cfg.n_pf_files,
 				a.cfg.n_pf_files == 1 ? "" : "s",
 				a.pf->from_cache ? "databases from the cache" : "compiled");
+	if (a.payload_model != NULL)
+		printf("payload model: %s (%u classes, L=%u E=%u C=%u K=%u)\n", a.cfg.payload_model,
+				a.payload_model->n_classes, a.payload_model->dims[0],
+				a.payload_model->dims[1], a.payload_model->dims[2], a.payload_model->dims[3]);
 	printf("inference lcores: %u (batch %u, deadline %u us); events: %s\n",
 			a.cfg.n_inference, a.cfg.batch, a.cfg.deadline_us,
 			a.cfg.events[0] ? a.cfg.events : "(not written)");

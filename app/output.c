@@ -58,7 +58,7 @@ const char *const mw_field_names[MW_FIELD_MAX] = {
 
 static const char *const flag_names[] = {
 	"no_response", "req_chunked", "resp_chunked", "body_truncated", "gap", "midstream",
-	"field_truncated", "pipelined", "ipv6", "header_limit",
+	"field_truncated", "pipelined", "ipv6", "header_limit", "payload_scored", "payload_alert",
 };
 
 /* Parameter names whose values are credentials (substring, case-insensitive). */
@@ -465,6 +465,16 @@ out_event(struct out_ctx *oc, const struct mw_event *ev)
 	o = event_json(oc, ev);
 	if (ev->pf_categories)
 		add_prefilter(o, oc, ev);
+	if ((ev->flags & MW_EV_PAYLOAD_SCORED) && oc->payload != NULL &&
+			ev->verdict_class < oc->payload->n_classes) {
+		json_object *pm = json_object_new_object();
+		json_object_object_add(pm, "class",
+				json_object_new_string(oc->payload->class_names[ev->verdict_class]));
+		json_object_object_add(pm, "score", json_object_new_double((double)ev->score));
+		json_object_object_add(pm, "alert",
+				json_object_new_boolean(!!(ev->flags & MW_EV_PAYLOAD_ALERT)));
+		json_object_object_add(o, "payload_model", pm);
+	}
 	const char *line = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 			JSON_C_TO_STRING_NOSLASHESCAPE);
 	int rc = fputs(line, oc->events) < 0 || fputc('\n', oc->events) == EOF ? -1 : 0;

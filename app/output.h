@@ -9,12 +9,14 @@
 
 #include "mw_event.h"
 #include "prefilter.h"
+#include "model.h"
 
 struct out_ctx {
 	FILE *events;			/* NULL: no event log */
 	bool redact;
 	char (*service_names)[32];
 	const struct pf_engine *pf;	/* rule ids and names for matches */
+	const struct mw_model *payload;	/* class names for payload verdicts */
 	uint16_t n_services;
 	uint64_t written;
 };

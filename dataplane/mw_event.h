@@ -96,6 +96,8 @@ enum mw_field {
 #define MW_EV_PIPELINED		(1u << 7)	/* sent before the previous response */
 #define MW_EV_IPV6		(1u << 8)
 #define MW_EV_HDR_LIMIT		(1u << 9)	/* header section over the limit */
+#define MW_EV_PAYLOAD_SCORED	(1u << 10)	/* the payload model saw it */
+#define MW_EV_PAYLOAD_ALERT	(1u << 11)	/* ... and a class beat its threshold */
 
 #define MW_SERVICE_UNKNOWN 0xffff
 
@@ -162,7 +164,7 @@ struct mw_event {
 	uint8_t pad1[3];
 	struct mw_match pf[MW_EVENT_MAX_MATCHES];
 
-	/* inference results (issue 5) */
+	/* inference results: the payload model's class and its probability */
 	uint16_t verdict_class;
 	uint16_t pad2;
 	float score;

@@ -5,38 +5,21 @@
  * layout the GRU primitive prefers; a step (hot path) allocates nothing.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <oneapi/dnnl/dnnl.h>
 
 #include "gru.h"
+#include "onednn.h"
 
 struct inf_gru_net {
 	dnnl_engine_t eng;
 	dnnl_stream_t stream;
-	dnnl_primitive_t gru, head, softmax;
+	struct inf_prim gru, head, softmax;
 	dnnl_memory_t x, h_in, wl, wi, bias, h_out, dst_layer, head_w, head_b, logits, probs;
 	float *x_buf, *h_in_buf, *h_out_buf, *layer_buf, *logits_buf, *probs_buf;
 };
-
-static int __attribute__((format(printf, 3, 4)))
-fail(char *err, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-#define DNNL_TRY(call, what) do { \
-		dnnl_status_t s_ = (call); \
-		if (s_ != dnnl_success) \
-			return fail(err, errlen, "oneDNN: %s failed (status %d)", what, (int)s_); \
-	} while (0)
 
 /* Weights in the file's plain layout, reordered once into what the
  * primitive wants. */
@@ -68,7 +51,6 @@ build(struct inf_gru *g, char *err, size_t errlen)
 	struct inf_gru_net *n = g->net;
 	const dnnl_dim_t B = g->batch, I = g->I, H = g->H, N = g->n_classes;
 	dnnl_memory_desc_t x_md, h_md, wl_any, wi_any, wl_md, wi_md, b_md, out_md;
-	dnnl_primitive_desc_t pd;
 
 	DNNL_TRY(dnnl_engine_create(&n->eng, dnnl_cpu, 0), "engine_create");
 	DNNL_TRY(dnnl_stream_create(&n->stream, n->eng, dnnl_stream_default_flags), "stream_create");
@@ -86,16 +68,14 @@ build(struct inf_gru *g, char *err, size_t errlen)
 	DNNL_TRY(dnnl_gru_forward_desc_init(&rd, dnnl_forward_inference,
 			dnnl_unidirectional_left2right, &x_md, &h_md, &wl_any, &wi_any, &b_md,
 			&out_md, &h_md, dnnl_rnn_flags_undef), "gru desc");
-	DNNL_TRY(dnnl_primitive_desc_create(&pd, &rd, NULL, n->eng, NULL), "gru pd");
-	DNNL_TRY(dnnl_primitive_create(&n->gru, pd), "gru");
-	const dnnl_memory_desc_t *want_l = dnnl_primitive_desc_query_md(pd,
-			dnnl_query_weights_md, 0);
-	const dnnl_memory_desc_t *want_i = dnnl_primitive_desc_query_md(pd,
-			dnnl_query_weights_md, 1);
-	if (weights(n, &n->wl, want_l, &wl_md, g->w_layer, err, errlen) < 0 ||
+	if (inf_prim_create(&n->gru, &rd, NULL, n->eng, err, errlen) < 0)
+		return -1;
+	const dnnl_memory_desc_t *want_l = inf_prim_md(&n->gru, dnnl_query_weights_md, 0);
+	const dnnl_memory_desc_t *want_i = inf_prim_md(&n->gru, dnnl_query_weights_md, 1);
+	if (want_l == NULL || want_i == NULL ||
+			weights(n, &n->wl, want_l, &wl_md, g->w_layer, err, errlen) < 0 ||
 			weights(n, &n->wi, want_i, &wi_md, g->w_iter, err, errlen) < 0)
 		return -1;
-	dnnl_primitive_desc_destroy(pd);
 
 	/* head: [B][H] -> [B][N], softmax */
 	dnnl_memory_desc_t hs_md, hw_md, hb_md, lo_md;
@@ -107,14 +87,12 @@ build(struct inf_gru *g, char *err, size_t errlen)
 	dnnl_inner_product_desc_t ipd;
 	DNNL_TRY(dnnl_inner_product_forward_desc_init(&ipd, dnnl_forward_inference, &hs_md, &hw_md,
 			&hb_md, &lo_md), "head desc");
-	DNNL_TRY(dnnl_primitive_desc_create(&pd, &ipd, NULL, n->eng, NULL), "head pd");
-	DNNL_TRY(dnnl_primitive_create(&n->head, pd), "head");
-	dnnl_primitive_desc_destroy(pd);
+	if (inf_prim_create(&n->head, &ipd, NULL, n->eng, err, errlen) < 0)
+		return -1;
 	dnnl_softmax_desc_t sd;
 	DNNL_TRY(dnnl_softmax_forward_desc_init(&sd, dnnl_forward_inference, &lo_md, 1), "softmax");
-	DNNL_TRY(dnnl_primitive_desc_create(&pd, &sd, NULL, n->eng, NULL), "softmax pd");
-	DNNL_TRY(dnnl_primitive_create(&n->softmax, pd), "softmax");
-	dnnl_primitive_desc_destroy(pd);
+	if (inf_prim_create(&n->softmax, &sd, NULL, n->eng, err, errlen) < 0)
+		return -1;
 
 	n->x_buf = aligned_alloc(64, (size_t)(B * I) * sizeof(float) + 64);
 	n->h_in_buf = aligned_alloc(64, (size_t)(B * H) * sizeof(float) + 64);
@@ -124,7 +102,7 @@ build(struct inf_gru *g, char *err, size_t errlen)
 	n->probs_buf = aligned_alloc(64, (size_t)(B * N) * sizeof(float) + 64);
 	if (!n->x_buf || !n->h_in_buf || !n->h_out_buf || !n->layer_buf || !n->logits_buf ||
 			!n->probs_buf)
-		return fail(err, errlen, "sequence model: out of memory for batch %u", g->batch);
+		return inf_fail(err, errlen, "sequence model: out of memory for batch %u", g->batch);
 	memset(n->x_buf, 0, (size_t)(B * I) * sizeof(float));
 	memset(n->h_in_buf, 0, (size_t)(B * H) * sizeof(float));
 	DNNL_TRY(dnnl_memory_create(&n->x, &x_md, n->eng, n->x_buf), "x");
@@ -154,10 +132,10 @@ inf_gru_init(struct inf_gru *g, const struct mw_model *m, uint32_t batch, char *
 {
 	memset(g, 0, sizeof(*g));
 	if (m->kind != MW_MODEL_SEQUENCE)
-		return fail(err, errlen, "not a sequence model");
+		return inf_fail(err, errlen, "not a sequence model");
 	g->I = m->dims[0], g->H = m->dims[1], g->n_classes = m->n_classes, g->batch = batch;
 	if (g->I == 0 || g->I > 4096 || g->H == 0 || g->H > 2048 || batch == 0 || batch > 1024)
-		return fail(err, errlen, "sequence model dims I=%u H=%u (batch %u) are out of range",
+		return inf_fail(err, errlen, "sequence model dims I=%u H=%u (batch %u) are out of range",
 				g->I, g->H, batch);
 	g->w_layer = tensor(m, "gru.w_layer", 3, g->I, 3, g->H, err, errlen);
 	g->w_iter = g->w_layer ? tensor(m, "gru.w_iter", 3, g->H, 3, g->H, err, errlen) : NULL;
@@ -181,10 +159,9 @@ inf_gru_free(struct inf_gru *g)
 
 	if (n == NULL)
 		return;
-	dnnl_primitive_t prims[] = { n->gru, n->head, n->softmax };
-	for (unsigned int i = 0; i < sizeof(prims) / sizeof(prims[0]); i++)
-		if (prims[i])
-			dnnl_primitive_destroy(prims[i]);
+	inf_prim_destroy(&n->gru);
+	inf_prim_destroy(&n->head);
+	inf_prim_destroy(&n->softmax);
 	dnnl_memory_t mems[] = { n->x, n->h_in, n->wl, n->wi, n->bias, n->h_out, n->dst_layer,
 		n->head_w, n->head_b, n->logits, n->probs };
 	for (unsigned int i = 0; i < sizeof(mems) / sizeof(mems[0]); i++)
@@ -227,9 +204,9 @@ inf_gru_step(struct inf_gru *g, const float *x, float *const *state, uint32_t n,
 		{ DNNL_ARG_BIAS, net->head_b }, { DNNL_ARG_DST, net->logits },
 	};
 	dnnl_exec_arg_t sm_args[] = { { DNNL_ARG_SRC, net->logits }, { DNNL_ARG_DST, net->probs } };
-	if (dnnl_primitive_execute(net->gru, net->stream, 7, gru_args) != dnnl_success ||
-			dnnl_primitive_execute(net->head, net->stream, 4, head_args) != dnnl_success ||
-			dnnl_primitive_execute(net->softmax, net->stream, 2, sm_args) != dnnl_success ||
+	if (inf_prim_exec(&net->gru, net->stream, 7, gru_args) != dnnl_success ||
+			inf_prim_exec(&net->head, net->stream, 4, head_args) != dnnl_success ||
+			inf_prim_exec(&net->softmax, net->stream, 2, sm_args) != dnnl_success ||
 			dnnl_stream_wait(net->stream) != dnnl_success)
 		return -1;
 	for (uint32_t k = 0; k < n; k++)

@@ -18,11 +18,13 @@
 
 struct rte_ring;
 struct rte_mempool;
+struct inf_payload;
 
 #define INF_MAX_RX 64
 #define INF_MAX_BATCH 256
 
-#define INF_COUNTERS(X) X(events_in) X(batches) X(events_out) X(out_ring_full)
+#define INF_COUNTERS(X) X(events_in) X(batches) X(events_out) X(out_ring_full) \
+	X(payload_scored) X(payload_alerts) X(model_errors)
 enum inf_counter {
 #define X(n) INF_C_##n,
 	INF_COUNTERS(X)
@@ -41,6 +43,8 @@ struct inf_lcore {
 	uint32_t batch;
 	uint64_t deadline_tsc;
 	int socket;
+	struct inf_payload *payload;	/* NULL: no payload model */
+	const float *thresholds;	/* per payload class */
 
 	uint64_t c[INF_C_MAX];
 	uint64_t tsc_busy;

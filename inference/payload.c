@@ -5,32 +5,21 @@
  * path: no allocation, one execution per primitive per batch.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <oneapi/dnnl/dnnl.h>
 
+#include "onednn.h"
 #include "payload.h"
 
 struct inf_payload_net {
 	dnnl_engine_t eng;
 	dnnl_stream_t stream;
-	dnnl_primitive_t conv, pool, fc, softmax;
+	struct inf_prim conv, pool, fc, softmax;
 	dnnl_memory_t src, conv_w, conv_b, conv_dst, pool_dst, pool_ws, fc_w, fc_b, logits, probs;
 	float *src_buf, *conv_dst_buf, *pool_dst_buf, *logits_buf, *probs_buf;
 };
-
-static int __attribute__((format(printf, 3, 4)))
-fail(char *err, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static const float *
 tensor(const struct mw_model *m, const char *name, uint32_t ndim, uint32_t a, uint32_t b,
@@ -40,12 +29,6 @@ tensor(const struct mw_model *m, const char *name, uint32_t ndim, uint32_t a, ui
 	const struct mw_tensor *t = mw_model_tensor(m, name, ndim, shape, err, errlen);
 	return t ? t->data : NULL;
 }
-
-#define DNNL_TRY(call, what) do { \
-		dnnl_status_t s_ = (call); \
-		if (s_ != dnnl_success) \
-			return fail(err, errlen, "oneDNN: %s failed (status %d)", what, (int)s_); \
-	} while (0)
 
 static int
 memory(dnnl_memory_t *mem, const dnnl_memory_desc_t *md, dnnl_engine_t eng, void *handle,
@@ -61,7 +44,6 @@ build(struct inf_payload *p, char *err, size_t errlen)
 	struct inf_payload_net *n = p->net;
 	const dnnl_dim_t B = p->batch, E = p->E, L = p->L, C = p->C, K = p->K, N = p->n_classes;
 	dnnl_memory_desc_t src_md, w_md, b_md, dst_md, pool_md, fc_src_md, fc_w_md, fc_b_md, out_md;
-	dnnl_primitive_desc_t pd;
 
 	DNNL_TRY(dnnl_engine_create(&n->eng, dnnl_cpu, 0), "engine_create");
 	DNNL_TRY(dnnl_stream_create(&n->stream, n->eng, dnnl_stream_default_flags), "stream_create");
@@ -83,11 +65,11 @@ build(struct inf_payload *p, char *err, size_t errlen)
 	DNNL_TRY(dnnl_post_ops_create(&ops), "post ops");
 	DNNL_TRY(dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f), "relu");
 	DNNL_TRY(dnnl_primitive_attr_set_post_ops(attr, ops), "set post ops");
-	DNNL_TRY(dnnl_primitive_desc_create(&pd, &cd, attr, n->eng, NULL), "convolution pd");
-	DNNL_TRY(dnnl_primitive_create(&n->conv, pd), "convolution");
-	dnnl_primitive_desc_destroy(pd);
+	int rc = inf_prim_create(&n->conv, &cd, attr, n->eng, err, errlen);
 	dnnl_post_ops_destroy(ops);
 	dnnl_primitive_attr_destroy(attr);
+	if (rc < 0)
+		return -1;
 
 	/* max over time: one window the length of the text */
 	dnnl_dims_t pool_d = { B, C, 1, 1 }, kernel = { 1, L }, pstride = { 1, L }, dil = { 0, 0 },
@@ -96,9 +78,8 @@ build(struct inf_payload *p, char *err, size_t errlen)
 	dnnl_pooling_v2_desc_t pl;
 	DNNL_TRY(dnnl_pooling_v2_forward_desc_init(&pl, dnnl_forward_inference, dnnl_pooling_max,
 			&dst_md, &pool_md, pstride, kernel, dil, zero, zero), "pooling desc");
-	DNNL_TRY(dnnl_primitive_desc_create(&pd, &pl, NULL, n->eng, NULL), "pooling pd");
-	DNNL_TRY(dnnl_primitive_create(&n->pool, pd), "pooling");
-	dnnl_primitive_desc_destroy(pd);
+	if (inf_prim_create(&n->pool, &pl, NULL, n->eng, err, errlen) < 0)
+		return -1;
 
 	/* fully connected over the pooled features, then softmax */
 	dnnl_dims_t fc_src_d = { B, C }, fc_w_d = { N, C }, fc_b_d = { N }, out_d = { B, N };
@@ -109,15 +90,13 @@ build(struct inf_payload *p, char *err, size_t errlen)
 	dnnl_inner_product_desc_t ipd;
 	DNNL_TRY(dnnl_inner_product_forward_desc_init(&ipd, dnnl_forward_inference, &fc_src_md,
 			&fc_w_md, &fc_b_md, &out_md), "inner product desc");
-	DNNL_TRY(dnnl_primitive_desc_create(&pd, &ipd, NULL, n->eng, NULL), "inner product pd");
-	DNNL_TRY(dnnl_primitive_create(&n->fc, pd), "inner product");
-	dnnl_primitive_desc_destroy(pd);
+	if (inf_prim_create(&n->fc, &ipd, NULL, n->eng, err, errlen) < 0)
+		return -1;
 	dnnl_softmax_desc_t sd;
 	DNNL_TRY(dnnl_softmax_forward_desc_init(&sd, dnnl_forward_inference, &out_md, 1),
 			"softmax desc");
-	DNNL_TRY(dnnl_primitive_desc_create(&pd, &sd, NULL, n->eng, NULL), "softmax pd");
-	DNNL_TRY(dnnl_primitive_create(&n->softmax, pd), "softmax");
-	dnnl_primitive_desc_destroy(pd);
+	if (inf_prim_create(&n->softmax, &sd, NULL, n->eng, err, errlen) < 0)
+		return -1;
 
 	/* buffers: ours, 64-byte aligned, handed to oneDNN as they are */
 	n->src_buf = aligned_alloc(64, (size_t)(B * E * L) * sizeof(float) + 64);
@@ -126,7 +105,7 @@ build(struct inf_payload *p, char *err, size_t errlen)
 	n->logits_buf = aligned_alloc(64, (size_t)(B * N) * sizeof(float) + 64);
 	n->probs_buf = aligned_alloc(64, (size_t)(B * N) * sizeof(float) + 64);
 	if (!n->src_buf || !n->conv_dst_buf || !n->pool_dst_buf || !n->logits_buf || !n->probs_buf)
-		return fail(err, errlen, "payload model: out of memory for batch %u", p->batch);
+		return inf_fail(err, errlen, "payload model: out of memory for batch %u", p->batch);
 	memset(n->src_buf, 0, (size_t)(B * E * L) * sizeof(float));
 	if (memory(&n->src, &src_md, n->eng, n->src_buf, err, errlen) ||
 			memory(&n->conv_w, &w_md, n->eng, (void *)p->conv_w, err, errlen) ||
@@ -147,13 +126,13 @@ inf_payload_init(struct inf_payload *p, const struct mw_model *m, uint32_t batch
 {
 	memset(p, 0, sizeof(*p));
 	if (m->kind != MW_MODEL_PAYLOAD)
-		return fail(err, errlen, "not a payload model");
+		return inf_fail(err, errlen, "not a payload model");
 	p->L = m->dims[0], p->E = m->dims[1], p->C = m->dims[2], p->K = m->dims[3];
 	p->n_classes = m->n_classes;
 	p->batch = batch;
 	if (p->L < 8 || p->L > 4096 || p->E == 0 || p->E > 512 || p->C == 0 || p->C > 4096 ||
 			p->K == 0 || p->K > 31 || p->K > p->L || batch == 0 || batch > 1024)
-		return fail(err, errlen, "payload model dims L=%u E=%u C=%u K=%u (batch %u) are out "
+		return inf_fail(err, errlen, "payload model dims L=%u E=%u C=%u K=%u (batch %u) are out "
 				"of range", p->L, p->E, p->C, p->K, batch);
 	p->embed = tensor(m, "embed", 2, 256, p->E, 0, err, errlen);
 	p->conv_w = p->embed ? tensor(m, "conv.weight", 3, p->C, p->E, p->K, err, errlen) : NULL;
@@ -177,10 +156,10 @@ inf_payload_free(struct inf_payload *p)
 
 	if (n == NULL)
 		return;
-	dnnl_primitive_t prims[] = { n->conv, n->pool, n->fc, n->softmax };
-	for (unsigned int i = 0; i < sizeof(prims) / sizeof(prims[0]); i++)
-		if (prims[i])
-			dnnl_primitive_destroy(prims[i]);
+	inf_prim_destroy(&n->conv);
+	inf_prim_destroy(&n->pool);
+	inf_prim_destroy(&n->fc);
+	inf_prim_destroy(&n->softmax);
 	dnnl_memory_t mems[] = { n->src, n->conv_w, n->conv_b, n->conv_dst, n->pool_dst,
 		n->fc_w, n->fc_b, n->logits, n->probs };
 	for (unsigned int i = 0; i < sizeof(mems) / sizeof(mems[0]); i++)
@@ -238,10 +217,10 @@ inf_payload_run(struct inf_payload *p, const uint8_t *const *text, const uint32_
 	};
 	dnnl_exec_arg_t sm_args[] = { { DNNL_ARG_SRC, net->logits }, { DNNL_ARG_DST, net->probs } };
 	/* the pooled [B][C][1][1] is the fully connected layer's [B][C] as is */
-	if (dnnl_primitive_execute(net->conv, net->stream, 4, conv_args) != dnnl_success ||
-			dnnl_primitive_execute(net->pool, net->stream, 2, pool_args) != dnnl_success ||
-			dnnl_primitive_execute(net->fc, net->stream, 4, fc_args) != dnnl_success ||
-			dnnl_primitive_execute(net->softmax, net->stream, 2, sm_args) != dnnl_success ||
+	if (inf_prim_exec(&net->conv, net->stream, 4, conv_args) != dnnl_success ||
+			inf_prim_exec(&net->pool, net->stream, 2, pool_args) != dnnl_success ||
+			inf_prim_exec(&net->fc, net->stream, 4, fc_args) != dnnl_success ||
+			inf_prim_exec(&net->softmax, net->stream, 2, sm_args) != dnnl_success ||
 			dnnl_stream_wait(net->stream) != dnnl_success)
 		return -1;
 	memcpy(probs, net->probs_buf, (size_t)n * p->n_classes * sizeof(float));

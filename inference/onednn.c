@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* oneDNN helpers shared by the models: see onednn.h. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "onednn.h"
+
+int
+inf_fail(char *err, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+inf_prim_create(struct inf_prim *prim, const_dnnl_op_desc_t desc, const_dnnl_primitive_attr_t attr,
+		dnnl_engine_t eng, char *err, size_t errlen)
+{
+	dnnl_primitive_attr_t a;
+	dnnl_primitive_desc_t pd;
+
+	memset(prim, 0, sizeof(*prim));
+	if (attr != NULL)
+		DNNL_TRY(dnnl_primitive_attr_clone(&a, attr), "attr clone");
+	else
+		DNNL_TRY(dnnl_primitive_attr_create(&a), "attr create");
+	DNNL_TRY(dnnl_primitive_attr_set_scratchpad_mode(a, dnnl_scratchpad_mode_user),
+			"user scratchpad");
+	dnnl_status_t s = dnnl_primitive_desc_create(&pd, desc, a, eng, NULL);
+	dnnl_primitive_attr_destroy(a);
+	if (s != dnnl_success)
+		return inf_fail(err, errlen, "oneDNN: primitive descriptor failed (status %d)", (int)s);
+	s = dnnl_primitive_create(&prim->p, pd);
+	const dnnl_memory_desc_t *smd = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+	if (s == dnnl_success && smd != NULL && dnnl_memory_desc_get_size(smd) > 0)
+		s = dnnl_memory_create(&prim->scratch, smd, eng, DNNL_MEMORY_ALLOCATE);
+	dnnl_primitive_desc_destroy(pd);
+	if (s != dnnl_success)
+		return inf_fail(err, errlen, "oneDNN: primitive or scratchpad failed (status %d)", (int)s);
+	return 0;
+}
+
+void
+inf_prim_destroy(struct inf_prim *prim)
+{
+	if (prim->p)
+		dnnl_primitive_destroy(prim->p);
+	if (prim->scratch)
+		dnnl_memory_destroy(prim->scratch);
+	memset(prim, 0, sizeof(*prim));
+}
+
+dnnl_status_t
+inf_prim_exec(const struct inf_prim *prim, dnnl_stream_t stream, int nargs,
+		const dnnl_exec_arg_t *args)
+{
+	dnnl_exec_arg_t all[16];
+
+	if (nargs > 15)
+		return dnnl_invalid_arguments;
+	memcpy(all, args, sizeof(*args) * (size_t)nargs);
+	if (prim->scratch != NULL) {
+		all[nargs].arg = DNNL_ARG_SCRATCHPAD;
+		all[nargs++].memory = prim->scratch;
+	}
+	return dnnl_primitive_execute(prim->p, stream, nargs, all);
+}
+
+const dnnl_memory_desc_t *
+inf_prim_md(const struct inf_prim *prim, dnnl_query_t what, int index)
+{
+	const_dnnl_primitive_desc_t pd;
+
+	if (dnnl_primitive_get_primitive_desc(prim->p, &pd) != dnnl_success)
+		return NULL;
+	return dnnl_primitive_desc_query_md(pd, what, index);
+}

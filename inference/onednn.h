@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the oneDNN models share (control path, except inf_dnnl_exec).
+ *
+ * Every primitive gets its own scratchpad, allocated when it is built:
+ * oneDNN's library-managed scratchpad is per thread, and meshwatch builds
+ * primitives on the main lcore but runs them on an inference lcore (which,
+ * besides, must not allocate).
+ */
+#ifndef INF_ONEDNN_H
+#define INF_ONEDNN_H
+
+#include <stddef.h>
+#include <oneapi/dnnl/dnnl.h>
+
+struct inf_prim {
+	dnnl_primitive_t p;
+	dnnl_memory_t scratch;		/* NULL: needs none */
+};
+
+int inf_fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#define DNNL_TRY(call, what) do { \
+		dnnl_status_t s_ = (call); \
+		if (s_ != dnnl_success) \
+			return inf_fail(err, errlen, "oneDNN: %s failed (status %d)", what, (int)s_); \
+	} while (0)
+
+/* Builds a primitive from an op descriptor; attr may be NULL (and is not
+ * consumed). If want is not NULL, *want is set to the primitive's weights
+ * md (index want_idx) for reordering weights into it, and stays valid
+ * until inf_prim_done_pd(). */
+int inf_prim_create(struct inf_prim *prim, const_dnnl_op_desc_t desc, const_dnnl_primitive_attr_t attr,
+		dnnl_engine_t eng, char *err, size_t errlen);
+void inf_prim_destroy(struct inf_prim *prim);
+
+/* Runs it (hot path): args plus its scratchpad. */
+dnnl_status_t inf_prim_exec(const struct inf_prim *prim, dnnl_stream_t stream, int nargs,
+		const dnnl_exec_arg_t *args);
+
+/* The memory desc the primitive wants for one of its inputs (query what,
+ * index), for reordering weights into it. */
+const dnnl_memory_desc_t *inf_prim_md(const struct inf_prim *prim, dnnl_query_t what, int index);
+
+#endif

@@ -1,0 +1,37 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# The payload model through the real binary: every call the pre-filter
+# flagged is scored on an inference lcore (one oneDNN execution per batch)
+# and its event says so; nothing else is scored; no model error. The model
+# has random weights (made by make-test-model): the plumbing is under test,
+# not the verdicts, which training (issue 6) will make meaningful.
+# usage: appliance_payload.sh MESHWATCH GEN MAKE_MODEL APP RULESDIR OUTDIR
+set -eu
+MW=$1 GEN=$2 MK=$3 APP=$4 RULES=$5 DIR=$6/payload
+mkdir -p "$DIR/cache"
+OUT="$DIR/run"
+"$GEN" --app "$APP" --out "$OUT" --seed 41 --requests 6000 --attack all=0.02 --quiet
+"$MK" "$DIR/payload.mwm"
+cat > "$OUT.conf" <<CONF
+eal = ["--no-huge", "--no-shconf", "--no-pci", "-m", "1024", "--log-level", "lib.eal:error",
+       "--log-level", "user1:warning"];
+ports = ( { device = "net_pcap_pm,rx_pcap=$OUT.pcap"; } );
+lcores = { main = 0; rx = [1]; inference = [2]; map = "0@0,1@1,2@1";
+           event_pool = 8191; ring_size = 1024; backpressure = true; };
+prefilter = { rules = ["$RULES/*.rules"]; cache = "$DIR/cache"; };
+models = { payload = "$DIR/payload.mwm"; batch = 32; };
+output = { events = "$OUT.events.jsonl"; stats = "$OUT.stats.jsonl";
+           actor_key = "00112233445566778899aabbccddeeff"; };
+CONF
+rm -f "$OUT.stats.jsonl"
+timeout 600 "$MW" -c "$OUT.conf" --idle-exit 1 > "$OUT.log" 2>&1 || { tail -20 "$OUT.log" >&2; exit 1; }
+grep "^payload model:" "$OUT.log"
+flagged=$(grep -c '"prefilter"' "$OUT.events.jsonl")
+scored=$(grep -c '"payload_model"' "$OUT.events.jsonl")
+both=$(jq -c 'select(.prefilter and .payload_model)' "$OUT.events.jsonl" | wc -l)
+stray=$(jq -c 'select(.payload_model and (.prefilter | not))' "$OUT.events.jsonl" | wc -l)
+errors=$(tail -1 "$OUT.stats.jsonl" | jq .counters.model_errors)
+counted=$(tail -1 "$OUT.stats.jsonl" | jq .counters.payload_scored)
+echo "flagged by the pre-filter: $flagged; scored by the payload model: $scored ($counted counted); model errors: $errors"
+[ "$flagged" -gt 0 ] && [ "$scored" -eq "$flagged" ] && [ "$both" -eq "$flagged" ] &&
+	[ "$stray" -eq 0 ] && [ "$errors" -eq 0 ] && [ "$counted" -eq "$scored" ]
