@@ -52,8 +52,8 @@ build(struct inf_gru *g, char *err, size_t errlen)
 	const dnnl_dim_t B = g->batch, I = g->I, H = g->H, N = g->n_classes;
 	dnnl_memory_desc_t x_md, h_md, wl_any, wi_any, wl_md, wi_md, b_md, out_md;
 
-	DNNL_TRY(dnnl_engine_create(&n->eng, dnnl_cpu, 0), "engine_create");
-	DNNL_TRY(dnnl_stream_create(&n->stream, n->eng, dnnl_stream_default_flags), "stream_create");
+	if (inf_dnnl_open(&n->eng, &n->stream, err, errlen) < 0)
+		return -1;
 	dnnl_dims_t x_d = { 1, B, I }, h_d = { 1, 1, B, H }, wl_d = { 1, 1, I, 3, H },
 		wi_d = { 1, 1, H, 3, H }, b_d = { 1, 1, 3, H }, out_d = { 1, B, H };
 	DNNL_TRY(dnnl_memory_desc_init_by_tag(&x_md, 3, x_d, dnnl_f32, dnnl_tnc), "x md");
@@ -117,15 +117,6 @@ build(struct inf_gru *g, char *err, size_t errlen)
 	return 0;
 }
 
-static const float *
-tensor(const struct mw_model *m, const char *name, uint32_t ndim, uint32_t a, uint32_t b,
-		uint32_t c, char *err, size_t errlen)
-{
-	uint32_t shape[3] = { a, b, c };
-	const struct mw_tensor *t = mw_model_tensor(m, name, ndim, shape, err, errlen);
-	return t ? t->data : NULL;
-}
-
 int
 inf_gru_init(struct inf_gru *g, const struct mw_model *m, uint32_t batch, char *err,
 		size_t errlen)
@@ -137,11 +128,11 @@ inf_gru_init(struct inf_gru *g, const struct mw_model *m, uint32_t batch, char *
 	if (g->I == 0 || g->I > 4096 || g->H == 0 || g->H > 2048 || batch == 0 || batch > 1024)
 		return inf_fail(err, errlen, "sequence model dims I=%u H=%u (batch %u) are out of range",
 				g->I, g->H, batch);
-	g->w_layer = tensor(m, "gru.w_layer", 3, g->I, 3, g->H, err, errlen);
-	g->w_iter = g->w_layer ? tensor(m, "gru.w_iter", 3, g->H, 3, g->H, err, errlen) : NULL;
-	g->bias = g->w_iter ? tensor(m, "gru.bias", 2, 3, g->H, 0, err, errlen) : NULL;
-	g->head_w = g->bias ? tensor(m, "head.weight", 2, g->n_classes, g->H, 0, err, errlen) : NULL;
-	g->head_b = g->head_w ? tensor(m, "head.bias", 1, g->n_classes, 0, 0, err, errlen) : NULL;
+	g->w_layer = mw_model_weights(m, "gru.w_layer", 3, g->I, 3, g->H, err, errlen);
+	g->w_iter = g->w_layer ? mw_model_weights(m, "gru.w_iter", 3, g->H, 3, g->H, err, errlen) : NULL;
+	g->bias = g->w_iter ? mw_model_weights(m, "gru.bias", 2, 3, g->H, 0, err, errlen) : NULL;
+	g->head_w = g->bias ? mw_model_weights(m, "head.weight", 2, g->n_classes, g->H, 0, err, errlen) : NULL;
+	g->head_b = g->head_w ? mw_model_weights(m, "head.bias", 1, g->n_classes, 0, 0, err, errlen) : NULL;
 	if (g->head_b == NULL)
 		return -1;
 	g->net = calloc(1, sizeof(*g->net));
@@ -167,10 +158,7 @@ inf_gru_free(struct inf_gru *g)
 	for (unsigned int i = 0; i < sizeof(mems) / sizeof(mems[0]); i++)
 		if (mems[i])
 			dnnl_memory_destroy(mems[i]);
-	if (n->stream)
-		dnnl_stream_destroy(n->stream);
-	if (n->eng)
-		dnnl_engine_destroy(n->eng);
+	inf_dnnl_close(n->eng, n->stream);
 	free(n->x_buf);
 	free(n->h_in_buf);
 	free(n->h_out_buf);

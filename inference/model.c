@@ -322,3 +322,13 @@ mw_model_tensor(const struct mw_model *m, const char *name, uint32_t ndim, const
 	fail(err, errlen, "tensor %s is missing", name);
 	return NULL;
 }
+
+const float *
+mw_model_weights(const struct mw_model *m, const char *name, uint32_t ndim, uint32_t a,
+		uint32_t b, uint32_t c, char *err, size_t errlen)
+{
+	uint32_t shape[3] = { a, b, c };
+	const struct mw_tensor *t = mw_model_tensor(m, name, ndim, shape, err, errlen);
+
+	return t ? t->data : NULL;
+}

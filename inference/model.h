@@ -85,4 +85,8 @@ void mw_model_free(struct mw_model *m);
 const struct mw_tensor *mw_model_tensor(const struct mw_model *m, const char *name,
 		uint32_t ndim, const uint32_t *shape, char *err, size_t errlen);
 
+/* Its weights, for a shape of up to three dimensions (a, b, c). */
+const float *mw_model_weights(const struct mw_model *m, const char *name, uint32_t ndim,
+		uint32_t a, uint32_t b, uint32_t c, char *err, size_t errlen);
+
 #endif

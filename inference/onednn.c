@@ -18,6 +18,23 @@ inf_fail(char *err, size_t n, const char *fmt, ...)
 }
 
 int
+inf_dnnl_open(dnnl_engine_t *eng, dnnl_stream_t *stream, char *err, size_t errlen)
+{
+	DNNL_TRY(dnnl_engine_create(eng, dnnl_cpu, 0), "engine_create");
+	DNNL_TRY(dnnl_stream_create(stream, *eng, dnnl_stream_default_flags), "stream_create");
+	return 0;
+}
+
+void
+inf_dnnl_close(dnnl_engine_t eng, dnnl_stream_t stream)
+{
+	if (stream)
+		dnnl_stream_destroy(stream);
+	if (eng)
+		dnnl_engine_destroy(eng);
+}
+
+int
 inf_prim_create(struct inf_prim *prim, const_dnnl_op_desc_t desc, const_dnnl_primitive_attr_t attr,
 		dnnl_engine_t eng, char *err, size_t errlen)
 {

@@ -20,6 +20,10 @@ struct inf_prim {
 
 int inf_fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* A CPU engine and an in-order stream: what each model executes on. */
+int inf_dnnl_open(dnnl_engine_t *eng, dnnl_stream_t *stream, char *err, size_t errlen);
+void inf_dnnl_close(dnnl_engine_t eng, dnnl_stream_t stream);
+
 #define DNNL_TRY(call, what) do { \
 		dnnl_status_t s_ = (call); \
 		if (s_ != dnnl_success) \

@@ -21,15 +21,6 @@ struct inf_payload_net {
 	float *src_buf, *conv_dst_buf, *pool_dst_buf, *logits_buf, *probs_buf;
 };
 
-static const float *
-tensor(const struct mw_model *m, const char *name, uint32_t ndim, uint32_t a, uint32_t b,
-		uint32_t c, char *err, size_t errlen)
-{
-	uint32_t shape[3] = { a, b, c };
-	const struct mw_tensor *t = mw_model_tensor(m, name, ndim, shape, err, errlen);
-	return t ? t->data : NULL;
-}
-
 static int
 memory(dnnl_memory_t *mem, const dnnl_memory_desc_t *md, dnnl_engine_t eng, void *handle,
 		char *err, size_t errlen)
@@ -45,8 +36,8 @@ build(struct inf_payload *p, char *err, size_t errlen)
 	const dnnl_dim_t B = p->batch, E = p->E, L = p->L, C = p->C, K = p->K, N = p->n_classes;
 	dnnl_memory_desc_t src_md, w_md, b_md, dst_md, pool_md, fc_src_md, fc_w_md, fc_b_md, out_md;
 
-	DNNL_TRY(dnnl_engine_create(&n->eng, dnnl_cpu, 0), "engine_create");
-	DNNL_TRY(dnnl_stream_create(&n->stream, n->eng, dnnl_stream_default_flags), "stream_create");
+	if (inf_dnnl_open(&n->eng, &n->stream, err, errlen) < 0)
+		return -1;
 
 	/* conv1d as a 2-D convolution over a 1 x L image, ReLU fused */
 	dnnl_dims_t src_d = { B, E, 1, L }, w_d = { C, E, 1, K }, b_d = { C }, dst_d = { B, C, 1, L };
@@ -134,11 +125,11 @@ inf_payload_init(struct inf_payload *p, const struct mw_model *m, uint32_t batch
 			p->K == 0 || p->K > 31 || p->K > p->L || batch == 0 || batch > 1024)
 		return inf_fail(err, errlen, "payload model dims L=%u E=%u C=%u K=%u (batch %u) are out "
 				"of range", p->L, p->E, p->C, p->K, batch);
-	p->embed = tensor(m, "embed", 2, 256, p->E, 0, err, errlen);
-	p->conv_w = p->embed ? tensor(m, "conv.weight", 3, p->C, p->E, p->K, err, errlen) : NULL;
-	p->conv_b = p->conv_w ? tensor(m, "conv.bias", 1, p->C, 0, 0, err, errlen) : NULL;
-	p->fc_w = p->conv_b ? tensor(m, "fc.weight", 2, p->n_classes, p->C, 0, err, errlen) : NULL;
-	p->fc_b = p->fc_w ? tensor(m, "fc.bias", 1, p->n_classes, 0, 0, err, errlen) : NULL;
+	p->embed = mw_model_weights(m, "embed", 2, 256, p->E, 0, err, errlen);
+	p->conv_w = p->embed ? mw_model_weights(m, "conv.weight", 3, p->C, p->E, p->K, err, errlen) : NULL;
+	p->conv_b = p->conv_w ? mw_model_weights(m, "conv.bias", 1, p->C, 0, 0, err, errlen) : NULL;
+	p->fc_w = p->conv_b ? mw_model_weights(m, "fc.weight", 2, p->n_classes, p->C, 0, err, errlen) : NULL;
+	p->fc_b = p->fc_w ? mw_model_weights(m, "fc.bias", 1, p->n_classes, 0, 0, err, errlen) : NULL;
 	if (p->fc_b == NULL)
 		return -1;
 	p->net = calloc(1, sizeof(*p->net));
@@ -165,10 +156,7 @@ inf_payload_free(struct inf_payload *p)
 	for (unsigned int i = 0; i < sizeof(mems) / sizeof(mems[0]); i++)
 		if (mems[i])
 			dnnl_memory_destroy(mems[i]);
-	if (n->stream)
-		dnnl_stream_destroy(n->stream);
-	if (n->eng)
-		dnnl_engine_destroy(n->eng);
+	inf_dnnl_close(n->eng, n->stream);
 	free(n->src_buf);
 	free(n->conv_dst_buf);
 	free(n->pool_dst_buf);
