@@ -276,12 +276,18 @@ hdrbuf(struct dp_lcore *lc, uint32_t i)
 }
 
 static void
+hdrbuf_free(struct dp_lcore *lc, uint32_t i)
+{
+	memcpy(hdrbuf(lc, i), &lc->hdr_free, sizeof(uint32_t));
+	lc->hdr_free = i;
+}
+
+static void
 hdrbuf_put(struct dp_lcore *lc, struct dp_stream *s)
 {
 	if (s->hdr == DP_NIL)
 		return;
-	memcpy(hdrbuf(lc, s->hdr), &lc->hdr_free, sizeof(uint32_t));
-	lc->hdr_free = s->hdr;
+	hdrbuf_free(lc, s->hdr);
 	s->hdr = DP_NIL;
 	s->hdr_len = 0;
 }
@@ -699,8 +705,7 @@ dp_http_data(struct dp_lcore *lc, struct dp_flow *f, int side, const uint8_t *d,
 				uint32_t hi = s->hdr;
 				s->hdr = DP_NIL;	/* parse, then give the buffer back */
 				on_head(lc, f, side, (const char *)hdrbuf(lc, hi), hl);
-				memcpy(hdrbuf(lc, hi), &lc->hdr_free, sizeof(uint32_t));
-				lc->hdr_free = hi;
+				hdrbuf_free(lc, hi);
 			}
 			used = take;
 			break;

@@ -203,10 +203,6 @@ ack_gap(struct dp_lcore *lc, struct dp_flow *f, int side, uint32_t ack)
 		if (dp_seq_lt(s->next_seq, to))
 			skip_gap(lc, f, side, to);
 		drain(lc, f, side);
-		if (s->ooo == DP_NIL && !dp_seq_lt(s->next_seq, ack))
-			break;
-		if (s->ooo == DP_NIL)
-			continue;
 	}
 	check_fin(lc, f, side);
 }
