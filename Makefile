@@ -51,6 +51,7 @@ bench: build
 	sh perf/bench/appliance_bench.sh $(MW) $(GEN) 10 perf/results
 	sh perf/bench/appliance_bench.sh $(MW) $(GEN) 10 perf/results configs/signatures
 	sh perf/bench/pf_bench.sh $(BUILD) perf/results
+	sh perf/bench/latency_bench.sh $(MW) $(GEN) $(BUILD)/tests/make-test-model 8 perf/results
 
 clean:
 	rm -rf $(BUILD) $(SAN)

@@ -16,6 +16,7 @@
 #include "prefilter.h"
 #include "model.h"
 #include "payload.h"
+#include "gru.h"
 
 struct rte_mempool;
 struct rte_ring;
@@ -24,6 +25,7 @@ struct app_totals {
 	uint64_t c[DP_C_MAX];
 	uint64_t drop[DP_DROP_MAX];
 	uint64_t inf[INF_C_MAX];
+	uint64_t lat[INF_LAT_BUCKETS];
 	uint64_t port_missed, port_nombuf;
 	uint64_t drops_total;
 	uint64_t written;
@@ -40,8 +42,13 @@ struct app {
 	struct dp_services services;
 	struct out_ctx out;
 	struct pf_engine *pf;
-	struct mw_model *payload_model;
+	struct mw_model *model[MW_ALERT_KIND_MAX];	/* by level: payload, trace, actor */
+	float thresholds[MW_ALERT_KIND_MAX][MW_MODEL_MAX_CLASSES];	/* config overrides applied */
 	struct inf_payload *payload[CFG_MAX_LCORES];
+	struct inf_gru *gru[MW_ALERT_KIND_MAX][CFG_MAX_LCORES];	/* trace and actor */
+	struct rte_ring *alerts[CFG_MAX_LCORES];
+	struct rte_ring *peer[CFG_MAX_LCORES][CFG_MAX_LCORES];	/* summaries, from -> to */
+	struct rte_mempool *alert_pool, *summary_pool;
 	struct pf_ctx *pf_ctx[CFG_MAX_LCORES];
 	FILE *stats_file;
 	uint64_t start_tsc, last_stats_tsc;
@@ -49,6 +56,9 @@ struct app {
 };
 
 void app_stats_sum(const struct app *a, struct app_totals *t);
+/* The event-to-verdict latency at quantile q (0..1), in microseconds: the
+ * upper bound of its histogram bucket; 0 when nothing was seen. */
+uint64_t app_latency(const struct app_totals *t, double q);
 void app_stats_line(struct app *a, FILE *out);
 void app_stats_report(struct app *a, FILE *out);
 

@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <glob.h>
 #include <inttypes.h>
 #include <libconfig.h>
@@ -300,7 +301,7 @@ static void
 load_ports(struct ctx *c, const config_t *cf, struct mw_config *cfg)
 {
 	static const char *const keys[] = { "name", "device", "rx_queues", "rx_descriptors",
-		"timestamps", "promiscuous", NULL };
+		"timestamps", "promiscuous", "replay_pps", NULL };
 	config_setting_t *s = config_lookup(cf, "ports");
 	char v[256], sec[64], k[96];
 
@@ -356,6 +357,7 @@ load_ports(struct ctx *c, const config_t *cf, struct mw_config *cfg)
 		p->rx_descriptors = (uint16_t)get_u32(c, g, sec, "rx_descriptors", 64, 32768, 1024);
 		p->timestamps = get_bool(c, g, sec, "timestamps", true);
 		p->promiscuous = get_bool(c, g, sec, "promiscuous", true);
+		p->replay_pps = get_u32(c, g, sec, "replay_pps", 0, 1000000000, 0);
 		for (int j = 0; j < cfg->n_ports; j++)
 			if (strcmp(cfg->ports[j].dev_name, p->dev_name) == 0 && p->dev_name[0])
 				problem(c, g, k, "\"%s\" is already ports[%d]", p->dev_name, j);
@@ -522,16 +524,63 @@ load_services(struct ctx *c, const config_t *cf, struct mw_config *cfg)
 static void
 load_models(struct ctx *c, const config_t *cf, struct mw_config *cfg)
 {
-	static const char *const keys[] = { "batch", "deadline_us", "payload", NULL };
+	static const char *const keys[] = { "batch", "deadline_us", "payload", "trace", "actor",
+		"thresholds", "trace_keys", "actor_keys", "trace_timeout_ms", "actor_timeout_s",
+		NULL };
+	static const struct { const char *key; size_t off; } files[] = {
+		{ "payload", offsetof(struct mw_config, payload_model) },
+		{ "trace", offsetof(struct mw_config, trace_model) },
+		{ "actor", offsetof(struct mw_config, actor_model) },
+	};
 	config_setting_t *g = group(c, config_root_setting(cf), "", "models");
+	char k[64], v[256];
 
 	check_keys(c, g, "models", keys);
 	cfg->batch = get_u32(c, g, "models", "batch", 1, 256, 32);
 	cfg->deadline_us = get_u32(c, g, "models", "deadline_us", 1, 1000000, 100);
-	if (get_str(c, g, "models", "payload", "", cfg->payload_model,
-				sizeof(cfg->payload_model)) == 1 && access(cfg->payload_model, R_OK) != 0)
-		problem(c, config_setting_get_member(g, "payload"), "models.payload",
-				"\"%s\" cannot be read: %s", cfg->payload_model, strerror(errno));
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *path = (char *)cfg + files[i].off;
+		snprintf(k, sizeof(k), "models.%s", files[i].key);
+		if (get_str(c, g, "models", files[i].key, "", path, PATH_MAX) == 1 &&
+				access(path, R_OK) != 0)
+			problem(c, config_setting_get_member(g, files[i].key), k,
+					"\"%s\" cannot be read: %s", path, strerror(errno));
+	}
+	if (cfg->actor_model[0] && !cfg->trace_model[0])
+		problem(c, config_setting_get_member(g, "actor"), "models.actor",
+				"an actor model needs a trace model (models.trace): its elements are "
+				"the summaries of finished traces");
+	cfg->trace_keys = get_u32(c, g, "models", "trace_keys", 64, 1 << 24, 16384);
+	cfg->actor_keys = get_u32(c, g, "models", "actor_keys", 64, 1 << 24, 16384);
+	cfg->trace_timeout_ms = get_u32(c, g, "models", "trace_timeout_ms", 1, 3600000, 30000);
+	cfg->actor_timeout_s = get_u32(c, g, "models", "actor_timeout_s", 1, 30 * 86400, 3600);
+
+	/* thresholds = { sqli = 0.9; bola = 0.8; }: by class name, for every
+	 * model with that class; main checks the names against the models */
+	config_setting_t *t = g ? group(c, g, "models", "thresholds") : NULL;
+	for (int i = 0; t != NULL && i < config_setting_length(t); i++) {
+		config_setting_t *e = config_setting_get_elem(t, (unsigned int)i);
+		const char *name = config_setting_name(e);
+		int ty = config_setting_type(e);
+		double x = ty == CONFIG_TYPE_FLOAT ? config_setting_get_float(e) :
+			ty == CONFIG_TYPE_INT ? (double)config_setting_get_int(e) : -1.0;
+		snprintf(k, sizeof(k), "models.thresholds.%s", name);
+		if (x <= 0.0 || x > 1.0) {
+			problem(c, e, k, "got %s; expected a probability above 0 and at most 1",
+					show(e, v, sizeof(v)));
+			continue;
+		}
+		if (strlen(name) >= sizeof(cfg->thresholds->cls)) {
+			problem(c, e, k, "class name is too long");
+			continue;
+		}
+		cfg->thresholds = realloc(cfg->thresholds, sizeof(*cfg->thresholds) *
+				((size_t)cfg->n_thresholds + 1));
+		struct cfg_threshold *th = &cfg->thresholds[cfg->n_thresholds++];
+		snprintf(th->cls, sizeof(th->cls), "%s", name);
+		th->value = (float)x;
+		th->line = config_setting_source_line(e);
+	}
 }
 
 /* prefilter = { rules = [FILES or globs]; cache = "DIR"; } */
@@ -596,13 +645,15 @@ parse_key(const char *hex, uint64_t key[2])
 static void
 load_output(struct ctx *c, const config_t *cf, struct mw_config *cfg)
 {
-	static const char *const keys[] = { "events", "stats", "stats_interval", "redact",
-		"actor_key", NULL };
+	static const char *const keys[] = { "events", "alerts", "alert_window_s", "stats",
+		"stats_interval", "redact", "actor_key", NULL };
 	config_setting_t *g = group(c, config_root_setting(cf), "", "output");
 	char key[64];
 
 	check_keys(c, g, "output", keys);
 	get_str(c, g, "output", "events", "", cfg->events, sizeof(cfg->events));
+	get_str(c, g, "output", "alerts", "", cfg->alerts, sizeof(cfg->alerts));
+	cfg->alert_window_s = get_u32(c, g, "output", "alert_window_s", 0, 86400, 60);
 	get_str(c, g, "output", "stats", "", cfg->stats_file, sizeof(cfg->stats_file));
 	cfg->stats_interval = get_u32(c, g, "output", "stats_interval", 0, 3600, 1);
 	cfg->redact = get_bool(c, g, "output", "redact", true);
@@ -689,6 +740,9 @@ cfg_free(struct mw_config *cfg)
 		free(cfg->pf_files[i]);
 	free(cfg->pf_files);
 	cfg->pf_files = NULL;
+	free(cfg->thresholds);
+	cfg->thresholds = NULL;
+	cfg->n_thresholds = 0;
 	cfg->n_pf_files = 0;
 	cfg->n_eal = 0;
 }

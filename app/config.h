@@ -28,6 +28,7 @@ struct cfg_port {
 	uint16_t rx_queues;
 	uint16_t rx_descriptors;
 	bool timestamps;		/* ask the PMD for rx timestamps */
+	uint32_t replay_pps;		/* pace polling to this rate (captures); 0: none */
 	bool promiscuous;
 	int line;
 };
@@ -37,6 +38,12 @@ struct cfg_service {
 	uint8_t addrs[CFG_MAX_ADDRS][16];
 	uint16_t n_addrs;
 	uint16_t port;			/* 0: any */
+};
+
+struct cfg_threshold {
+	char cls[32];
+	float value;
+	int line;
 };
 
 struct mw_config {
@@ -68,12 +75,20 @@ struct mw_config {
 
 	uint32_t batch, deadline_us;
 	char payload_model[PATH_MAX];	/* "" none */
+	char trace_model[PATH_MAX];
+	char actor_model[PATH_MAX];
+	uint32_t trace_keys, actor_keys;	/* per inference lcore */
+	uint32_t trace_timeout_ms, actor_timeout_s;
+	struct cfg_threshold *thresholds;	/* models.thresholds, by class name */
+	int n_thresholds;
 
 	char **pf_files;		/* prefilter.rules, globs expanded */
 	int n_pf_files;
 	char pf_cache[PATH_MAX];	/* "" no cache */
 
 	char events[PATH_MAX];		/* "" none, "-" stdout */
+	char alerts[PATH_MAX];		/* "" none, "-" stdout */
+	uint32_t alert_window_s;	/* one alert per key, kind and class per window */
 	char stats_file[PATH_MAX];
 	uint32_t stats_interval;
 	bool redact;

@@ -34,6 +34,7 @@
 
 #include "app.h"
 #include "model.h"
+#include "seqstore.h"
 
 #define DRAIN_BURST 64
 
@@ -360,6 +361,180 @@ make_services(struct app *a)
 	return 0;
 }
 
+/* Inference lcore i's own instances of the models: oneDNN primitives and
+ * buffers built here, run there; sequence stores on its socket. */
+static int
+make_models(struct app *a, int i)
+{
+	const struct mw_config *c = &a->cfg;
+	struct inf_lcore *il = a->inf[i];
+	struct inf_level lv[MW_ALERT_KIND_MAX] = { 0 };
+	char err[512];
+
+	if (a->model[MW_ALERT_payload] != NULL) {
+		a->payload[i] = calloc(1, sizeof(struct inf_payload));
+		if (a->payload[i] == NULL || inf_payload_init(a->payload[i],
+					a->model[MW_ALERT_payload], c->batch, il->socket, err,
+					sizeof(err)) < 0) {
+			fprintf(stderr, "%s: models.payload: %s\n", c->path,
+					a->payload[i] ? err : "out of memory");
+			return -1;
+		}
+		il->payload = a->payload[i];
+		il->thresholds = a->thresholds[MW_ALERT_payload];
+	}
+	for (int k = MW_ALERT_trace; k <= MW_ALERT_actor; k++) {
+		if (a->model[k] == NULL)
+			continue;
+		a->gru[k][i] = calloc(1, sizeof(struct inf_gru));
+		if (a->gru[k][i] == NULL || inf_gru_init(a->gru[k][i], a->model[k], c->batch,
+					il->socket, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s: models.%s: %s\n", c->path, mw_alert_kind_names[k],
+					a->gru[k][i] ? err : "out of memory");
+			return -1;
+		}
+		lv[k].gru = a->gru[k][i];
+		lv[k].thresholds = a->thresholds[k];
+	}
+	lv[MW_ALERT_trace].timeout_ns = (uint64_t)c->trace_timeout_ms * 1000000ull;
+	lv[MW_ALERT_actor].timeout_ns = (uint64_t)c->actor_timeout_s * 1000000000ull;
+	if (inf_lcore_levels(il, &lv[MW_ALERT_trace], c->trace_keys, &lv[MW_ALERT_actor],
+				c->actor_keys, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", c->path, err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Alerts: one ring per inference lcore to the main lcore, one pool. Trace
+ * summaries: a ring from every inference lcore to every one (itself too:
+ * the actor may be its own), one pool. Rings live on the consumer's socket.
+ */
+static int
+make_sequence_rings(struct app *a)
+{
+	const struct mw_config *c = &a->cfg;
+	const unsigned int ni = (unsigned int)c->n_inference;
+	int sock = ni ? (int)rte_lcore_to_socket_id(c->inference[0]) : SOCKET_ID_ANY;
+	char name[RTE_RING_NAMESIZE];
+
+	if (ni == 0)
+		return 0;
+	a->alert_pool = rte_mempool_create("alerts", 1024 * ni - 1,
+			MW_ALERT_SIZE, 32, 0, NULL, NULL, NULL, NULL, sock, 0);
+	if (a->alert_pool == NULL) {
+		fprintf(stderr, "cannot allocate the alert pool (%u x %zu bytes): %s\n",
+				1024 * ni, MW_ALERT_SIZE, rte_strerror(rte_errno));
+		return -1;
+	}
+	if (a->model[MW_ALERT_trace] != NULL) {
+		a->summary_pool = rte_mempool_create("summaries", c->ring_size * ni * 2 - 1,
+				sizeof(struct inf_summary), 64, 0, NULL, NULL, NULL, NULL, sock, 0);
+		if (a->summary_pool == NULL) {
+			fprintf(stderr, "cannot allocate the trace summary pool: %s\n",
+					rte_strerror(rte_errno));
+			return -1;
+		}
+	}
+	for (unsigned int i = 0; i < ni; i++) {
+		struct inf_lcore *il = a->inf[i];
+		snprintf(name, sizeof(name), "inf%u_alerts", i);
+		a->alerts[i] = rte_ring_create(name, RTE_MAX(c->ring_size, 256u), sock,
+				RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (a->alerts[i] == NULL)
+			return -1;
+		il->alerts = a->alerts[i];
+		il->alert_pool = a->alert_pool;
+		il->summary_pool = a->summary_pool;
+		il->peers = a->inf;
+		if (a->model[MW_ALERT_trace] == NULL)
+			continue;
+		il->n_inf = (uint16_t)ni;
+		for (unsigned int j = 0; j < ni; j++) {
+			snprintf(name, sizeof(name), "sum%u_%u", i, j);
+			a->peer[i][j] = rte_ring_create(name, c->ring_size,
+					(int)rte_lcore_to_socket_id(c->inference[j]),
+					RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (a->peer[i][j] == NULL)
+				return -1;
+		}
+	}
+	for (unsigned int i = 0; a->model[MW_ALERT_trace] != NULL && i < ni; i++)
+		for (unsigned int j = 0; j < ni; j++) {
+			a->inf[i]->to_peer[j] = a->peer[i][j];
+			a->inf[j]->from_peer[i] = a->peer[i][j];
+		}
+	return 0;
+}
+
+/*
+ * Where each inference lcore's memory lives: its models' buffers, weights
+ * and scratchpads, its sequence stores, the rings it consumes and its own
+ * context, page by page (numa_move_pages). Anything off the lcore's node
+ * is refused: the config promised that node.
+ */
+static int
+verify_placement(const struct app *a)
+{
+	int bad = 0;
+
+	for (int i = 0; i < a->cfg.n_inference; i++) {
+		const struct inf_lcore *il = a->inf[i];
+		const int node = il->socket;
+		long off = 0, o;
+		double models = 0, stores = 0, rings = 0;
+		int unknown = 0;
+#define PAGES(p, n, sum) do { \
+			o = inf_pages_off_node((p), (n), node); \
+			unknown |= o < 0; \
+			off += o > 0 ? o : 0; \
+			sum += (double)(n); \
+		} while (0)
+
+		const struct inf_mem *mems[] = { a->payload[i] ? &a->payload[i]->mem : NULL,
+			a->gru[MW_ALERT_trace][i] ? &a->gru[MW_ALERT_trace][i]->mem : NULL,
+			a->gru[MW_ALERT_actor][i] ? &a->gru[MW_ALERT_actor][i]->mem : NULL };
+		for (unsigned int k = 0; k < 3; k++)
+			if (mems[k] != NULL) {
+				o = inf_mem_off_node(mems[k], node);
+				unknown |= o < 0;
+				off += o > 0 ? o : 0;
+				models += (double)mems[k]->bytes;
+			}
+		const struct seq_store *st[] = { il->trace.store, il->actor.store };
+		for (unsigned int k = 0; k < 2; k++) {
+			if (st[k] == NULL)
+				continue;
+			PAGES(st[k]->slot, (size_t)st[k]->capacity * sizeof(*st[k]->slot), stores);
+			PAGES(st[k]->entries, (size_t)st[k]->capacity * st[k]->entry_size, stores);
+			PAGES(st[k]->state, (size_t)st[k]->capacity * st[k]->H * sizeof(float), stores);
+			PAGES(st[k]->keys, (size_t)st[k]->capacity * st[k]->key_len, stores);
+		}
+		if (il->lone_state != NULL)
+			PAGES(il->lone_state, (size_t)il->batch * il->trace.gru->H * sizeof(float),
+					models);
+		PAGES(il, sizeof(*il), stores);
+		for (uint16_t r = 0; r < il->n_rx; r++)
+			PAGES(il->from_rx[r], rte_ring_get_memsize(il->from_rx[r]->size), rings);
+		for (uint16_t p = 0; p < il->n_inf; p++)
+			PAGES(il->from_peer[p], rte_ring_get_memsize(il->from_peer[p]->size), rings);
+#undef PAGES
+		printf("inference lcore %u: models %.1f MiB, sequence stores %.1f MiB, rings %.1f MiB: %s"
+				" node %d\n", il->lcore_id, models / 1048576, stores / 1048576,
+				rings / 1048576, unknown ? "the kernel cannot say which node holds them; "
+				"expected" : off ? "NOT all on" : "every page on", node);
+		if (off) {
+			fprintf(stderr, "%s: inference lcore %u: %ld pages of its memory are not on "
+					"node %d (lcores.inference_numa_node); give EAL memory on that "
+					"node (--socket-mem) and hugepages there\n", a->cfg.path,
+					il->lcore_id, off, node);
+			bad = 1;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
 static int
 make_lcores(struct app *a)
 {
@@ -389,19 +564,11 @@ make_lcores(struct app *a)
 		a->inf[i]->deadline_tsc = rte_get_tsc_hz() / 1000000 * c->deadline_us;
 		a->inf[i]->n_rx = c->n_rx;
 		a->inf[i]->backpressure = c->backpressure;
-		if (a->payload_model != NULL) {
-			char err[512];
-			a->payload[i] = calloc(1, sizeof(struct inf_payload));
-			if (a->payload[i] == NULL || inf_payload_init(a->payload[i], a->payload_model,
-						c->batch, err, sizeof(err)) < 0) {
-				fprintf(stderr, "%s: models.payload: %s\n", c->path,
-						a->payload[i] ? err : "out of memory");
-				return -1;
-			}
-			a->inf[i]->payload = a->payload[i];
-			a->inf[i]->thresholds = a->payload_model->thresholds;
-		}
+		if (make_models(a, i) < 0)
+			return -1;
 	}
+	if (make_sequence_rings(a) < 0)
+		return -1;
 	for (int i = 0; i < c->n_rx; i++) {
 		int sock = (int)rte_lcore_to_socket_id(c->rx[i]);
 		struct dp_lcore *lc = dp_lcore_create(c->rx[i], (uint16_t)i, &c->lim, sock);
@@ -442,6 +609,9 @@ make_lcores(struct app *a)
 			struct dp_lcore *lc = a->rx[k % c->n_rx];
 			lc->queues[lc->n_queues].port = a->ports[p].port_id;
 			lc->queues[lc->n_queues].ts_mult = a->ports[p].ts_mult;
+			if (a->ports[p].cfg->replay_pps)	/* the port's rate, split over its queues */
+				lc->queues[lc->n_queues].tsc_per_pkt = rte_get_tsc_hz() *
+					a->ports[p].n_queues / a->ports[p].cfg->replay_pps;
 			lc->queues[lc->n_queues++].queue = q;
 		}
 	return 0;
@@ -482,7 +652,22 @@ open_outputs(struct app *a)
 
 	a->out.redact = c->redact;
 	a->out.pf = a->pf;
-	a->out.payload = a->payload_model;
+	for (int k = 0; k < MW_ALERT_KIND_MAX; k++)
+		a->out.models[k] = a->model[k];
+	if (strcmp(c->alerts, "-") == 0) {
+		a->out.alerts = stdout;
+	} else if (c->alerts[0]) {
+		a->out.alerts = fopen(c->alerts, "w");
+		if (a->out.alerts == NULL) {
+			fprintf(stderr, "output.alerts: cannot open \"%s\": %s\n", c->alerts,
+					strerror(errno));
+			return -1;
+		}
+	}
+	if (out_alerts_init(&a->out, c->alert_window_s) < 0) {
+		fprintf(stderr, "output.alert_window_s: cannot allocate the suppression table\n");
+		return -1;
+	}
 	if (strcmp(c->events, "-") == 0) {
 		a->out.events = stdout;
 	} else if (c->events[0]) {
@@ -505,6 +690,89 @@ open_outputs(struct app *a)
 	return 0;
 }
 
+/*
+ * The models, before EAL starts: each checked against the level it serves
+ * (its kind and, for sequence models, the feature schema this build
+ * computes), then the config's per-class threshold overrides applied.
+ */
+static int
+load_models(struct app *a, const char *conf)
+{
+	const struct mw_config *c = &a->cfg;
+	const char *path[MW_ALERT_KIND_MAX] = { c->payload_model, c->trace_model, c->actor_model };
+	const uint32_t kind[MW_ALERT_KIND_MAX] = { MW_MODEL_PAYLOAD, MW_MODEL_SEQUENCE,
+		MW_MODEL_SEQUENCE };
+	const uint64_t schema[MW_ALERT_KIND_MAX] = { 0, mw_call_schema(), mw_trace_schema() };
+	const uint32_t feats[MW_ALERT_KIND_MAX] = { 0, MW_CALL_NFEAT, MW_TRACE_NFEAT };
+	char err[512];
+
+	for (int k = 0; k < MW_ALERT_KIND_MAX; k++) {
+		if (!path[k][0])
+			continue;
+		struct mw_model *m = mw_model_load(path[k], kind[k], schema[k], err, sizeof(err));
+		if (m == NULL) {
+			fprintf(stderr, "%s: models.%s: %s; nothing started\n", conf,
+					mw_alert_kind_names[k], err);
+			return -1;
+		}
+		a->model[k] = m;
+		if (k != MW_ALERT_payload && (m->dims[0] != feats[k] ||
+					m->n_classes > MW_SEQ_SLOTS || m->n_classes < 2)) {
+			fprintf(stderr, "%s: models.%s: %s: %u features and %u classes; this "
+					"level needs %u features and 2 to %d classes; nothing "
+					"started\n", conf, mw_alert_kind_names[k], path[k],
+					m->dims[0], m->n_classes, feats[k], MW_SEQ_SLOTS);
+			return -1;
+		}
+		memcpy(a->thresholds[k], m->thresholds, sizeof(a->thresholds[k]));
+	}
+	for (int t = 0; t < c->n_thresholds; t++) {
+		const struct cfg_threshold *th = &c->thresholds[t];
+		int used = 0;
+		for (int k = 0; k < MW_ALERT_KIND_MAX; k++)
+			for (uint32_t j = 0; a->model[k] != NULL && j < a->model[k]->n_classes; j++)
+				if (strcmp(a->model[k]->class_names[j], th->cls) == 0) {
+					a->thresholds[k][j] = th->value;
+					used = 1;
+				}
+		if (!used) {
+			fprintf(stderr, "%s:%d: models.thresholds.%s: no loaded model has a class "
+					"\"%s\"; nothing started\n", conf, th->line, th->cls, th->cls);
+			return -1;
+		}
+		if (strcmp(th->cls, "benign") == 0) {
+			fprintf(stderr, "%s:%d: models.thresholds.benign: benign never alerts; "
+					"nothing started\n", conf, th->line);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+print_models(const struct app *a)
+{
+	const struct mw_model *m = a->model[MW_ALERT_payload];
+
+	if (m != NULL)
+		printf("payload model: %s (%u classes, L=%u E=%u C=%u K=%u)\n", a->cfg.payload_model,
+				m->n_classes, m->dims[0], m->dims[1], m->dims[2], m->dims[3]);
+	for (int k = MW_ALERT_trace; k <= MW_ALERT_actor; k++) {
+		if ((m = a->model[k]) == NULL)
+			continue;
+		const struct seq_store *st = k == MW_ALERT_trace ? a->inf[0]->trace.store :
+			a->inf[0]->actor.store;
+		printf("%s model: %s (%u classes, %u features, hidden %u); %u keys per lcore, "
+				"%" PRIu64 " bytes per key\n", mw_alert_kind_names[k],
+				k == MW_ALERT_trace ? a->cfg.trace_model : a->cfg.actor_model,
+				m->n_classes, m->dims[0], m->dims[1], st->capacity,
+				st->bytes / st->capacity);
+	}
+	if (a->out.alerts != NULL)
+		printf("alerts: %s (one per actor, kind and class every %u s)\n", a->cfg.alerts,
+				a->cfg.alert_window_s);
+}
+
 /* Writes what the inference lcores passed on; returns how many. */
 static unsigned int
 drain_events(struct app *a)
@@ -514,6 +782,13 @@ drain_events(struct app *a)
 
 	for (int i = 0; i < a->cfg.n_inference; i++) {
 		unsigned int n;
+		while (a->alerts[i] != NULL &&
+				(n = rte_ring_sc_dequeue_burst(a->alerts[i], ev, DRAIN_BURST, NULL)) > 0) {
+			for (unsigned int k = 0; k < n; k++)
+				out_alert(&a->out, ev[k]);
+			rte_mempool_put_bulk(a->alert_pool, ev, n);
+			total += n;
+		}
 		while ((n = rte_ring_sc_dequeue_burst(a->to_main[i], ev, DRAIN_BURST, NULL)) > 0) {
 			for (unsigned int k = 0; k < n; k++)
 				out_event(&a->out, ev[k]);
@@ -541,7 +816,7 @@ control_loop(struct app *a, const struct opts *o)
 {
 	const uint64_t hz = rte_get_tsc_hz();
 	uint64_t next_stats = rte_rdtsc() + hz * a->cfg.stats_interval;
-	uint64_t last_pkts = 0, last_change = rte_rdtsc();
+	uint64_t last_pkts = 0, last_change = rte_rdtsc(), next_flush = rte_rdtsc() + hz;
 
 	while (!force_quit) {
 		unsigned int n = drain_events(a);
@@ -550,6 +825,13 @@ control_loop(struct app *a, const struct opts *o)
 		if (a->cfg.stats_interval && now >= next_stats) {
 			app_stats_line(a, stdout);
 			next_stats += hz * a->cfg.stats_interval;
+		}
+		if (now >= next_flush) {
+			/* alert windows close in event time, moved on by the clock
+			 * since the latest alert */
+			out_alerts_flush(&a->out, a->out.now_ns + (now - a->out.now_tsc) /
+					(hz / 1000000) * 1000);
+			next_flush = now + hz;
 		}
 		if (dump_stats) {
 			dump_stats = false;
@@ -594,6 +876,7 @@ shutdown_lcores(struct app *a)
 	while (drain_events(a) > 0)
 		;
 	rte_eal_mp_wait_lcore();
+	out_alerts_flush(&a->out, UINT64_MAX);
 }
 
 static void
@@ -615,13 +898,27 @@ teardown(struct app *a)
 	}
 	for (int i = 0; i < a->cfg.n_inference; i++) {
 		rte_ring_free(a->to_main[i]);
+		rte_ring_free(a->alerts[i]);
+		for (int j = 0; j < a->cfg.n_inference; j++)
+			rte_ring_free(a->peer[i][j]);
 		inf_lcore_free(a->inf[i]);
 		if (a->payload[i] != NULL) {
 			inf_payload_free(a->payload[i]);
 			free(a->payload[i]);
 		}
+		for (int k = MW_ALERT_trace; k <= MW_ALERT_actor; k++)
+			if (a->gru[k][i] != NULL) {
+				inf_gru_free(a->gru[k][i]);
+				free(a->gru[k][i]);
+			}
 	}
-	mw_model_free(a->payload_model);
+	for (int k = 0; k < MW_ALERT_KIND_MAX; k++)
+		mw_model_free(a->model[k]);
+	rte_mempool_free(a->alert_pool);
+	rte_mempool_free(a->summary_pool);
+	out_alerts_free(&a->out);
+	if (a->out.alerts != NULL && a->out.alerts != stdout)
+		fclose(a->out.alerts);
 	rte_mempool_free(a->events);
 	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
 		rte_mempool_free(a->mbufs[s]);
@@ -672,16 +969,10 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (a.cfg.payload_model[0]) {
-		char err[512];
-		a.payload_model = mw_model_load(a.cfg.payload_model, MW_MODEL_PAYLOAD, 0, err,
-				sizeof(err));
-		if (a.payload_model == NULL) {
-			fprintf(stderr, "%s: models.payload: %s; nothing started\n", o.config, err);
-			cfg_free(&a.cfg);
-			pf_engine_free(a.pf);
-			return 1;
-		}
+	if (load_models(&a, o.config) < 0) {
+		cfg_free(&a.cfg);
+		pf_engine_free(a.pf);
+		return 1;
 	}
 	if (o.check_only) {
 		printf("%s: valid (%u port%s, %u rx lcore%s, %u inference lcore%s, %u service%s)\n",
@@ -720,6 +1011,8 @@ main(int argc, char **argv)
 	if (make_services(&a) < 0 || make_pools(&a) < 0 || make_lcores(&a) < 0 ||
 			open_outputs(&a) < 0)
 		rte_exit(EXIT_FAILURE, "cannot set up; nothing started\n");
+	if (verify_placement(&a) < 0)
+		rte_exit(EXIT_FAILURE, "inference memory off its NUMA node; nothing started\n");
 	for (int i = 0; i < a.cfg.n_ports; i++)
 		if (app_port_start(&a.ports[i], a.mbufs[a.ports[i].socket], stderr) != 0)
 			rte_exit(EXIT_FAILURE, "ports[%d]: cannot start\n", i);
@@ -735,10 +1028,7 @@ main(int argc, char **argv)
 		printf("prefilter: %u rules from %d file%s (%s)\n", a.pf->n_rules, a.cfg.n_pf_files,
 				a.cfg.n_pf_files == 1 ? "" : "s",
 				a.pf->from_cache ? "databases from the cache" : "compiled");
-	if (a.payload_model != NULL)
-		printf("payload model: %s (%u classes, L=%u E=%u C=%u K=%u)\n", a.cfg.payload_model,
-				a.payload_model->n_classes, a.payload_model->dims[0],
-				a.payload_model->dims[1], a.payload_model->dims[2], a.payload_model->dims[3]);
+	print_models(&a);
 	printf("inference lcores: %u (batch %u, deadline %u us); events: %s\n",
 			a.cfg.n_inference, a.cfg.batch, a.cfg.deadline_us,
 			a.cfg.events[0] ? a.cfg.events : "(not written)");

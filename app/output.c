@@ -16,7 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <arpa/inet.h>
+#include <rte_cycles.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
 
 #include "output.h"
 
@@ -59,6 +63,7 @@ const char *const mw_field_names[MW_FIELD_MAX] = {
 static const char *const flag_names[] = {
 	"no_response", "req_chunked", "resp_chunked", "body_truncated", "gap", "midstream",
 	"field_truncated", "pipelined", "ipv6", "header_limit", "payload_scored", "payload_alert",
+	"trace_scored", "trace_alert",
 };
 
 /* Parameter names whose values are credentials (substring, case-insensitive). */
@@ -455,6 +460,42 @@ add_prefilter(json_object *o, const struct out_ctx *oc, const struct mw_event *e
 	json_object_object_add(o, "prefilter", pf);
 }
 
+/* A probability or a score delta, to five significant digits. */
+static json_object *
+num(double v)
+{
+	char b[32];
+
+	snprintf(b, sizeof(b), "%.5g", v);
+	return json_object_new_double_s(v, b);
+}
+
+/* "payload_model" and "trace_model": each model's class and score. */
+static void
+add_verdicts(json_object *o, const struct out_ctx *oc, const struct mw_event *ev)
+{
+	const struct mw_model *pm = oc->models[MW_ALERT_payload], *tm = oc->models[MW_ALERT_trace];
+
+	if ((ev->flags & MW_EV_PAYLOAD_SCORED) && pm != NULL && ev->verdict_class < pm->n_classes) {
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "class",
+				json_object_new_string(pm->class_names[ev->verdict_class]));
+		json_object_object_add(j, "score", num((double)ev->score));
+		json_object_object_add(j, "alert",
+				json_object_new_boolean(!!(ev->flags & MW_EV_PAYLOAD_ALERT)));
+		json_object_object_add(o, "payload_model", j);
+	}
+	if ((ev->flags & MW_EV_TRACE_SCORED) && tm != NULL && ev->seq_class < tm->n_classes) {
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "class",
+				json_object_new_string(tm->class_names[ev->seq_class]));
+		json_object_object_add(j, "score", num((double)ev->seq_score));
+		json_object_object_add(j, "alert",
+				json_object_new_boolean(!!(ev->flags & MW_EV_TRACE_ALERT)));
+		json_object_object_add(o, "trace_model", j);
+	}
+}
+
 int
 out_event(struct out_ctx *oc, const struct mw_event *ev)
 {
@@ -465,20 +506,347 @@ out_event(struct out_ctx *oc, const struct mw_event *ev)
 	o = event_json(oc, ev);
 	if (ev->pf_categories)
 		add_prefilter(o, oc, ev);
-	if ((ev->flags & MW_EV_PAYLOAD_SCORED) && oc->payload != NULL &&
-			ev->verdict_class < oc->payload->n_classes) {
-		json_object *pm = json_object_new_object();
-		json_object_object_add(pm, "class",
-				json_object_new_string(oc->payload->class_names[ev->verdict_class]));
-		json_object_object_add(pm, "score", json_object_new_double((double)ev->score));
-		json_object_object_add(pm, "alert",
-				json_object_new_boolean(!!(ev->flags & MW_EV_PAYLOAD_ALERT)));
-		json_object_object_add(o, "payload_model", pm);
-	}
+	add_verdicts(o, oc, ev);
 	const char *line = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 			JSON_C_TO_STRING_NOSLASHESCAPE);
 	int rc = fputs(line, oc->events) < 0 || fputc('\n', oc->events) == EOF ? -1 : 0;
 	json_object_put(o);
 	oc->written++;
 	return rc;
+}
+
+/* ---- alerts ---- */
+
+struct out_window_key {
+	uint8_t kind;
+	uint8_t pad;
+	uint16_t cls;
+	uint32_t pad2;
+	uint64_t actor;
+};
+
+struct out_window {
+	uint64_t first_ns, last_ns;
+	uint32_t count;
+	uint8_t actor_kind;
+};
+
+#define OUT_WINDOWS 65536
+
+int
+out_alerts_init(struct out_ctx *oc, uint32_t window_s)
+{
+	struct rte_hash_parameters hp = {
+		.name = "alert_windows",
+		.entries = OUT_WINDOWS,
+		.key_len = sizeof(struct out_window_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = SOCKET_ID_ANY,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+
+	oc->window_ns = (uint64_t)window_s * 1000000000ull;
+	if (oc->window_ns == 0)
+		return 0;
+	oc->windows = rte_hash_create(&hp);
+	oc->win = calloc(OUT_WINDOWS, sizeof(*oc->win));
+	return oc->windows && oc->win ? 0 : -1;
+}
+
+void
+out_alerts_free(struct out_ctx *oc)
+{
+	rte_hash_free(oc->windows);
+	free(oc->win);
+	oc->windows = NULL;
+	oc->win = NULL;
+}
+
+/* Suricata's timestamp: local time with microseconds and the offset. */
+static void
+eve_time(char *out, size_t n, uint64_t ns)
+{
+	time_t t = (time_t)(ns / 1000000000ull);
+	struct tm tm;
+	char a[32], z[8];
+
+	localtime_r(&t, &tm);
+	strftime(a, sizeof(a), "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(z, sizeof(z), "%z", &tm);
+	snprintf(out, n, "%s.%06u%s", a, (unsigned int)(ns % 1000000000ull / 1000), z);
+}
+
+static const char *
+alert_category(const char *cls)
+{
+	static const struct { const char *sub, *cat; } map[] = {
+		{ "bola", "Attempted User Privilege Gain" },
+		{ "bfla", "Attempted Administrator Privilege Gain" },
+		{ "mass", "Attempted User Privilege Gain" },
+		{ "auth", "Attempted User Privilege Gain" },
+		{ "stuff", "Attempted User Privilege Gain" },
+		{ "scrap", "Attempted Information Leak" },
+		{ "exfil", "Attempted Information Leak" },
+		{ "abuse", "Attempted Denial of Service" },
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strstr(cls, map[i].sub) != NULL)
+			return map[i].cat;
+	return "Web Application Attack";
+}
+
+static const char *
+class_name(const struct mw_model *m, unsigned int c)
+{
+	return m != NULL && c < m->n_classes ? m->class_names[c] : "?";
+}
+
+static json_object *
+elem_json(const struct out_ctx *oc, const struct mw_elem *el)
+{
+	json_object *j = json_object_new_object();
+	char buf[40];
+
+	json_object_object_add(j, "ts", json_object_new_int64((int64_t)el->ts_ns));
+	hex(buf, el->trace_id, 16);
+	json_object_object_add(j, "trace_id", json_object_new_string(buf));
+	hex(buf, el->span_id, 8);
+	json_object_object_add(j, "span_id", json_object_new_string(buf));
+	json_object_object_add(j, "method", json_object_new_string(
+			mw_method_names[el->method < MW_METHOD_MAX ? el->method : 0]));
+	add_text(j, "template", el->template, strnlen(el->template, sizeof(el->template)));
+	json_object_object_add(j, "template_id", json_object_new_int64(el->template_id));
+	json_object_object_add(j, "status", json_object_new_int(el->status));
+	json_object_object_add(j, "delta", num((double)el->delta));
+	json_object_object_add(j, "score", num((double)el->score));
+	if (el->payload_class)
+		json_object_object_add(j, "payload_class", json_object_new_string(
+				class_name(oc->models[MW_ALERT_payload], el->payload_class)));
+	if (el->pf_categories) {
+		json_object *cats = json_object_new_array(), *rules = json_object_new_array();
+		for (int k = 0; k < PF_CAT_MAX; k++)
+			if (el->pf_categories & (1u << k))
+				json_object_array_add(cats, json_object_new_string(pf_category_names[k]));
+		for (int k = 0; k < el->n_rules && k < MW_ELEM_RULES; k++) {
+			json_object *r = json_object_new_object();
+			if (oc->pf != NULL && el->rules[k] < oc->pf->n_rules) {
+				const struct pf_rule *pr = &oc->pf->rules[el->rules[k]];
+				json_object_object_add(r, "id", json_object_new_int64(pr->id));
+				json_object_object_add(r, "name", json_object_new_string(pr->name));
+			}
+			json_object_array_add(rules, r);
+		}
+		json_object_object_add(j, "categories", cats);
+		json_object_object_add(j, "rules", rules);
+		json_object_object_add(j, "field", json_object_new_string(
+				el->pf_field < PF_CLASS_MAX ? pf_class_names[el->pf_field] : "?"));
+	}
+	return j;
+}
+
+static int
+write_line(FILE *f, json_object *o)
+{
+	const char *line = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+			JSON_C_TO_STRING_NOSLASHESCAPE);
+	int rc = fputs(line, f) < 0 || fputc('\n', f) == EOF ? -1 : 0;
+	json_object_put(o);
+	return rc;
+}
+
+static int
+write_alert(struct out_ctx *oc, const struct mw_alert *al)
+{
+	const struct mw_event *ev = &al->ev;
+	const struct mw_model *m = oc->models[al->kind];
+	const char *cls = class_name(m, al->cls);
+	json_object *o = json_object_new_object(), *alert = json_object_new_object();
+	json_object *mw = json_object_new_object(), *http = json_object_new_object();
+	char buf[4096], a[64];
+	int v6 = !!(ev->flags & MW_EV_IPV6);
+	uint16_t n;
+
+	eve_time(a, sizeof(a), al->ts_ns);
+	json_object_object_add(o, "timestamp", json_object_new_string(a));
+	uint32_t fid = rte_hash_crc(ev->client_addr, 32, (uint32_t)ev->client_port << 16 |
+			ev->server_port);
+	json_object_object_add(o, "flow_id", json_object_new_int64(fid));
+	json_object_object_add(o, "event_type", json_object_new_string("alert"));
+	addr_str(a, sizeof(a), ev->client_addr, v6);
+	json_object_object_add(o, "src_ip", json_object_new_string(a));
+	json_object_object_add(o, "src_port", json_object_new_int(ev->client_port));
+	addr_str(a, sizeof(a), ev->server_addr, v6);
+	json_object_object_add(o, "dest_ip", json_object_new_string(a));
+	json_object_object_add(o, "dest_port", json_object_new_int(ev->server_port));
+	json_object_object_add(o, "proto", json_object_new_string("TCP"));
+	json_object_object_add(o, "app_proto", json_object_new_string("http"));
+
+	/* the http block: the triggering call, else the top element */
+	if (al->has_event) {
+		const char *s = mw_event_field(ev, MW_FIELD_host, &n);
+		if (n)
+			add_text(http, "hostname", s, n);
+		s = mw_event_field(ev, MW_FIELD_path, &n);
+		size_t k = n < sizeof(buf) ? n : sizeof(buf) - 1;
+		memcpy(buf, s, k);
+		s = mw_event_field(ev, MW_FIELD_query, &n);
+		if (n && k + 1 < sizeof(buf)) {
+			buf[k++] = '?';
+			k += oc->redact ? redact_form(s, n, buf + k, sizeof(buf) - k) :
+				(n < sizeof(buf) - k ? (memcpy(buf + k, s, n), n) : 0);
+		}
+		add_text(http, "url", buf, k);
+		json_object_object_add(http, "http_method",
+				json_object_new_string(mw_method_names[ev->method]));
+		json_object_object_add(http, "status", json_object_new_int(ev->status));
+		s = mw_event_field(ev, MW_FIELD_user_agent, &n);
+		if (n)
+			add_text(http, "http_user_agent", s, n);
+		s = mw_event_field(ev, MW_FIELD_content_type, &n);
+		if (n)
+			add_text(http, "http_content_type", s, n);
+		json_object_object_add(http, "length", json_object_new_int64(ev->resp_body_bytes));
+	} else if (al->why.n) {
+		const struct mw_elem *el = &al->why.e[0];
+		add_text(http, "url", el->template, strnlen(el->template, sizeof(el->template)));
+		json_object_object_add(http, "http_method", json_object_new_string(
+				mw_method_names[el->method < MW_METHOD_MAX ? el->method : 0]));
+		json_object_object_add(http, "status", json_object_new_int(el->status));
+	}
+	json_object_object_add(o, "http", http);
+
+	json_object_object_add(alert, "action", json_object_new_string("allowed"));
+	json_object_object_add(alert, "gid", json_object_new_int(1));
+	json_object_object_add(alert, "signature_id",
+			json_object_new_int(9100000 + al->kind * 1000 + al->cls));
+	json_object_object_add(alert, "rev", json_object_new_int(1));
+	snprintf(buf, sizeof(buf), "meshwatch %s model: %s", mw_alert_kind_names[al->kind], cls);
+	json_object_object_add(alert, "signature", json_object_new_string(buf));
+	json_object_object_add(alert, "category", json_object_new_string(alert_category(cls)));
+	json_object_object_add(alert, "severity", json_object_new_int(al->score >= 0.9f ? 1 : 2));
+	json_object_object_add(o, "alert", alert);
+
+	json_object_object_add(mw, "kind", json_object_new_string(mw_alert_kind_names[al->kind]));
+	json_object_object_add(mw, "class", json_object_new_string(cls));
+	json_object_object_add(mw, "score", num((double)al->score));
+	json_object *sc = json_object_new_object();
+	for (unsigned int c = 0; c < al->n_probs; c++)
+		json_object_object_add(sc, class_name(m, c),
+				num((double)al->probs[c]));
+	json_object_object_add(mw, "scores", sc);
+	json_object_object_add(mw, "count", json_object_new_int(1));
+	if (al->kind != MW_ALERT_actor || al->has_event) {
+		hex(buf, al->trace_id, 16);
+		json_object_object_add(mw, "trace_id", json_object_new_string(buf));
+	}
+	add_hex64(mw, "actor", al->actor);
+	json_object_object_add(mw, "actor_kind", json_object_new_string(
+			mw_actor_kind_names[al->actor_kind < MW_ACTOR_MAX ? al->actor_kind : 0]));
+	json_object_object_add(mw, al->kind == MW_ALERT_actor ? "traces" : "calls",
+			json_object_new_int64(al->calls));
+	add_service(mw, "src_service", oc, ev->src_service, ev, 0);
+	add_service(mw, "dst_service", oc, ev->dst_service, ev, al->has_event);
+	json_object *why = json_object_new_array();
+	for (int i = 0; i < al->why.n && i < MW_EXPLAIN_MAX; i++)
+		json_object_array_add(why, elem_json(oc, &al->why.e[i]));
+	json_object_object_add(mw, "explanation", why);
+	if (al->has_event) {
+		if (ev->pf_categories)
+			add_prefilter(mw, oc, ev);
+		add_verdicts(mw, oc, ev);
+	}
+	json_object_object_add(o, "meshwatch", mw);
+	oc->alerts_written++;
+	return write_line(oc->alerts, o);
+}
+
+static int
+write_summary(struct out_ctx *oc, const struct out_window_key *k, const struct out_window *w)
+{
+	json_object *o = json_object_new_object(), *mw = json_object_new_object();
+	char a[64];
+
+	eve_time(a, sizeof(a), w->last_ns);
+	json_object_object_add(o, "timestamp", json_object_new_string(a));
+	json_object_object_add(o, "event_type", json_object_new_string("alert_summary"));
+	json_object_object_add(mw, "kind", json_object_new_string(mw_alert_kind_names[k->kind]));
+	json_object_object_add(mw, "class", json_object_new_string(
+			class_name(oc->models[k->kind], k->cls)));
+	json_object_object_add(mw, "signature_id",
+			json_object_new_int(9100000 + k->kind * 1000 + k->cls));
+	add_hex64(mw, "actor", k->actor);
+	json_object_object_add(mw, "actor_kind", json_object_new_string(
+			mw_actor_kind_names[w->actor_kind < MW_ACTOR_MAX ? w->actor_kind : 0]));
+	json_object_object_add(mw, "count", json_object_new_int64(w->count));
+	json_object_object_add(mw, "first_ts", json_object_new_int64((int64_t)w->first_ns));
+	json_object_object_add(mw, "last_ts", json_object_new_int64((int64_t)w->last_ns));
+	json_object_object_add(o, "meshwatch", mw);
+	return write_line(oc->alerts, o);
+}
+
+int
+out_alert(struct out_ctx *oc, const struct mw_alert *al)
+{
+	if (oc->alerts == NULL || al->kind >= MW_ALERT_KIND_MAX)
+		return 0;
+	if (al->ts_ns > oc->now_ns) {
+		oc->now_ns = al->ts_ns;
+		oc->now_tsc = rte_rdtsc();
+	}
+	if (oc->windows == NULL)
+		return write_alert(oc, al);
+
+	struct out_window_key key = { .kind = al->kind, .cls = al->cls, .actor = al->actor };
+	int32_t i = rte_hash_lookup(oc->windows, &key);
+	if (i >= 0) {
+		struct out_window *w = &oc->win[i];
+		if (al->ts_ns >= w->first_ns && al->ts_ns - w->first_ns < oc->window_ns) {
+			w->count++;
+			w->last_ns = al->ts_ns;
+			oc->alerts_suppressed++;
+			return 0;
+		}
+		if (w->count > 1)
+			write_summary(oc, &key, w);
+	} else {
+		i = rte_hash_add_key(oc->windows, &key);
+		if (i < 0 || i >= OUT_WINDOWS) {
+			oc->windows_full++;
+			return write_alert(oc, al);
+		}
+	}
+	oc->win[i] = (struct out_window){ .first_ns = al->ts_ns, .last_ns = al->ts_ns,
+		.count = 1, .actor_kind = al->actor_kind };
+	return write_alert(oc, al);
+}
+
+void
+out_alerts_flush(struct out_ctx *oc, uint64_t now_ns)
+{
+	static struct out_window_key done[1024];
+	const void *key;
+	void *data;
+	uint32_t it = 0;
+	int32_t i;
+	unsigned int n;
+
+	if (oc->windows == NULL)
+		return;
+	do {
+		n = 0;
+		it = 0;
+		while (n < 1024 && (i = rte_hash_iterate(oc->windows, &key, &data, &it)) >= 0) {
+			struct out_window *w = &oc->win[i];
+			if (now_ns != UINT64_MAX && (now_ns < w->first_ns ||
+						now_ns - w->first_ns < oc->window_ns))
+				continue;
+			if (w->count > 1)
+				write_summary(oc, key, w);
+			done[n++] = *(const struct out_window_key *)key;
+		}
+		for (unsigned int k = 0; k < n; k++)
+			rte_hash_del_key(oc->windows, &done[k]);
+	} while (n == 1024);
+	if (oc->alerts != NULL)
+		fflush(oc->alerts);
 }

@@ -7,21 +7,46 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "alert.h"
 #include "mw_event.h"
 #include "prefilter.h"
 #include "model.h"
 
+struct rte_hash;
+struct out_window;
+
 struct out_ctx {
 	FILE *events;			/* NULL: no event log */
+	FILE *alerts;			/* NULL: no alert log */
 	bool redact;
 	char (*service_names)[32];
 	const struct pf_engine *pf;	/* rule ids and names for matches */
-	const struct mw_model *payload;	/* class names for payload verdicts */
+	const struct mw_model *models[MW_ALERT_KIND_MAX];	/* class names, by level */
 	uint16_t n_services;
 	uint64_t written;
+
+	/* alert suppression: one alert per (kind, class, actor) and window */
+	uint64_t window_ns;		/* 0: every alert is written */
+	struct rte_hash *windows;
+	struct out_window *win;
+	uint64_t now_ns, now_tsc;	/* latest alert time, and when it came */
+	uint64_t alerts_written, alerts_suppressed, windows_full;
 };
 
 /* Writes one event as a JSON line; -1 on a write error. */
 int out_event(struct out_ctx *oc, const struct mw_event *ev);
+
+/* Sets up suppression with windows of window_s seconds (0: none). */
+int out_alerts_init(struct out_ctx *oc, uint32_t window_s);
+void out_alerts_free(struct out_ctx *oc);
+
+/* Writes an alert as an EVE-style JSON line, unless one for the same kind,
+ * class and actor was written less than a window ago (then it is counted,
+ * and the count is written when that window closes). */
+int out_alert(struct out_ctx *oc, const struct mw_alert *al);
+
+/* Closes windows older than now_ns (all of them with UINT64_MAX), writing
+ * an "alert_summary" line for each that suppressed something. */
+void out_alerts_flush(struct out_ctx *oc, uint64_t now_ns);
 
 #endif

@@ -24,9 +24,12 @@ app_stats_sum(const struct app *a, struct app_totals *t)
 		for (int k = 0; k < DP_DROP_MAX; k++)
 			t->drop[k] += s->drop[k];
 	}
-	for (int i = 0; i < a->cfg.n_inference; i++)
+	for (int i = 0; i < a->cfg.n_inference; i++) {
 		for (int k = 0; k < INF_C_MAX; k++)
 			t->inf[k] += a->inf[i]->c[k];
+		for (int k = 0; k < INF_LAT_BUCKETS; k++)
+			t->lat[k] += a->inf[i]->lat[k];
+	}
 	for (int i = 0; i < a->cfg.n_ports; i++) {
 		struct rte_eth_stats st;
 		if (rte_eth_stats_get(a->ports[i].port_id, &st) == 0) {
@@ -37,8 +40,27 @@ app_stats_sum(const struct app *a, struct app_totals *t)
 	for (int k = 0; k < DP_DROP_MAX; k++)
 		t->drops_total += t->drop[k];
 	t->drops_total += t->c[DP_C_event_ring_full] + t->c[DP_C_event_pool_empty] +
-		t->inf[INF_C_out_ring_full] + t->port_missed + t->port_nombuf;
+		t->inf[INF_C_out_ring_full] + t->inf[INF_C_summaries_lost] +
+		t->inf[INF_C_alerts_lost] + t->port_missed + t->port_nombuf;
 	t->written = a->out.written;
+}
+
+uint64_t
+app_latency(const struct app_totals *t, double q)
+{
+	uint64_t n = 0, seen = 0;
+
+	for (int k = 0; k < INF_LAT_BUCKETS; k++)
+		n += t->lat[k];
+	if (n == 0)
+		return 0;
+	uint64_t want = (uint64_t)(q * (double)n);
+	for (int k = 0; k < INF_LAT_BUCKETS; k++) {
+		seen += t->lat[k];
+		if (seen > want)
+			return inf_lat_upper((unsigned int)k);
+	}
+	return inf_lat_upper(INF_LAT_BUCKETS - 1);
 }
 
 void
@@ -75,6 +97,15 @@ app_stats_line(struct app *a, FILE *out)
 	for (int k = 0; k < INF_C_MAX; k++)
 		json_object_object_add(c, inf_counter_names[k], json_object_new_int64((int64_t)t.inf[k]));
 	json_object_object_add(c, "events_written", json_object_new_int64((int64_t)t.written));
+	json_object *lat = json_object_new_object();
+	json_object_object_add(lat, "p50", json_object_new_int64((int64_t)app_latency(&t, 0.5)));
+	json_object_object_add(lat, "p99", json_object_new_int64((int64_t)app_latency(&t, 0.99)));
+	json_object_object_add(lat, "p999", json_object_new_int64((int64_t)app_latency(&t, 0.999)));
+	json_object_object_add(o, "latency_us", lat);
+	json_object_object_add(c, "alerts_written",
+			json_object_new_int64((int64_t)a->out.alerts_written));
+	json_object_object_add(c, "alerts_suppressed",
+			json_object_new_int64((int64_t)a->out.alerts_suppressed));
 	json_object_object_add(c, "port_missed", json_object_new_int64((int64_t)t.port_missed));
 	json_object_object_add(c, "port_nombuf", json_object_new_int64((int64_t)t.port_nombuf));
 	for (int k = 0; k < DP_DROP_MAX; k++)
@@ -119,6 +150,12 @@ app_stats_report(struct app *a, FILE *out)
 		fprintf(out, "  %-28s %" PRIu64 "\n", inf_counter_names[k], t.inf[k]);
 	fprintf(out, "events written: %" PRIu64 "%s\n", t.written,
 			a->out.events ? "" : " (no event log configured)");
+	fprintf(out, "event-to-verdict latency: p50 %" PRIu64 " us, p99 %" PRIu64 " us, p99.9 %"
+			PRIu64 " us\n", app_latency(&t, 0.5), app_latency(&t, 0.99),
+			app_latency(&t, 0.999));
+	fprintf(out, "alerts written: %" PRIu64 ", suppressed as repeats: %" PRIu64 "%s\n",
+			a->out.alerts_written, a->out.alerts_suppressed,
+			a->out.alerts ? "" : " (no alert log configured)");
 	if (a->pf != NULL) {
 		/* the rules that fired most, summed over rx lcores */
 		uint32_t n = a->pf->n_rules, shown = 0;

@@ -681,6 +681,7 @@ dp_call_emit(struct dp_lcore *lc, struct dp_flow *f, struct mw_event *ev)
 	else
 		h = rte_hash_crc(&f->key, sizeof(f->key), 0);
 	i = lc->n_inf > 1 ? h % lc->n_inf : 0;
+	ev->rx_tsc = lc->now_tsc;
 	lc->out[i][lc->n_out[i]++] = ev;
 	if (lc->n_out[i] == DP_BURST)
 		flush_ring(lc, i);

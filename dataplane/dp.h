@@ -161,6 +161,8 @@ struct dp_hdrbuf {
 struct dp_queue {
 	uint16_t port, queue;
 	uint32_t ts_mult;		/* PMD rx timestamp to ns; 0: use the TSC */
+	uint64_t tsc_per_pkt;		/* pacing (replay_pps); 0: none */
+	uint64_t next_tsc;
 };
 
 struct dp_lcore {

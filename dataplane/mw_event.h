@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#define MW_EVENT_VERSION 2
+#define MW_EVENT_VERSION 3
 #define MW_EVENT_SIZE 4096
 #define MW_EVENT_MAX_IDS 4	/* object ids taken from the path */
 #define MW_EVENT_MAX_MATCHES 8	/* prefilter matches kept per event */
@@ -98,6 +98,8 @@ enum mw_field {
 #define MW_EV_HDR_LIMIT		(1u << 9)	/* header section over the limit */
 #define MW_EV_PAYLOAD_SCORED	(1u << 10)	/* the payload model saw it */
 #define MW_EV_PAYLOAD_ALERT	(1u << 11)	/* ... and a class beat its threshold */
+#define MW_EV_TRACE_SCORED	(1u << 12)	/* the trace model stepped on it */
+#define MW_EV_TRACE_ALERT	(1u << 13)	/* ... and its trace raised an alert */
 
 #define MW_SERVICE_UNKNOWN 0xffff
 
@@ -125,6 +127,7 @@ struct mw_event {
 	uint16_t client_port, server_port;
 	uint16_t vlan[2];		/* outer first; 0: none */
 	uint32_t vni;			/* VXLAN VNI or GRE key */
+	uint64_t rx_tsc;		/* TSC of the burst that completed it */
 	uint16_t erspan_session;
 	uint8_t encap;			/* enum mw_encap */
 	uint8_t rx_lcore;
@@ -164,10 +167,13 @@ struct mw_event {
 	uint8_t pad1[3];
 	struct mw_match pf[MW_EVENT_MAX_MATCHES];
 
-	/* inference results: the payload model's class and its probability */
+	/* inference results: the payload model's class and its probability,
+	 * the trace model's most likely non-benign class and its probability
+	 * after this call */
 	uint16_t verdict_class;
-	uint16_t pad2;
+	uint16_t seq_class;
 	float score;
+	float seq_score;
 
 	uint16_t data_len;
 	struct mw_event_field field[MW_FIELD_MAX];

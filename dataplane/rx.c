@@ -160,8 +160,17 @@ dp_rx_main(void *arg)
 
 		lc->now_tsc = busy_from;
 		for (uint16_t q = 0; q < nq; q++) {
+			struct dp_queue *dq = &lc->queues[q];
+			if (unlikely(dq->tsc_per_pkt != 0)) {
+				/* replay_pps: a capture replayed at a set rate */
+				if (busy_from < dq->next_tsc)
+					continue;
+				if (dq->next_tsc + dq->tsc_per_pkt * DP_BURST < busy_from)
+					dq->next_tsc = busy_from;
+			}
 			uint16_t n = rte_eth_rx_burst(lc->queues[q].port, lc->queues[q].queue,
 					pkts, DP_BURST);
+			dq->next_tsc += dq->tsc_per_pkt * n;
 			lc->ts_mult = lc->queues[q].ts_mult;
 			for (uint16_t i = 0; i < n; i++) {
 				if (i + 1 < n)

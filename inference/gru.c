@@ -21,29 +21,6 @@ struct inf_gru_net {
 	float *x_buf, *h_in_buf, *h_out_buf, *layer_buf, *logits_buf, *probs_buf;
 };
 
-/* Weights in the file's plain layout, reordered once into what the
- * primitive wants. */
-static int
-weights(struct inf_gru_net *n, dnnl_memory_t *out, const dnnl_memory_desc_t *want,
-		const dnnl_memory_desc_t *plain, const float *data, char *err, size_t errlen)
-{
-	dnnl_memory_t src;
-	dnnl_primitive_desc_t rpd;
-	dnnl_primitive_t reorder;
-
-	DNNL_TRY(dnnl_memory_create(&src, plain, n->eng, (void *)data), "weights memory");
-	DNNL_TRY(dnnl_memory_create(out, want, n->eng, DNNL_MEMORY_ALLOCATE), "weights memory");
-	DNNL_TRY(dnnl_reorder_primitive_desc_create(&rpd, plain, n->eng, want, n->eng, NULL),
-			"weights reorder pd");
-	DNNL_TRY(dnnl_primitive_create(&reorder, rpd), "weights reorder");
-	dnnl_exec_arg_t args[] = { { DNNL_ARG_FROM, src }, { DNNL_ARG_TO, *out } };
-	DNNL_TRY(dnnl_primitive_execute(reorder, n->stream, 2, args), "weights reorder run");
-	DNNL_TRY(dnnl_stream_wait(n->stream), "stream wait");
-	dnnl_primitive_destroy(reorder);
-	dnnl_primitive_desc_destroy(rpd);
-	dnnl_memory_destroy(src);
-	return 0;
-}
 
 static int
 build(struct inf_gru *g, char *err, size_t errlen)
@@ -68,13 +45,16 @@ build(struct inf_gru *g, char *err, size_t errlen)
 	DNNL_TRY(dnnl_gru_forward_desc_init(&rd, dnnl_forward_inference,
 			dnnl_unidirectional_left2right, &x_md, &h_md, &wl_any, &wi_any, &b_md,
 			&out_md, &h_md, dnnl_rnn_flags_undef), "gru desc");
-	if (inf_prim_create(&n->gru, &rd, NULL, n->eng, err, errlen) < 0)
+	if (inf_prim_create(&n->gru, &rd, NULL, n->eng, &g->mem, err, errlen) < 0)
 		return -1;
+	/* weights reordered once into the layout the primitive wants */
 	const dnnl_memory_desc_t *want_l = inf_prim_md(&n->gru, dnnl_query_weights_md, 0);
 	const dnnl_memory_desc_t *want_i = inf_prim_md(&n->gru, dnnl_query_weights_md, 1);
 	if (want_l == NULL || want_i == NULL ||
-			weights(n, &n->wl, want_l, &wl_md, g->w_layer, err, errlen) < 0 ||
-			weights(n, &n->wi, want_i, &wi_md, g->w_iter, err, errlen) < 0)
+			inf_memory(&n->wl, want_l, n->eng, n->stream, &g->mem, &wl_md, g->w_layer,
+				err, errlen) < 0 ||
+			inf_memory(&n->wi, want_i, n->eng, n->stream, &g->mem, &wi_md, g->w_iter,
+				err, errlen) < 0)
 		return -1;
 
 	/* head: [B][H] -> [B][N], softmax */
@@ -87,41 +67,36 @@ build(struct inf_gru *g, char *err, size_t errlen)
 	dnnl_inner_product_desc_t ipd;
 	DNNL_TRY(dnnl_inner_product_forward_desc_init(&ipd, dnnl_forward_inference, &hs_md, &hw_md,
 			&hb_md, &lo_md), "head desc");
-	if (inf_prim_create(&n->head, &ipd, NULL, n->eng, err, errlen) < 0)
+	if (inf_prim_create(&n->head, &ipd, NULL, n->eng, &g->mem, err, errlen) < 0)
 		return -1;
 	dnnl_softmax_desc_t sd;
 	DNNL_TRY(dnnl_softmax_forward_desc_init(&sd, dnnl_forward_inference, &lo_md, 1), "softmax");
-	if (inf_prim_create(&n->softmax, &sd, NULL, n->eng, err, errlen) < 0)
+	if (inf_prim_create(&n->softmax, &sd, NULL, n->eng, &g->mem, err, errlen) < 0)
 		return -1;
 
-	n->x_buf = aligned_alloc(64, (size_t)(B * I) * sizeof(float) + 64);
-	n->h_in_buf = aligned_alloc(64, (size_t)(B * H) * sizeof(float) + 64);
-	n->h_out_buf = aligned_alloc(64, (size_t)(B * H) * sizeof(float) + 64);
-	n->layer_buf = aligned_alloc(64, (size_t)(B * H) * sizeof(float) + 64);
-	n->logits_buf = aligned_alloc(64, (size_t)(B * N) * sizeof(float) + 64);
-	n->probs_buf = aligned_alloc(64, (size_t)(B * N) * sizeof(float) + 64);
-	if (!n->x_buf || !n->h_in_buf || !n->h_out_buf || !n->layer_buf || !n->logits_buf ||
-			!n->probs_buf)
-		return inf_fail(err, errlen, "sequence model: out of memory for batch %u", g->batch);
-	memset(n->x_buf, 0, (size_t)(B * I) * sizeof(float));
-	memset(n->h_in_buf, 0, (size_t)(B * H) * sizeof(float));
-	DNNL_TRY(dnnl_memory_create(&n->x, &x_md, n->eng, n->x_buf), "x");
-	DNNL_TRY(dnnl_memory_create(&n->h_in, &h_md, n->eng, n->h_in_buf), "h in");
-	DNNL_TRY(dnnl_memory_create(&n->h_out, &h_md, n->eng, n->h_out_buf), "h out");
-	DNNL_TRY(dnnl_memory_create(&n->dst_layer, &out_md, n->eng, n->layer_buf), "dst layer");
-	DNNL_TRY(dnnl_memory_create(&n->bias, &b_md, n->eng, (void *)g->bias), "bias");
-	DNNL_TRY(dnnl_memory_create(&n->head_w, &hw_md, n->eng, (void *)g->head_w), "head w");
-	DNNL_TRY(dnnl_memory_create(&n->head_b, &hb_md, n->eng, (void *)g->head_b), "head b");
-	DNNL_TRY(dnnl_memory_create(&n->logits, &lo_md, n->eng, n->logits_buf), "logits");
-	DNNL_TRY(dnnl_memory_create(&n->probs, &lo_md, n->eng, n->probs_buf), "probs");
+	/* buffers and the small weights: on the model's node */
+	if (!(n->x_buf = inf_buffer(&n->x, &x_md, n->eng, &g->mem, err, errlen)) ||
+			!(n->h_in_buf = inf_buffer(&n->h_in, &h_md, n->eng, &g->mem, err, errlen)) ||
+			!(n->h_out_buf = inf_buffer(&n->h_out, &h_md, n->eng, &g->mem, err, errlen)) ||
+			!(n->layer_buf = inf_buffer(&n->dst_layer, &out_md, n->eng, &g->mem, err, errlen)) ||
+			!(n->logits_buf = inf_buffer(&n->logits, &lo_md, n->eng, &g->mem, err, errlen)) ||
+			!(n->probs_buf = inf_buffer(&n->probs, &lo_md, n->eng, &g->mem, err, errlen)) ||
+			inf_memory(&n->bias, &b_md, n->eng, n->stream, &g->mem, &b_md, g->bias,
+				err, errlen) < 0 ||
+			inf_memory(&n->head_w, &hw_md, n->eng, n->stream, &g->mem, &hw_md, g->head_w,
+				err, errlen) < 0 ||
+			inf_memory(&n->head_b, &hb_md, n->eng, n->stream, &g->mem, &hb_md, g->head_b,
+				err, errlen) < 0)
+		return -1;
 	return 0;
 }
 
 int
-inf_gru_init(struct inf_gru *g, const struct mw_model *m, uint32_t batch, char *err,
+inf_gru_init(struct inf_gru *g, const struct mw_model *m, uint32_t batch, int node, char *err,
 		size_t errlen)
 {
 	memset(g, 0, sizeof(*g));
+	g->mem.node = node;
 	if (m->kind != MW_MODEL_SEQUENCE)
 		return inf_fail(err, errlen, "not a sequence model");
 	g->I = m->dims[0], g->H = m->dims[1], g->n_classes = m->n_classes, g->batch = batch;
@@ -159,12 +134,7 @@ inf_gru_free(struct inf_gru *g)
 		if (mems[i])
 			dnnl_memory_destroy(mems[i]);
 	inf_dnnl_close(n->eng, n->stream);
-	free(n->x_buf);
-	free(n->h_in_buf);
-	free(n->h_out_buf);
-	free(n->layer_buf);
-	free(n->logits_buf);
-	free(n->probs_buf);
+	inf_mem_free(&g->mem);
 	free(n);
 	g->net = NULL;
 }

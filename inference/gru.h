@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mem.h"
 #include "model.h"
 
 struct inf_gru_net;
@@ -31,9 +32,11 @@ struct inf_gru {
 	uint32_t I, H, n_classes, batch;
 	const float *w_layer, *w_iter, *bias, *head_w, *head_b;
 	struct inf_gru_net *net;
+	struct inf_mem mem;		/* everything the primitives touch */
 };
 
-int inf_gru_init(struct inf_gru *g, const struct mw_model *m, uint32_t batch, char *err,
+/* node: the NUMA node of the lcore that will run it (-1: the caller's). */
+int inf_gru_init(struct inf_gru *g, const struct mw_model *m, uint32_t batch, int node, char *err,
 		size_t errlen);
 void inf_gru_free(struct inf_gru *g);
 

@@ -1,15 +1,23 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Inference lcore loop (hot path) and its context (control path). */
 #include <omp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <rte_errno.h>
 #include <rte_cycles.h>
 #include <rte_malloc.h>
 #include <rte_mempool.h>
 #include <rte_pause.h>
 #include <rte_ring.h>
 
+#include "gru.h"
 #include "inf.h"
 #include "mw_event.h"
+#include "onednn.h"
 #include "payload.h"
+#include "seqstore.h"
 
 const char *const inf_counter_names[INF_C_MAX] = {
 #define X(n) #n,
@@ -28,31 +36,144 @@ inf_lcore_create(unsigned int lcore_id, uint16_t index, int socket)
 	il->lcore_id = lcore_id;
 	il->index = index;
 	il->socket = socket;
+	il->ns_per_tsc = 1e9 / (double)rte_get_tsc_hz();
+	il->us_per_tsc = 1e6 / (double)rte_get_tsc_hz();
 	return il;
 }
 
 void
 inf_lcore_free(struct inf_lcore *il)
 {
+	if (il == NULL)
+		return;
+	seq_store_free(il->trace.store);
+	seq_store_free(il->actor.store);
+	rte_free(il->lone_state);
 	rte_free(il);
+}
+
+
+/* Event time now: the latest event's time, moved on by the TSC since. */
+static inline uint64_t
+now_ns(const struct inf_lcore *il)
+{
+	return il->now_ns + (uint64_t)((double)(rte_rdtsc() - il->now_tsc) * il->ns_per_tsc);
+}
+
+static inline void
+saw_time(struct inf_lcore *il, uint64_t ts)
+{
+	if (ts > il->now_ns) {
+		il->now_ns = ts;
+		il->now_tsc = rte_rdtsc();
+	}
+}
+
+/* The non-benign class that beat its threshold by the most probability,
+ * or 0. */
+static uint16_t
+alert_class(const float *p, uint32_t n, const float *thr, uint32_t skip)
+{
+	uint16_t best = 0;
+
+	for (uint16_t c = 1; c < n; c++)
+		if (!(skip & (1u << (c & 31))) && p[c] >= thr[c] && (best == 0 || p[c] > p[best]))
+			best = c;
+	return best;
+}
+
+/* A call as an explanation names it. */
+static void
+make_elem(struct mw_elem *el, const struct mw_event *ev, float delta, float score)
+{
+	uint16_t tl;
+	const char *t = mw_event_field(ev, MW_FIELD_template, &tl);
+
+	memset(el, 0, sizeof(*el));
+	el->ts_ns = ev->ts_req_ns;
+	memcpy(el->trace_id, ev->trace_id, sizeof(el->trace_id));
+	memcpy(el->span_id, ev->span_id, sizeof(el->span_id));
+	el->template_id = ev->template_id;
+	el->status = ev->status;
+	el->method = ev->method;
+	el->payload_class = (ev->flags & MW_EV_PAYLOAD_SCORED) ? (uint8_t)ev->verdict_class : 0;
+	el->delta = delta;
+	el->score = score;
+	for (unsigned int k = 0; k < ev->pf_nmatch && el->n_rules < MW_ELEM_RULES; k++) {
+		unsigned int j = 0;
+		while (j < el->n_rules && el->rules[j] != ev->pf[k].rule)
+			j++;
+		if (j == el->n_rules)
+			el->rules[el->n_rules++] = ev->pf[k].rule;
+	}
+	el->pf_field = ev->pf_nmatch ? ev->pf[0].field : 0;
+	el->pf_categories = ev->pf_categories;
+	memcpy(el->template, t, RTE_MIN(tl, (uint16_t)(MW_ELEM_TEMPLATE - 1)));
+}
+
+/* Hands an alert to the main lcore; a full ring or pool is counted. */
+static void
+send_alert(struct inf_lcore *il, struct mw_alert *a)
+{
+	while (rte_ring_sp_enqueue(il->alerts, a) != 0) {
+		if (!(il->stop || il->backpressure)) {
+			il->c[INF_C_alerts_lost]++;
+			rte_mempool_put(il->alert_pool, a);
+			return;
+		}
+		rte_pause();
+	}
+	il->c[INF_C_alerts_out]++;
+}
+
+static struct mw_alert *
+new_alert(struct inf_lcore *il, enum mw_alert_kind kind, uint16_t cls, const float *p,
+		uint32_t n, const struct mw_event *ev)
+{
+	void *obj;
+
+	if (rte_mempool_get(il->alert_pool, &obj) != 0) {
+		il->c[INF_C_alerts_lost]++;
+		return NULL;
+	}
+	struct mw_alert *a = obj;
+	memset(a, 0, offsetof(struct mw_alert, ev));
+	a->kind = (uint8_t)kind;
+	a->cls = cls;
+	a->score = p[cls];
+	a->n_probs = (uint8_t)RTE_MIN(n, (uint32_t)MW_SEQ_SLOTS);
+	memcpy(a->probs, p, a->n_probs * sizeof(float));
+	a->inf_lcore = il->index;
+	if (ev != NULL) {
+		a->has_event = 1;
+		memcpy(&a->ev, ev, sizeof(*ev) + ev->data_len);
+		a->ts_ns = ev->ts_req_ns;
+		a->actor = ev->actor;
+		a->actor_kind = ev->actor_kind;
+		memcpy(a->trace_id, ev->trace_id, sizeof(a->trace_id));
+	}
+	return a;
 }
 
 /*
  * The payload model over the calls the pre-filter flagged, in one oneDNN
  * execution per model batch: its input is the normalized text the rules
  * matched in (MW_FIELD_norm). Class 0 is benign; any other class whose
- * probability reaches its threshold marks the call for an alert.
+ * probability reaches its threshold raises a payload alert. probs gets
+ * every event's probabilities (zero when not scored) for the trace model.
  */
 static void
-score_payloads(struct inf_lcore *il, void **evs, unsigned int n)
+score_payloads(struct inf_lcore *il, void **evs, unsigned int n, float *probs)
 {
 	struct inf_payload *p = il->payload;
 	const uint8_t *text[INF_MAX_BATCH];
 	uint32_t len[INF_MAX_BATCH];
-	struct mw_event *pick[INF_MAX_BATCH];
-	static __thread float probs[INF_MAX_BATCH * MW_MODEL_MAX_CLASSES];
+	unsigned int pick[INF_MAX_BATCH];
+	static __thread float out[INF_MAX_BATCH * MW_MODEL_MAX_CLASSES];
+	const uint32_t nc = p->n_classes;
 	unsigned int k = 0;
 
+	memset(probs, 0, (size_t)n * MW_PAYLOAD_SLOTS * sizeof(float));
 	for (unsigned int i = 0; i <= n; i++) {
 		if (i < n) {
 			struct mw_event *ev = evs[i];
@@ -62,45 +183,494 @@ score_payloads(struct inf_lcore *il, void **evs, unsigned int n)
 				continue;
 			text[k] = (const uint8_t *)t;
 			len[k] = tl;
-			pick[k++] = ev;
+			pick[k++] = i;
 			if (k < p->batch)
 				continue;
 		}
 		if (k == 0)
 			continue;
-		if (inf_payload_run(p, text, len, k, probs) < 0) {
+		if (inf_payload_run(p, text, len, k, out) < 0) {
 			il->c[INF_C_model_errors] += k;
 			k = 0;
 			continue;
 		}
 		for (unsigned int j = 0; j < k; j++) {
-			const float *pr = probs + (size_t)j * p->n_classes;
+			const float *pr = out + (size_t)j * nc;
+			struct mw_event *ev = evs[pick[j]];
 			uint16_t best = 0;
-			for (uint16_t c = 1; c < p->n_classes; c++)
+			for (uint16_t c = 1; c < nc; c++)
 				if (pr[c] > pr[best])
 					best = c;
-			pick[j]->verdict_class = best;
-			pick[j]->score = pr[best];
-			pick[j]->flags |= MW_EV_PAYLOAD_SCORED;
-			if (best != 0 && pr[best] >= il->thresholds[best]) {
-				pick[j]->flags |= MW_EV_PAYLOAD_ALERT;
-				il->c[INF_C_payload_alerts]++;
-			}
+			memcpy(probs + (size_t)pick[j] * MW_PAYLOAD_SLOTS, pr,
+					RTE_MIN(nc, (uint32_t)MW_PAYLOAD_SLOTS) * sizeof(float));
+			ev->verdict_class = best;
+			ev->score = pr[best];
+			ev->flags |= MW_EV_PAYLOAD_SCORED;
+			uint16_t cls = alert_class(pr, nc, il->thresholds, 0);
+			if (cls == 0)
+				continue;
+			ev->flags |= MW_EV_PAYLOAD_ALERT;
+			il->c[INF_C_payload_alerts]++;
+			struct mw_alert *a = new_alert(il, MW_ALERT_payload, cls, pr, nc, ev);
+			if (a == NULL)
+				continue;
+			a->calls = 1;
+			make_elem(&a->why.e[0], ev, 1.0f - pr[0], 1.0f - pr[0]);
+			a->why.n = 1;
+			send_alert(il, a);
 		}
 		il->c[INF_C_payload_scored] += k;
 		k = 0;
 	}
 }
 
+/* Endpoints, from a call and into an alert's stand-in call. */
+static void
+where_get(struct inf_where *w, const struct mw_event *ev)
+{
+	memcpy(w->client_addr, ev->client_addr, 16);
+	memcpy(w->server_addr, ev->server_addr, 16);
+	w->client_port = ev->client_port;
+	w->server_port = ev->server_port;
+	w->ev_flags = ev->flags & MW_EV_IPV6;
+	w->src_service = ev->src_service;
+	w->dst_service = ev->dst_service;
+}
+
+static void
+where_put(struct mw_event *ev, const struct inf_where *w)
+{
+	memcpy(ev->client_addr, w->client_addr, 16);
+	memcpy(ev->server_addr, w->server_addr, 16);
+	ev->client_port = w->client_port;
+	ev->server_port = w->server_port;
+	ev->flags = w->ev_flags;
+	ev->src_service = w->src_service;
+	ev->dst_service = w->dst_service;
+}
+
+/* ---- actor level ---- */
+
+static inline uint32_t
+bloom_bit(uint64_t v, unsigned int k)
+{
+	return (uint32_t)((v * (0x9e3779b97f4a7c15ull + 2 * k)) >> 53) % (INF_BLOOM_WORDS * 64);
+}
+
+/* Whether v was in the actor's set before; adds it. */
+static bool
+bloom_seen(struct inf_actor *a, uint64_t v)
+{
+	bool seen = true;
+
+	for (unsigned int k = 0; k < 2; k++) {
+		uint32_t b = bloom_bit(v, k);
+		uint64_t m = 1ull << (b & 63);
+		if (!(a->seen[b >> 6] & m))
+			seen = false;
+		a->seen[b >> 6] |= m;
+	}
+	return seen;
+}
+
+static inline uint16_t
+actor_owner(const struct inf_lcore *il, uint64_t actor)
+{
+	return (uint16_t)(((actor >> 32) ^ actor) % il->n_inf);
+}
+
+/*
+ * One actor GRU execution over up to batch trace summaries. A summary whose
+ * actor already stepped in this execution waits for the next one (its
+ * state is not written back yet); everything here is in arrival order.
+ */
+static void
+step_actors(struct inf_lcore *il, struct inf_summary **sm, unsigned int n)
+{
+	struct inf_level *lv = &il->actor;
+	struct inf_gru *g = lv->gru;
+	float x[INF_MAX_BATCH * MW_TRACE_NFEAT];
+	float *state[INF_MAX_BATCH];
+	static __thread float probs[INF_MAX_BATCH * MW_MODEL_MAX_CLASSES];
+	int32_t slot[INF_MAX_BATCH];
+	struct inf_summary *wait[INF_MAX_BATCH];
+	const uint64_t now = now_ns(il);
+
+	while (n > 0) {
+		unsigned int k = 0, w = 0;
+		const uint32_t round = ++il->round;
+
+		for (unsigned int i = 0; i < n; i++) {
+			struct inf_summary *m = sm[i];
+			int32_t s = seq_find(lv->store, &m->s.actor);
+			if (s < 0) {
+				if (lv->store->used >= lv->store->capacity) {
+					uint32_t old = seq_oldest(lv->store);
+					struct inf_actor *o = seq_entry(lv->store, old);
+					if (o->round == round) {	/* store smaller than a batch */
+						wait[w++] = m;
+						continue;
+					}
+					seq_del(lv->store, old);
+					il->c[INF_C_actors_evicted]++;
+				}
+				s = seq_add(lv->store, &m->s.actor, now);
+				if (s < 0) {
+					il->c[INF_C_summaries_lost]++;
+					rte_mempool_put(il->summary_pool, m);
+					continue;
+				}
+				((struct inf_actor *)seq_entry(lv->store, (uint32_t)s))->mal =
+					lv->base_mal;
+			}
+			struct inf_actor *a = seq_entry(lv->store, (uint32_t)s);
+			if (a->round == round) {
+				wait[w++] = m;
+				continue;
+			}
+			a->round = round;
+			struct mw_trace_ctx ctx = { .prev_ts_ns = a->prev_ts_ns };
+			for (unsigned int j = 0; j < m->s.n_ids; j++)
+				ctx.new_ids += !bloom_seen(a, m->s.ids[j]);
+			for (unsigned int j = 0; j < m->s.n_templates; j++)
+				ctx.new_templates += !bloom_seen(a, (uint64_t)m->s.templates[j] << 1 | 1);
+			mw_trace_features(&m->s, &ctx, x + (size_t)k * MW_TRACE_NFEAT);
+			a->prev_ts_ns = m->s.ts_last_ns;
+			seq_touch(lv->store, (uint32_t)s, now);
+			state[k] = seq_state(lv->store, (uint32_t)s);
+			slot[k] = s;
+			sm[k++] = m;
+		}
+		if (k > 0 && inf_gru_step(g, x, state, k, probs) < 0)
+			il->c[INF_C_model_errors] += k;
+		else if (k > 0) {
+			il->c[INF_C_actor_steps] += k;
+			for (unsigned int j = 0; j < k; j++) {
+				const float *p = probs + (size_t)j * g->n_classes;
+				struct inf_summary *m = sm[j];
+				struct inf_actor *a = seq_entry(lv->store, (uint32_t)slot[j]);
+				struct mw_elem el = m->top;
+				float mal = 1.0f - p[0];
+
+				el.delta = mal - a->mal;
+				el.score = mal;
+				a->mal = mal;
+				a->traces++;
+				mw_explain_add(&a->why, &el);
+				uint16_t cls = alert_class(p, g->n_classes, lv->thresholds, a->alerted);
+				if (cls == 0)
+					continue;
+				a->alerted |= 1u << (cls & 31);
+				il->c[INF_C_actor_alerts]++;
+				struct mw_alert *al = new_alert(il, MW_ALERT_actor, cls, p, g->n_classes,
+						NULL);
+				if (al == NULL)
+					continue;
+				al->ts_ns = m->s.ts_last_ns;
+				al->actor = m->s.actor;
+				al->actor_kind = m->s.actor_kind;
+				memcpy(al->trace_id, m->top.trace_id, sizeof(al->trace_id));
+				al->calls = a->traces;
+				al->why = a->why;
+				where_put(&al->ev, &m->where);	/* the last trace's */
+				send_alert(il, al);
+			}
+		}
+		for (unsigned int j = 0; j < k; j++)
+			rte_mempool_put(il->summary_pool, sm[j]);
+		memmove(sm, wait, w * sizeof(*sm));
+		n = w;
+	}
+}
+
+/* Steps the actor model over what peers (and this lcore) sent; returns how
+ * many summaries it took. */
+static unsigned int
+poll_peers(struct inf_lcore *il)
+{
+	struct inf_summary *sm[INF_MAX_BATCH];
+	unsigned int total = 0;
+
+	for (uint16_t p = 0; p < il->n_inf; p++) {
+		unsigned int k = rte_ring_sc_dequeue_burst(il->from_peer[p], (void **)sm,
+				il->batch, NULL);
+		if (k == 0)
+			continue;
+		total += k;
+		if (il->actor.gru != NULL)
+			step_actors(il, sm, k);
+		else
+			rte_mempool_put_bulk(il->summary_pool, (void **)sm, k);
+	}
+	return total;
+}
+
+/* ---- trace level ---- */
+
+/* A finished trace's summary goes to its actor's owner. */
+static void
+send_summary(struct inf_lcore *il, const struct inf_trace *t, const uint8_t *trace_id,
+		bool timed_out)
+{
+	void *obj;
+
+	il->c[INF_C_traces_ended]++;
+	il->c[INF_C_traces_timed_out] += timed_out;
+	if (il->actor.gru == NULL)
+		return;
+	if (rte_mempool_get(il->summary_pool, &obj) != 0) {
+		il->c[INF_C_summaries_lost]++;
+		return;
+	}
+	struct inf_summary *m = obj;
+	m->s = t->s;
+	m->s.timed_out = timed_out;
+	if (t->why.n)
+		m->top = t->why.e[0];
+	else
+		memset(&m->top, 0, sizeof(m->top));
+	memcpy(m->top.trace_id, trace_id, 16);
+	m->where = t->where;
+
+	struct rte_ring *r = il->to_peer[actor_owner(il, m->s.actor)];
+	while (rte_ring_sp_enqueue(r, m) != 0) {
+		/* a full ring waits only when nothing may be lost; taking in
+		 * what peers send meanwhile keeps two waiting lcores apart */
+		if (!(il->stop || il->backpressure)) {
+			il->c[INF_C_summaries_lost]++;
+			rte_mempool_put(il->summary_pool, m);
+			return;
+		}
+		poll_peers(il);
+	}
+	il->c[INF_C_summaries_sent]++;
+}
+
+static void
+end_trace(struct inf_lcore *il, uint32_t slot, bool timed_out)
+{
+	struct seq_store *st = il->trace.store;
+
+	send_summary(il, seq_entry(st, slot), seq_key(st, slot), timed_out);
+	seq_del(st, slot);
+}
+
+/* Adds one stepped call to its trace's running summary. */
+static void
+summarize(struct inf_trace *t, const struct mw_event *ev, const float *pay, const float *p,
+		uint32_t nc)
+{
+	struct seq_summary *s = &t->s;
+	unsigned int sc = ev->status >= 100 && ev->status < 600 ? ev->status / 100 : 0;
+
+	if (s->calls == 0) {
+		s->actor = ev->actor;
+		s->actor_kind = ev->actor_kind;
+		s->ts_first_ns = ev->ts_req_ns;
+	}
+	if (ev->jwt_state != MW_JWT_absent) {
+		s->jwt_state = ev->jwt_state;
+		s->jwt_alg = ev->jwt_alg;
+	}
+	if (!ev->has_parent || s->calls == 0) {
+		/* the root call (else the first) says where the trace came from */
+		where_get(&t->where, ev);
+	}
+	s->calls += s->calls < UINT16_MAX;
+	s->status_mix[sc]++;
+	s->auth_failures += ev->status == 401 || ev->status == 403;
+	s->not_found += ev->status == 404;
+	s->throttled += ev->status == 429;
+	s->writes += ev->method == MW_METHOD_POST || ev->method == MW_METHOD_PUT ||
+		ev->method == MW_METHOD_PATCH || ev->method == MW_METHOD_DELETE;
+	uint64_t last = ev->ts_resp_ns ? ev->ts_resp_ns : ev->ts_req_ns;
+	if (last > s->ts_last_ns)
+		s->ts_last_ns = last;
+	s->req_bytes += ev->req_body_bytes;
+	s->resp_bytes += ev->resp_body_bytes;
+	s->pf_categories |= ev->pf_categories;
+	for (unsigned int c = 0; c < MW_PAYLOAD_SLOTS; c++)
+		if (pay[c] > s->payload_max[c])
+			s->payload_max[c] = pay[c];
+	memset(s->trace_probs, 0, sizeof(s->trace_probs));
+	memcpy(s->trace_probs, p, RTE_MIN(nc, (uint32_t)MW_SEQ_SLOTS) * sizeof(float));
+	for (unsigned int i = 0; i < ev->n_ids && s->n_ids < MW_SUMMARY_IDS; i++)
+		s->ids[s->n_ids++] = ev->object_ids[i];
+	unsigned int j = 0;
+	while (j < s->n_templates && s->templates[j] != ev->template_id)
+		j++;
+	if (j == s->n_templates && j < MW_SUMMARY_TEMPLATES)
+		s->templates[s->n_templates++] = ev->template_id;
+}
+
+/*
+ * The trace model over a batch: one GRU execution per round, each call
+ * stepping its trace's state. Calls without a trace id are traces of one
+ * call. A trace ends when its root call (no parent span) completes: the
+ * root's response is the last thing a trace does.
+ */
+static void
+step_traces(struct inf_lcore *il, void **evs, unsigned int n, const float *pay)
+{
+	struct inf_level *lv = &il->trace;
+	struct inf_gru *g = lv->gru;
+	float x[INF_MAX_BATCH * MW_CALL_NFEAT];
+	float *state[INF_MAX_BATCH];
+	static __thread float probs[INF_MAX_BATCH * MW_MODEL_MAX_CLASSES];
+	static __thread struct inf_trace lone[INF_MAX_BATCH];	/* keyless traces */
+	struct inf_trace *tr[INF_MAX_BATCH];
+	int32_t slot[INF_MAX_BATCH];
+	unsigned int idx[INF_MAX_BATCH], wait[INF_MAX_BATCH];
+	const uint64_t now = now_ns(il);
+
+	for (unsigned int i = 0; i < n; i++)
+		idx[i] = i;
+	while (n > 0) {
+		unsigned int k = 0, w = 0;
+		const uint32_t round = ++il->round;
+
+		for (unsigned int i = 0; i < n; i++) {
+			struct mw_event *ev = evs[idx[i]];
+			struct inf_trace *t;
+			int32_t s = -1;
+
+			if (ev->trace_kind != MW_TRACE_none) {
+				s = seq_find(lv->store, ev->trace_id);
+				if (s < 0 && lv->store->used >= lv->store->capacity) {
+					uint32_t old = seq_oldest(lv->store);
+					struct inf_trace *o = seq_entry(lv->store, old);
+					if (o->round == round) {	/* store smaller than a batch */
+						wait[w++] = idx[i];
+						continue;
+					}
+					end_trace(il, old, true);
+					il->c[INF_C_traces_evicted]++;
+				}
+				if (s < 0 && (s = seq_add(lv->store, ev->trace_id, now)) >= 0)
+					((struct inf_trace *)seq_entry(lv->store, (uint32_t)s))->mal =
+						lv->base_mal;
+			}
+			if (s >= 0) {
+				t = seq_entry(lv->store, (uint32_t)s);
+				if (t->round == round) {
+					wait[w++] = idx[i];
+					continue;
+				}
+				t->round = round;
+				seq_touch(lv->store, (uint32_t)s, now);
+				state[k] = seq_state(lv->store, (uint32_t)s);
+			} else {
+				t = &lone[k];
+				memset(t, 0, sizeof(*t));
+				t->mal = lv->base_mal;
+				state[k] = il->lone_state + (size_t)k * g->H;
+				memset(state[k], 0, g->H * sizeof(float));
+			}
+			struct mw_call_ctx ctx = {
+				.position = t->s.calls,
+				.prev_ts_ns = t->prev_ts_ns,
+				.payload = pay + (size_t)idx[i] * MW_PAYLOAD_SLOTS,
+				.n_payload = MW_PAYLOAD_SLOTS,
+			};
+			mw_call_features(ev, &ctx, x + (size_t)k * MW_CALL_NFEAT);
+			t->prev_ts_ns = ev->ts_req_ns;
+			tr[k] = t;
+			slot[k] = s;
+			idx[k++] = idx[i];
+		}
+		if (k > 0 && inf_gru_step(g, x, state, k, probs) < 0) {
+			il->c[INF_C_model_errors] += k;
+		} else {
+			il->c[INF_C_trace_steps] += k;
+			for (unsigned int j = 0; j < k; j++) {
+				struct mw_event *ev = evs[idx[j]];
+				const float *p = probs + (size_t)j * g->n_classes;
+				struct inf_trace *t = tr[j];
+				float mal = 1.0f - p[0];
+				uint16_t best = g->n_classes > 1 ? 1 : 0;
+				struct mw_elem el;
+
+				for (uint16_t c = 2; c < g->n_classes; c++)
+					if (p[c] > p[best])
+						best = c;
+				ev->seq_class = best;
+				ev->seq_score = p[best];
+				ev->flags |= MW_EV_TRACE_SCORED;
+				summarize(t, ev, pay + (size_t)idx[j] * MW_PAYLOAD_SLOTS, p,
+						g->n_classes);
+				make_elem(&el, ev, mal - t->mal, mal);
+				t->mal = mal;
+				mw_explain_add(&t->why, &el);
+				uint16_t cls = alert_class(p, g->n_classes, lv->thresholds, t->alerted);
+				if (cls != 0) {
+					t->alerted |= 1u << (cls & 31);
+					ev->flags |= MW_EV_TRACE_ALERT;
+					il->c[INF_C_trace_alerts]++;
+					struct mw_alert *a = new_alert(il, MW_ALERT_trace, cls, p,
+							g->n_classes, ev);
+					if (a != NULL) {
+						a->calls = t->s.calls;
+						a->why = t->why;
+						send_alert(il, a);
+					}
+				}
+				if (slot[j] < 0)
+					send_summary(il, t, ev->trace_id, false);
+				else if (!ev->has_parent)
+					end_trace(il, (uint32_t)slot[j], false);
+			}
+		}
+		memcpy(idx, wait, w * sizeof(*idx));
+		n = w;
+	}
+}
+
+/* Ends the traces and forgets the actors that idled out, a few at a time. */
+static void
+age(struct inf_lcore *il)
+{
+	const uint64_t now = now_ns(il);
+	struct seq_store *st;
+	unsigned int k;
+
+	if ((st = il->trace.store) != NULL)
+		for (k = 0; k < 64 && st->head != SEQ_NIL; k++) {
+			uint64_t last = st->slot[st->head].last_ns;
+			if (now <= last || now - last <= il->trace.timeout_ns)
+				break;
+			end_trace(il, st->head, true);
+		}
+	if ((st = il->actor.store) != NULL)
+		for (k = 0; k < 64 && st->head != SEQ_NIL; k++) {
+			uint64_t last = st->slot[st->head].last_ns;
+			if (now <= last || now - last <= il->actor.timeout_ns)
+				break;
+			seq_del(st, st->head);
+			il->c[INF_C_actors_aged]++;
+		}
+}
+
 /* The models run here; then the batch goes to the main lcore. */
 static void
 run_batch(struct inf_lcore *il, void **ev, unsigned int n)
 {
+	float pay[INF_MAX_BATCH * MW_PAYLOAD_SLOTS];
 	unsigned int sent;
 
 	il->c[INF_C_batches]++;
+	for (unsigned int i = 0; i < n; i++)
+		saw_time(il, ((struct mw_event *)ev[i])->ts_req_ns);
 	if (il->payload != NULL)
-		score_payloads(il, ev, n);
+		score_payloads(il, ev, n, pay);
+	else
+		memset(pay, 0, (size_t)n * MW_PAYLOAD_SLOTS * sizeof(float));
+	if (il->trace.gru != NULL)
+		step_traces(il, ev, n, pay);
+	const uint64_t done = rte_rdtsc();
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t t = ((struct mw_event *)ev[i])->rx_tsc;
+		il->lat[inf_lat_bucket(done > t ? (uint64_t)((double)(done - t) * il->us_per_tsc) : 0)]++;
+	}
 	sent = rte_ring_sp_enqueue_burst(il->to_main, ev, n, NULL);
 	while (unlikely((il->stop || il->backpressure) && sent < n)) {
 		/* shutdown or backpressure: the main lcore is draining */
@@ -114,6 +684,28 @@ run_batch(struct inf_lcore *il, void **ev, unsigned int n)
 	}
 }
 
+/*
+ * Shutdown, once every rx lcore is done and its rings are empty: end every
+ * open trace (its summary may go to a peer), say so, then keep taking in
+ * peers' summaries until every peer has said so and nothing is left.
+ */
+static void
+finish(struct inf_lcore *il)
+{
+	struct seq_store *st = il->trace.store;
+
+	while (st != NULL && st->head != SEQ_NIL)
+		end_trace(il, st->head, true);
+	il->flushed = true;
+	for (;;) {
+		bool all = true;
+		for (uint16_t p = 0; p < il->n_inf; p++)
+			all &= il->peers[p]->flushed;	/* read before the rings */
+		if (poll_peers(il) == 0 && all)
+			break;
+	}
+}
+
 int
 inf_main(void *arg)
 {
@@ -121,10 +713,12 @@ inf_main(void *arg)
 	void *batch[INF_MAX_BATCH];
 	const uint32_t max = il->batch;
 	const uint64_t deadline = il->deadline_tsc;
+	const uint64_t age_every = rte_get_tsc_hz() / 1000;
 	unsigned int n = 0;
 	uint64_t first = 0;
 
 	omp_set_num_threads(1);	/* oneDNN: this lcore's thread only, no pool */
+	il->now_tsc = rte_rdtsc();
 	for (;;) {
 		unsigned int got = 0;
 		bool stopping = il->stop;	/* read before the rings: see below */
@@ -146,11 +740,74 @@ inf_main(void *arg)
 			run_batch(il, batch, n);
 			n = 0;
 		}
+		if (il->n_inf)
+			poll_peers(il);
+		if (rte_rdtsc() > il->next_age_tsc) {
+			age(il);
+			il->next_age_tsc = rte_rdtsc() + age_every;
+		}
 		/* stop is set after every rx lcore finished producing, so rings
 		 * found empty after reading it stay empty */
 		if (stopping && got == 0 && n == 0)
 			break;
 	}
+	if (il->n_inf)
+		finish(il);
 	il->done = true;
+	return 0;
+}
+
+/* ---- control path ---- */
+
+/* What the model says of a sequence before its first element: deltas are
+ * measured from there, so the first element is not credited with the
+ * model's prior. */
+static float
+base_mal(const struct inf_gru *g)
+{
+	float *x = calloc(g->I + g->H + g->n_classes, sizeof(float));
+	float p0 = 1.0f;
+
+	if (x != NULL) {
+		inf_gru_reference(g, x, x + g->I, x + g->I + g->H);
+		p0 = x[g->I + g->H];
+		free(x);
+	}
+	return 1.0f - p0;
+}
+
+int
+inf_lcore_levels(struct inf_lcore *il, const struct inf_level *trace, uint32_t trace_keys,
+		const struct inf_level *actor, uint32_t actor_keys, char *err, size_t errlen)
+{
+	char name[32];
+
+	if (trace->gru != NULL) {
+		il->trace = *trace;
+		il->trace.base_mal = base_mal(trace->gru);
+		snprintf(name, sizeof(name), "traces_%u", il->index);
+		il->trace.store = seq_store_create(name, 16, trace_keys, sizeof(struct inf_trace),
+				trace->gru->H, il->socket);
+		il->lone_state = rte_zmalloc_socket("lone_state",
+				(size_t)il->batch * trace->gru->H * sizeof(float), RTE_CACHE_LINE_SIZE,
+				il->socket);
+		if (il->trace.store == NULL || il->lone_state == NULL)
+			return inf_fail(err, errlen, "inference lcore %u: cannot allocate %u trace "
+					"keys on socket %d (%s); lower models.trace_keys or give "
+					"EAL more memory (-m)", il->lcore_id, trace_keys, il->socket,
+					rte_strerror(rte_errno));
+	}
+	if (actor->gru != NULL) {
+		il->actor = *actor;
+		il->actor.base_mal = base_mal(actor->gru);
+		snprintf(name, sizeof(name), "actors_%u", il->index);
+		il->actor.store = seq_store_create(name, 8, actor_keys, sizeof(struct inf_actor),
+				actor->gru->H, il->socket);
+		if (il->actor.store == NULL)
+			return inf_fail(err, errlen, "inference lcore %u: cannot allocate %u actor "
+					"keys on socket %d (%s); lower models.actor_keys or give "
+					"EAL more memory (-m)", il->lcore_id, actor_keys, il->socket,
+					rte_strerror(rte_errno));
+	}
 	return 0;
 }

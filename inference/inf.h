@@ -1,10 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Inference lcores. Each consumes one SP/SC ring per rx lcore, collects
- * events into batches of up to `batch` or `deadline` microseconds, runs the
- * batch through the models (a later stage; today a batch passes through
- * unchanged), and hands the events to the main lcore over its own SP/SC ring.
- * Per-key order is kept: each ring is FIFO and a key always maps to one ring.
+ * Inference lcores. Each consumes one SP/SC ring per rx lcore and collects
+ * events into batches of up to `batch` or `deadline` microseconds. A batch
+ * goes through the models, one oneDNN execution per model:
+ *
+ *   payload model   on the calls the pre-filter flagged;
+ *   trace model     one GRU step per call, state kept per trace id here
+ *                   (events reach the lcore that owns their trace); when a
+ *                   trace ends (its root call completes, or it idles out)
+ *                   its summary goes over an SP/SC ring to the lcore that
+ *                   owns its actor, hash(actor) % I;
+ *   actor model     one GRU step per trace summary, state kept per actor.
+ *
+ * Then the events go to the main lcore over the lcore's own ring, and any
+ * verdict that beat its threshold goes there as a struct mw_alert over the
+ * alert ring. Per-key order is kept: rings are FIFO, a key maps to one
+ * lcore, and a key met twice in a batch steps twice, in order.
  *
  * Everything in struct inf_lcore belongs to its lcore; the main lcore reads
  * only stats and the done flag.
@@ -16,15 +27,45 @@
 #include <stdint.h>
 #include <rte_common.h>
 
+#include "alert.h"
+#include "schema.h"
+
 struct rte_ring;
 struct rte_mempool;
 struct inf_payload;
+struct inf_gru;
+struct seq_store;
 
 #define INF_MAX_RX 64
+#define INF_MAX_INF 64
 #define INF_MAX_BATCH 256
 
+/* Event-to-verdict latency: 1 us buckets below 1024 us, then one per power
+ * of two. */
+#define INF_LAT_LINEAR 1024
+#define INF_LAT_BUCKETS (INF_LAT_LINEAR + 22)
+
+static inline unsigned int
+inf_lat_bucket(uint64_t us)
+{
+	if (us < INF_LAT_LINEAR)
+		return (unsigned int)us;
+	unsigned int b = INF_LAT_LINEAR + (63 - (unsigned int)__builtin_clzll(us)) - 10;
+	return b < INF_LAT_BUCKETS ? b : INF_LAT_BUCKETS - 1;
+}
+
+/* The bucket's upper bound in microseconds. */
+static inline uint64_t
+inf_lat_upper(unsigned int b)
+{
+	return b < INF_LAT_LINEAR ? b + 1 : 1ull << (b - INF_LAT_LINEAR + 11);
+}
+
 #define INF_COUNTERS(X) X(events_in) X(batches) X(events_out) X(out_ring_full) \
-	X(payload_scored) X(payload_alerts) X(model_errors)
+	X(payload_scored) X(payload_alerts) X(model_errors) \
+	X(trace_steps) X(traces_ended) X(traces_timed_out) X(traces_evicted) X(trace_alerts) \
+	X(summaries_sent) X(summaries_lost) X(actor_steps) X(actors_aged) X(actors_evicted) \
+	X(actor_alerts) X(alerts_out) X(alerts_lost)
 enum inf_counter {
 #define X(n) INF_C_##n,
 	INF_COUNTERS(X)
@@ -32,6 +73,52 @@ enum inf_counter {
 	INF_C_MAX
 };
 extern const char *const inf_counter_names[INF_C_MAX];
+
+/* One sequence level (trace or actor) of one inference lcore. */
+struct inf_level {
+	struct inf_gru *gru;		/* NULL: level off */
+	struct seq_store *store;
+	const float *thresholds;	/* per class */
+	uint64_t timeout_ns;		/* idle keys end after this */
+	float base_mal;			/* 1 - p(benign) of the empty sequence */
+};
+
+/* Where a trace came from and went: its root call's endpoints. */
+struct inf_where {
+	uint8_t client_addr[16], server_addr[16];
+	uint16_t client_port, server_port;
+	uint32_t ev_flags;		/* MW_EV_IPV6 */
+	uint16_t src_service, dst_service;
+};
+
+/* A finished trace on its way to its actor's owner. */
+struct inf_summary {
+	struct seq_summary s;
+	struct mw_elem top;		/* the call that raised its score most */
+	struct inf_where where;
+};
+
+/* What the sequence store keeps per trace and per actor. */
+struct inf_trace {
+	struct seq_summary s;
+	struct mw_explain why;
+	uint64_t prev_ts_ns;
+	float mal;			/* 1 - p(benign) after the last step */
+	uint32_t alerted;		/* classes this trace already alerted */
+	uint32_t round;
+	struct inf_where where;
+};
+
+#define INF_BLOOM_WORDS 32		/* 2048 bits of ids and endpoints seen */
+struct inf_actor {
+	uint64_t seen[INF_BLOOM_WORDS];
+	struct mw_explain why;
+	uint64_t prev_ts_ns;
+	float mal;
+	uint32_t traces;
+	uint32_t alerted;
+	uint32_t round;
+};
 
 struct inf_lcore {
 	unsigned int lcore_id;
@@ -45,16 +132,38 @@ struct inf_lcore {
 	int socket;
 	struct inf_payload *payload;	/* NULL: no payload model */
 	const float *thresholds;	/* per payload class */
+	struct inf_level trace, actor;	/* sequence levels */
+
+	uint16_t n_inf;
+	struct rte_ring *to_peer[INF_MAX_INF];	/* trace summaries to actor owners */
+	struct rte_ring *from_peer[INF_MAX_INF];
+	struct inf_lcore **peers;		/* every inference lcore, by index */
+	struct rte_mempool *summary_pool;
+	struct rte_ring *alerts;		/* to the main lcore */
+	struct rte_mempool *alert_pool;
+
+	uint64_t now_ns, now_tsc;	/* latest event time and when it was seen */
+	double ns_per_tsc, us_per_tsc;
+	uint64_t next_age_tsc;
+	uint32_t round;			/* GRU executions so far: per-key order */
+	float *lone_state;		/* batch x H: traces of one call */
 
 	uint64_t c[INF_C_MAX];
+	uint64_t lat[INF_LAT_BUCKETS];	/* rx hand-off to verdict */
 	uint64_t tsc_busy;
 	bool backpressure;	/* wait for the main lcore instead of dropping */
 	volatile bool stop;	/* set by main once every rx lcore is done */
+	volatile bool flushed;	/* every trace ended, summaries sent */
 	volatile bool done;
 } __rte_cache_aligned;
 
 struct inf_lcore *inf_lcore_create(unsigned int lcore_id, uint16_t index, int socket);
 void inf_lcore_free(struct inf_lcore *il);
+
+/* Turns on the sequence levels whose gru is set: their stores (keys of each
+ * level, on the lcore's socket) and buffers. 0, or -1 with a message. */
+int inf_lcore_levels(struct inf_lcore *il, const struct inf_level *trace, uint32_t trace_keys,
+		const struct inf_level *actor, uint32_t actor_keys, char *err, size_t errlen);
 int inf_main(void *arg);
 
 #endif

@@ -36,7 +36,7 @@ inf_dnnl_close(dnnl_engine_t eng, dnnl_stream_t stream)
 
 int
 inf_prim_create(struct inf_prim *prim, const_dnnl_op_desc_t desc, const_dnnl_primitive_attr_t attr,
-		dnnl_engine_t eng, char *err, size_t errlen)
+		dnnl_engine_t eng, struct inf_mem *mem, char *err, size_t errlen)
 {
 	dnnl_primitive_attr_t a;
 	dnnl_primitive_desc_t pd;
@@ -54,8 +54,11 @@ inf_prim_create(struct inf_prim *prim, const_dnnl_op_desc_t desc, const_dnnl_pri
 		return inf_fail(err, errlen, "oneDNN: primitive descriptor failed (status %d)", (int)s);
 	s = dnnl_primitive_create(&prim->p, pd);
 	const dnnl_memory_desc_t *smd = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
-	if (s == dnnl_success && smd != NULL && dnnl_memory_desc_get_size(smd) > 0)
-		s = dnnl_memory_create(&prim->scratch, smd, eng, DNNL_MEMORY_ALLOCATE);
+	size_t ss = smd != NULL ? dnnl_memory_desc_get_size(smd) : 0;
+	if (s == dnnl_success && ss > 0) {
+		void *buf = inf_mem_alloc(mem, ss);
+		s = buf ? dnnl_memory_create(&prim->scratch, smd, eng, buf) : dnnl_out_of_memory;
+	}
 	dnnl_primitive_desc_destroy(pd);
 	if (s != dnnl_success)
 		return inf_fail(err, errlen, "oneDNN: primitive or scratchpad failed (status %d)", (int)s);
@@ -96,4 +99,45 @@ inf_prim_md(const struct inf_prim *prim, dnnl_query_t what, int index)
 	if (dnnl_primitive_get_primitive_desc(prim->p, &pd) != dnnl_success)
 		return NULL;
 	return dnnl_primitive_desc_query_md(pd, what, index);
+}
+
+float *
+inf_buffer(dnnl_memory_t *out, const dnnl_memory_desc_t *md, dnnl_engine_t eng,
+		struct inf_mem *mem, char *err, size_t errlen)
+{
+	void *buf = inf_mem_alloc(mem, dnnl_memory_desc_get_size(md));
+
+	if (buf == NULL) {
+		inf_fail(err, errlen, "out of memory on NUMA node %d for model buffers", mem->node);
+		return NULL;
+	}
+	if (dnnl_memory_create(out, md, eng, buf) != dnnl_success) {
+		inf_fail(err, errlen, "oneDNN: memory object failed");
+		return NULL;
+	}
+	return buf;
+}
+
+int
+inf_memory(dnnl_memory_t *out, const dnnl_memory_desc_t *md, dnnl_engine_t eng,
+		dnnl_stream_t stream, struct inf_mem *mem, const dnnl_memory_desc_t *src_md,
+		const void *src, char *err, size_t errlen)
+{
+	if (inf_buffer(out, md, eng, mem, err, errlen) == NULL)
+		return -1;
+	if (src == NULL)
+		return 0;
+	dnnl_memory_t from;
+	dnnl_primitive_desc_t rpd;
+	dnnl_primitive_t reorder;
+	DNNL_TRY(dnnl_memory_create(&from, src_md, eng, (void *)src), "source memory");
+	DNNL_TRY(dnnl_reorder_primitive_desc_create(&rpd, src_md, eng, md, eng, NULL), "reorder pd");
+	DNNL_TRY(dnnl_primitive_create(&reorder, rpd), "reorder");
+	dnnl_exec_arg_t args[] = { { DNNL_ARG_FROM, from }, { DNNL_ARG_TO, *out } };
+	DNNL_TRY(dnnl_primitive_execute(reorder, stream, 2, args), "reorder run");
+	DNNL_TRY(dnnl_stream_wait(stream), "stream wait");
+	dnnl_primitive_destroy(reorder);
+	dnnl_primitive_desc_destroy(rpd);
+	dnnl_memory_destroy(from);
+	return 0;
 }

@@ -2,7 +2,8 @@
 /*
  * What the oneDNN models share (control path, except inf_dnnl_exec).
  *
- * Every primitive gets its own scratchpad, allocated when it is built:
+ * Every primitive gets its own scratchpad, allocated (on the model's NUMA
+ * node, from its inf_mem) when it is built:
  * oneDNN's library-managed scratchpad is per thread, and meshwatch builds
  * primitives on the main lcore but runs them on an inference lcore (which,
  * besides, must not allocate).
@@ -12,6 +13,8 @@
 
 #include <stddef.h>
 #include <oneapi/dnnl/dnnl.h>
+
+#include "mem.h"
 
 struct inf_prim {
 	dnnl_primitive_t p;
@@ -35,7 +38,17 @@ void inf_dnnl_close(dnnl_engine_t eng, dnnl_stream_t stream);
  * md (index want_idx) for reordering weights into it, and stays valid
  * until inf_prim_done_pd(). */
 int inf_prim_create(struct inf_prim *prim, const_dnnl_op_desc_t desc, const_dnnl_primitive_attr_t attr,
-		dnnl_engine_t eng, char *err, size_t errlen);
+		dnnl_engine_t eng, struct inf_mem *mem, char *err, size_t errlen);
+
+/* A zeroed buffer from mem for md and its memory object, or NULL. */
+float *inf_buffer(dnnl_memory_t *out, const dnnl_memory_desc_t *md, dnnl_engine_t eng,
+		struct inf_mem *mem, char *err, size_t errlen);
+
+/* A oneDNN memory object over a buffer from mem (size from md), filled
+ * with reorder of the plain-layout data at src when src is not NULL. */
+int inf_memory(dnnl_memory_t *out, const dnnl_memory_desc_t *md, dnnl_engine_t eng,
+		dnnl_stream_t stream, struct inf_mem *mem, const dnnl_memory_desc_t *src_md,
+		const void *src, char *err, size_t errlen);
 void inf_prim_destroy(struct inf_prim *prim);
 
 /* Runs it (hot path): args plus its scratchpad. */

@@ -19,15 +19,9 @@ struct inf_payload_net {
 	struct inf_prim conv, pool, fc, softmax;
 	dnnl_memory_t src, conv_w, conv_b, conv_dst, pool_dst, pool_ws, fc_w, fc_b, logits, probs;
 	float *src_buf, *conv_dst_buf, *pool_dst_buf, *logits_buf, *probs_buf;
+	float *embed;		/* the model's table, copied to the node */
 };
 
-static int
-memory(dnnl_memory_t *mem, const dnnl_memory_desc_t *md, dnnl_engine_t eng, void *handle,
-		char *err, size_t errlen)
-{
-	DNNL_TRY(dnnl_memory_create(mem, md, eng, handle), "memory_create");
-	return 0;
-}
 
 static int
 build(struct inf_payload *p, char *err, size_t errlen)
@@ -56,7 +50,7 @@ build(struct inf_payload *p, char *err, size_t errlen)
 	DNNL_TRY(dnnl_post_ops_create(&ops), "post ops");
 	DNNL_TRY(dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f), "relu");
 	DNNL_TRY(dnnl_primitive_attr_set_post_ops(attr, ops), "set post ops");
-	int rc = inf_prim_create(&n->conv, &cd, attr, n->eng, err, errlen);
+	int rc = inf_prim_create(&n->conv, &cd, attr, n->eng, &p->mem, err, errlen);
 	dnnl_post_ops_destroy(ops);
 	dnnl_primitive_attr_destroy(attr);
 	if (rc < 0)
@@ -69,7 +63,7 @@ build(struct inf_payload *p, char *err, size_t errlen)
 	dnnl_pooling_v2_desc_t pl;
 	DNNL_TRY(dnnl_pooling_v2_forward_desc_init(&pl, dnnl_forward_inference, dnnl_pooling_max,
 			&dst_md, &pool_md, pstride, kernel, dil, zero, zero), "pooling desc");
-	if (inf_prim_create(&n->pool, &pl, NULL, n->eng, err, errlen) < 0)
+	if (inf_prim_create(&n->pool, &pl, NULL, n->eng, &p->mem, err, errlen) < 0)
 		return -1;
 
 	/* fully connected over the pooled features, then softmax */
@@ -81,41 +75,43 @@ build(struct inf_payload *p, char *err, size_t errlen)
 	dnnl_inner_product_desc_t ipd;
 	DNNL_TRY(dnnl_inner_product_forward_desc_init(&ipd, dnnl_forward_inference, &fc_src_md,
 			&fc_w_md, &fc_b_md, &out_md), "inner product desc");
-	if (inf_prim_create(&n->fc, &ipd, NULL, n->eng, err, errlen) < 0)
+	if (inf_prim_create(&n->fc, &ipd, NULL, n->eng, &p->mem, err, errlen) < 0)
 		return -1;
 	dnnl_softmax_desc_t sd;
 	DNNL_TRY(dnnl_softmax_forward_desc_init(&sd, dnnl_forward_inference, &out_md, 1),
 			"softmax desc");
-	if (inf_prim_create(&n->softmax, &sd, NULL, n->eng, err, errlen) < 0)
+	if (inf_prim_create(&n->softmax, &sd, NULL, n->eng, &p->mem, err, errlen) < 0)
 		return -1;
 
-	/* buffers: ours, 64-byte aligned, handed to oneDNN as they are */
-	n->src_buf = aligned_alloc(64, (size_t)(B * E * L) * sizeof(float) + 64);
-	n->conv_dst_buf = aligned_alloc(64, (size_t)(B * C * L) * sizeof(float) + 64);
-	n->pool_dst_buf = aligned_alloc(64, (size_t)(B * C) * sizeof(float) + 64);
-	n->logits_buf = aligned_alloc(64, (size_t)(B * N) * sizeof(float) + 64);
-	n->probs_buf = aligned_alloc(64, (size_t)(B * N) * sizeof(float) + 64);
-	if (!n->src_buf || !n->conv_dst_buf || !n->pool_dst_buf || !n->logits_buf || !n->probs_buf)
-		return inf_fail(err, errlen, "payload model: out of memory for batch %u", p->batch);
-	memset(n->src_buf, 0, (size_t)(B * E * L) * sizeof(float));
-	if (memory(&n->src, &src_md, n->eng, n->src_buf, err, errlen) ||
-			memory(&n->conv_w, &w_md, n->eng, (void *)p->conv_w, err, errlen) ||
-			memory(&n->conv_b, &b_md, n->eng, (void *)p->conv_b, err, errlen) ||
-			memory(&n->conv_dst, &dst_md, n->eng, n->conv_dst_buf, err, errlen) ||
-			memory(&n->pool_dst, &pool_md, n->eng, n->pool_dst_buf, err, errlen) ||
-			memory(&n->fc_w, &fc_w_md, n->eng, (void *)p->fc_w, err, errlen) ||
-			memory(&n->fc_b, &fc_b_md, n->eng, (void *)p->fc_b, err, errlen) ||
-			memory(&n->logits, &out_md, n->eng, n->logits_buf, err, errlen) ||
-			memory(&n->probs, &out_md, n->eng, n->probs_buf, err, errlen))
+	/* buffers and weights: on the model's node, handed to oneDNN as they are */
+	if (!(n->src_buf = inf_buffer(&n->src, &src_md, n->eng, &p->mem, err, errlen)) ||
+			!(n->conv_dst_buf = inf_buffer(&n->conv_dst, &dst_md, n->eng, &p->mem, err, errlen)) ||
+			!(n->pool_dst_buf = inf_buffer(&n->pool_dst, &pool_md, n->eng, &p->mem, err, errlen)) ||
+			!(n->logits_buf = inf_buffer(&n->logits, &out_md, n->eng, &p->mem, err, errlen)) ||
+			!(n->probs_buf = inf_buffer(&n->probs, &out_md, n->eng, &p->mem, err, errlen)) ||
+			inf_memory(&n->conv_w, &w_md, n->eng, n->stream, &p->mem, &w_md, p->conv_w,
+				err, errlen) < 0 ||
+			inf_memory(&n->conv_b, &b_md, n->eng, n->stream, &p->mem, &b_md, p->conv_b,
+				err, errlen) < 0 ||
+			inf_memory(&n->fc_w, &fc_w_md, n->eng, n->stream, &p->mem, &fc_w_md, p->fc_w,
+				err, errlen) < 0 ||
+			inf_memory(&n->fc_b, &fc_b_md, n->eng, n->stream, &p->mem, &fc_b_md, p->fc_b,
+				err, errlen) < 0)
 		return -1;
+	/* the embedding table is read by the gather, not by oneDNN */
+	n->embed = inf_mem_copy(&p->mem, p->embed, (size_t)256 * p->E * sizeof(float));
+	if (n->embed == NULL)
+		return inf_fail(err, errlen, "payload model: out of memory on node %d", p->mem.node);
+	p->embed = n->embed;
 	return 0;
 }
 
 int
-inf_payload_init(struct inf_payload *p, const struct mw_model *m, uint32_t batch, char *err,
-		size_t errlen)
+inf_payload_init(struct inf_payload *p, const struct mw_model *m, uint32_t batch, int node,
+		char *err, size_t errlen)
 {
 	memset(p, 0, sizeof(*p));
+	p->mem.node = node;
 	if (m->kind != MW_MODEL_PAYLOAD)
 		return inf_fail(err, errlen, "not a payload model");
 	p->L = m->dims[0], p->E = m->dims[1], p->C = m->dims[2], p->K = m->dims[3];
@@ -157,11 +153,7 @@ inf_payload_free(struct inf_payload *p)
 		if (mems[i])
 			dnnl_memory_destroy(mems[i]);
 	inf_dnnl_close(n->eng, n->stream);
-	free(n->src_buf);
-	free(n->conv_dst_buf);
-	free(n->pool_dst_buf);
-	free(n->logits_buf);
-	free(n->probs_buf);
+	inf_mem_free(&p->mem);
 	free(n);
 	p->net = NULL;
 }

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mem.h"
 #include "model.h"
 
 struct inf_payload_net;
@@ -31,10 +32,11 @@ struct inf_payload {
 	uint32_t L, E, C, K, n_classes, batch;
 	const float *embed, *conv_w, *conv_b, *fc_w, *fc_b;
 	struct inf_payload_net *net;	/* oneDNN objects and buffers */
+	struct inf_mem mem;		/* everything the primitives touch */
 };
 
 /* 0, or -1 with a message naming the model file's problem. */
-int inf_payload_init(struct inf_payload *p, const struct mw_model *m, uint32_t batch,
+int inf_payload_init(struct inf_payload *p, const struct mw_model *m, uint32_t batch, int node,
 		char *err, size_t errlen);
 void inf_payload_free(struct inf_payload *p);
 

@@ -57,7 +57,7 @@ main(int argc, char **argv)
 	struct inf_gru g;
 	if (mw_model_write(path, &spec, err, sizeof(err)) < 0 ||
 			(m = mw_model_load(path, MW_MODEL_SEQUENCE, 0, err, sizeof(err))) == NULL ||
-			inf_gru_init(&g, m, batch, err, sizeof(err)) < 0) {
+			inf_gru_init(&g, m, batch, -1, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}

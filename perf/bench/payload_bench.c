@@ -56,7 +56,7 @@ main(int argc, char **argv)
 	struct inf_payload p;
 	if (mw_model_write(path, &spec, err, sizeof(err)) < 0 ||
 			(m = mw_model_load(path, MW_MODEL_PAYLOAD, 0, err, sizeof(err))) == NULL ||
-			inf_payload_init(&p, m, batch, err, sizeof(err)) < 0) {
+			inf_payload_init(&p, m, batch, -1, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}

@@ -132,6 +132,18 @@ $good_eal
 $good_ports
 $good_lcores
 CONF
+expect threshold-range "threshold-range.conf:4: models.thresholds.sqli: got 1.5; expected a probability" <<CONF
+$good_eal
+$good_ports
+$good_lcores
+models = { thresholds = { sqli = 1.5; }; };
+CONF
+expect actor-without-trace "actor-without-trace.conf:4: models.actor: an actor model needs a trace model" <<CONF
+$good_eal
+$good_ports
+$good_lcores
+models = { actor = "$PCAP"; };
+CONF
 "$MW" -c "$DIR/valid.conf" --check-config || { echo "FAIL valid config rejected"; fail=1; }
 "$MW" --version | grep -q "^meshwatch " || { echo "FAIL --version"; fail=1; }
 exit $fail

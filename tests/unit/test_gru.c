@@ -76,7 +76,7 @@ main(int argc, char **argv)
 	if (m == NULL)
 		return 1;
 	struct inf_gru g;
-	CHECK(inf_gru_init(&g, m, BATCH, err, sizeof(err)) == 0, "init: %s", err);
+	CHECK(inf_gru_init(&g, m, BATCH, -1, err, sizeof(err)) == 0, "init: %s", err);
 	if (g.net == NULL)
 		return 1;
 

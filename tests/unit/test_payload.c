@@ -72,7 +72,7 @@ main(int argc, char **argv)
 		return 1;
 
 	struct inf_payload p;
-	CHECK(inf_payload_init(&p, m, BATCH, err, sizeof(err)) == 0, "init: %s", err);
+	CHECK(inf_payload_init(&p, m, BATCH, -1, err, sizeof(err)) == 0, "init: %s", err);
 	double worst = 0;
 	for (int round = 0; round < 20; round++) {
 		uint8_t buf[BATCH][2 * L];
@@ -103,7 +103,7 @@ main(int argc, char **argv)
 	inf_payload_free(&p);
 	char bad[512];
 	m->dims[2] = C + 1;	/* a model whose tensors do not fit its own dims */
-	CHECK(inf_payload_init(&p, m, BATCH, bad, sizeof(bad)) < 0 &&
+	CHECK(inf_payload_init(&p, m, BATCH, -1, bad, sizeof(bad)) < 0 &&
 			strstr(bad, "tensor conv.weight is 32x16x5; this model needs 33x16x5"),
 			"dims and tensors disagree: %s", bad);
 	mw_model_free(m);

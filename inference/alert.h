@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * struct mw_alert: a verdict that beat its threshold, with what the analyst
+ * needs to see why. An inference lcore fills one from its alert pool and
+ * hands it to the main lcore over its alert ring; the main lcore suppresses
+ * repeats, writes it as an EVE-style JSON line and returns it to the pool.
+ *
+ * The explanation is a list of elements, the ones whose arrival raised the
+ * key's malicious score (1 - p(benign)) the most, each with that delta:
+ *   payload alert  the call itself;
+ *   trace alert    calls of the trace;
+ *   actor alert    traces of the actor, each named by its trace id and the
+ *                  call that raised that trace's score the most.
+ * The call that triggered a payload or trace alert travels whole (a copy of
+ * its event), so the alert can show its flow, HTTP fields and pre-filter
+ * matches exactly as the event log does.
+ */
+#ifndef INF_ALERT_H
+#define INF_ALERT_H
+
+#include <stdint.h>
+
+#include "schema.h"
+#include "mw_event.h"
+
+#define MW_ALERT_KINDS(X) X(payload) X(trace) X(actor)
+enum mw_alert_kind {
+#define X(k) MW_ALERT_##k,
+	MW_ALERT_KINDS(X)
+#undef X
+	MW_ALERT_KIND_MAX
+};
+extern const char *const mw_alert_kind_names[MW_ALERT_KIND_MAX];
+
+#define MW_ELEM_RULES 3
+#define MW_ELEM_TEMPLATE 32
+#define MW_EXPLAIN_MAX 3
+
+/* One call, as an explanation names it (96 bytes). */
+struct mw_elem {
+	uint64_t ts_ns;			/* request time */
+	uint8_t trace_id[16];
+	uint8_t span_id[8];
+	uint32_t template_id;
+	uint16_t status;
+	uint8_t method;
+	uint8_t payload_class;		/* 0: benign or not scored */
+	float delta;			/* malicious score change it caused */
+	float score;			/* malicious score after it */
+	uint16_t rules[MW_ELEM_RULES];	/* pre-filter rules (dense index) */
+	uint8_t n_rules;
+	uint8_t pf_field;		/* enum pf_class of the first match */
+	uint32_t pf_categories;
+	char template[MW_ELEM_TEMPLATE];	/* path template, NUL padded */
+};
+
+/* The top MW_EXPLAIN_MAX elements by delta, largest first. */
+struct mw_explain {
+	uint8_t n;
+	struct mw_elem e[MW_EXPLAIN_MAX];
+};
+
+struct mw_alert {
+	uint8_t kind;			/* enum mw_alert_kind */
+	uint8_t has_event;
+	uint8_t actor_kind;
+	uint8_t n_probs;
+	uint16_t cls;			/* the class that beat its threshold */
+	uint16_t model;			/* index in the app's model list */
+	float score;			/* its probability */
+	float probs[MW_SEQ_SLOTS];	/* every class's probability */
+	uint64_t ts_ns;			/* the triggering element's time */
+	uint64_t actor;
+	uint8_t trace_id[16];
+	uint32_t calls;			/* elements of the key so far */
+	uint16_t inf_lcore;
+	struct mw_explain why;
+	struct mw_event ev;		/* when has_event; MW_EVENT_SIZE bytes */
+};
+
+#define MW_ALERT_SIZE (sizeof(struct mw_alert) + MW_EVENT_DATA_SIZE)
+
+/* Adds el to the top list if its delta earns a place. */
+static inline void
+mw_explain_add(struct mw_explain *x, const struct mw_elem *el)
+{
+	int i = x->n < MW_EXPLAIN_MAX ? x->n++ : MW_EXPLAIN_MAX;
+
+	if (i == MW_EXPLAIN_MAX && el->delta <= x->e[MW_EXPLAIN_MAX - 1].delta)
+		return;
+	if (i == MW_EXPLAIN_MAX)
+		i--;
+	while (i > 0 && x->e[i - 1].delta < el->delta) {
+		x->e[i] = x->e[i - 1];
+		i--;
+	}
+	x->e[i] = *el;
+}
+
+#endif

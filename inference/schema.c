@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The feature schema (see features.h): shared by the inference lcores (hot
+ * path) and the training tools. */
+#include <math.h>
+#include <string.h>
+#include <rte_hash_crc.h>
+
+#include "schema.h"
+
+/* log2(1 + v) / scale, capped at 1. */
+static inline float
+lg(double v, double scale)
+{
+	float f = (float)(log2(1.0 + v) / scale);
+	return f < 1.0f ? f : 1.0f;
+}
+
+static inline float
+frac(uint32_t part, uint32_t whole)
+{
+	return whole ? (float)part / (float)whole : 0.0f;
+}
+
+static unsigned int
+status_class(uint16_t status)
+{
+	return status >= 100 && status < 600 ? status / 100 : 0;
+}
+
+static unsigned int
+jwt_alg_group(uint8_t alg)
+{
+	switch (alg) {
+	case MW_JWT_ALG_none:
+		return 0;
+	case MW_JWT_ALG_alg_none:
+		return 1;
+	case MW_JWT_ALG_HS256: case MW_JWT_ALG_HS384: case MW_JWT_ALG_HS512:
+		return 2;
+	default:
+		return 3;
+	}
+}
+
+static inline void
+onehot(float *x, unsigned int base, unsigned int width, unsigned int v)
+{
+	if (v < width)
+		x[base + v] = 1.0f;
+}
+
+static uint64_t
+schema(const char *level, const char *const *names, const unsigned int *widths, unsigned int n)
+{
+	uint32_t lo = rte_hash_crc(level, (uint32_t)strlen(level), MW_FEATURES_VERSION);
+	uint32_t hi = rte_hash_crc(level, (uint32_t)strlen(level), ~(uint32_t)MW_FEATURES_VERSION);
+
+	for (unsigned int i = 0; i < n; i++) {
+		lo = rte_hash_crc(names[i], (uint32_t)strlen(names[i]), lo);
+		lo = rte_hash_crc_4byte(widths[i], lo);
+		hi = rte_hash_crc(names[i], (uint32_t)strlen(names[i]), hi);
+		hi = rte_hash_crc_4byte(widths[i] ^ 0x5bd1e995u, hi);
+	}
+	return (uint64_t)hi << 32 | lo;
+}
+
+static const char *const call_names[] = {
+#define X(n, w) #n,
+	MW_CALL_FEATURES(X)
+#undef X
+};
+static const unsigned int call_widths[] = {
+#define X(n, w) w,
+	MW_CALL_FEATURES(X)
+#undef X
+};
+static const char *const trace_names[] = {
+#define X(n, w) #n,
+	MW_TRACE_FEATURES(X)
+#undef X
+};
+static const unsigned int trace_widths[] = {
+#define X(n, w) w,
+	MW_TRACE_FEATURES(X)
+#undef X
+};
+#define NGROUPS(a) (sizeof(a) / sizeof((a)[0]))
+
+uint64_t
+mw_call_schema(void)
+{
+	return schema("call", call_names, call_widths, NGROUPS(call_names));
+}
+
+uint64_t
+mw_trace_schema(void)
+{
+	return schema("trace", trace_names, trace_widths, NGROUPS(trace_names));
+}
+
+static const char *
+group_of(unsigned int i, unsigned int *index, const char *const *names,
+		const unsigned int *widths, unsigned int n)
+{
+	for (unsigned int g = 0; g < n; i -= widths[g++])
+		if (i < widths[g]) {
+			*index = i;
+			return names[g];
+		}
+	*index = 0;
+	return NULL;
+}
+
+const char *
+mw_call_feature_group(unsigned int i, unsigned int *index)
+{
+	return group_of(i, index, call_names, call_widths, NGROUPS(call_names));
+}
+
+const char *
+mw_trace_feature_group(unsigned int i, unsigned int *index)
+{
+	return group_of(i, index, trace_names, trace_widths, NGROUPS(trace_names));
+}
+
+void
+mw_call_features(const struct mw_event *ev, const struct mw_call_ctx *ctx, float *x)
+{
+	memset(x, 0, MW_CALL_NFEAT * sizeof(float));
+	onehot(x, MW_CF_method, MW_METHOD_MAX, ev->method);
+	onehot(x, MW_CF_status_class, 6, status_class(ev->status));
+	x[MW_CF_status_auth] = ev->status == 401;
+	x[MW_CF_status_auth + 1] = ev->status == 403;
+	x[MW_CF_status_404] = ev->status == 404;
+	x[MW_CF_status_429] = ev->status == 429;
+	x[MW_CF_call_flags] = !!(ev->flags & MW_EV_NO_RESPONSE);
+	x[MW_CF_call_flags + 1] = !!(ev->flags & MW_EV_GAP);
+	x[MW_CF_call_flags + 2] = !!(ev->flags & MW_EV_MIDSTREAM);
+	x[MW_CF_call_flags + 3] = !!(ev->flags & MW_EV_PIPELINED);
+	x[MW_CF_req_bytes] = lg(ev->req_body_bytes, 32);
+	x[MW_CF_resp_bytes] = lg(ev->resp_body_bytes, 32);
+	x[MW_CF_req_hdr_bytes] = lg(ev->req_hdr_bytes, 16);
+	if (ev->ts_resp_ns > ev->ts_req_ns)
+		x[MW_CF_latency] = lg((double)(ev->ts_resp_ns - ev->ts_req_ns) / 1e3, 32);
+	if (ctx->prev_ts_ns && ev->ts_req_ns > ctx->prev_ts_ns)
+		x[MW_CF_since_prev] = lg((double)(ev->ts_req_ns - ctx->prev_ts_ns) / 1e3, 32);
+	x[MW_CF_position] = lg(ctx->position, 10);
+	x[MW_CF_object_ids] = (float)ev->n_ids / MW_EVENT_MAX_IDS;
+	x[MW_CF_root] = !ev->has_parent;
+	onehot(x, MW_CF_actor_kind, MW_ACTOR_MAX, ev->actor_kind);
+	onehot(x, MW_CF_jwt_state, MW_JWT_STATE_MAX, ev->jwt_state);
+	onehot(x, MW_CF_jwt_alg, 4, jwt_alg_group(ev->jwt_alg));
+	for (unsigned int c = 0; c < PF_CAT_MAX; c++)
+		x[MW_CF_pf_category + c] = !!(ev->pf_categories & (1u << c));
+	for (unsigned int k = 0; k < ev->pf_nmatch && k < MW_EVENT_MAX_MATCHES; k++)
+		onehot(x, MW_CF_pf_field, PF_CLASS_MAX, ev->pf[k].field);
+	x[MW_CF_pf_matches] = (float)ev->pf_nmatch / MW_EVENT_MAX_MATCHES;
+	for (unsigned int c = 0; ctx->payload && c < ctx->n_payload && c < MW_PAYLOAD_SLOTS; c++)
+		x[MW_CF_payload + c] = ctx->payload[c];
+}
+
+void
+mw_trace_features(const struct seq_summary *s, const struct mw_trace_ctx *ctx, float *x)
+{
+	const uint32_t n = s->calls;
+
+	memset(x, 0, MW_TRACE_NFEAT * sizeof(float));
+	x[MW_TF_calls] = lg(n, 10);
+	if (s->ts_last_ns > s->ts_first_ns)
+		x[MW_TF_duration] = lg((double)(s->ts_last_ns - s->ts_first_ns) / 1e3, 32);
+	if (ctx->prev_ts_ns && s->ts_first_ns > ctx->prev_ts_ns)
+		x[MW_TF_since_prev] = lg((double)(s->ts_first_ns - ctx->prev_ts_ns) / 1e3, 32);
+	for (unsigned int k = 0; k < 6; k++)
+		x[MW_TF_status_mix + k] = frac(s->status_mix[k], n);
+	x[MW_TF_auth_failures] = frac(s->auth_failures, n);
+	x[MW_TF_not_found] = frac(s->not_found, n);
+	x[MW_TF_throttled] = frac(s->throttled, n);
+	x[MW_TF_writes] = frac(s->writes, n);
+	x[MW_TF_req_bytes] = lg((double)s->req_bytes, 40);
+	x[MW_TF_resp_bytes] = lg((double)s->resp_bytes, 40);
+	x[MW_TF_object_ids] = lg(s->n_ids, 5);
+	x[MW_TF_new_ids] = frac(ctx->new_ids, s->n_ids);
+	x[MW_TF_endpoints] = lg(s->n_templates, 5);
+	x[MW_TF_new_endpoints] = frac(ctx->new_templates, s->n_templates);
+	x[MW_TF_timed_out] = s->timed_out;
+	onehot(x, MW_TF_actor_kind, MW_ACTOR_MAX, s->actor_kind);
+	onehot(x, MW_TF_jwt_state, MW_JWT_STATE_MAX, s->jwt_state);
+	onehot(x, MW_TF_jwt_alg, 4, jwt_alg_group(s->jwt_alg));
+	for (unsigned int c = 0; c < PF_CAT_MAX; c++)
+		x[MW_TF_pf_category + c] = !!(s->pf_categories & (1u << c));
+	memcpy(x + MW_TF_payload_max, s->payload_max, sizeof(s->payload_max));
+	memcpy(x + MW_TF_trace_model, s->trace_probs, sizeof(s->trace_probs));
+}

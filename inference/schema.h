@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The feature schema: what the sequence models see of one element. One
+ * definition serves the appliance and meshwatch-train, so a model always
+ * sees the features it was trained on; the schema's hash is written into
+ * every sequence model file and checked when the model is loaded.
+ *
+ * Two levels:
+ *   call   an element of a trace sequence: one API call (struct mw_event)
+ *          plus what its trace knew before it (position, time since the
+ *          previous call);
+ *   trace  an element of an actor sequence: the summary of one finished
+ *          trace (struct seq_summary) plus what its actor knew before it
+ *          (object ids and endpoints already seen, time since its previous
+ *          trace).
+ *
+ * Each level is an X-macro list of (name, width) groups; values are scaled
+ * to about [0, 1] with log2 for sizes and times, so no normalization
+ * statistics travel with a model. Change a group (order, width, meaning)
+ * and bump MW_FEATURES_VERSION: old models are then refused, not misread.
+ */
+#ifndef INF_SCHEMA_H
+#define INF_SCHEMA_H
+
+#include <stdint.h>
+
+#include "mw_event.h"
+#include "prefilter.h"
+
+#define MW_FEATURES_VERSION 1
+#define MW_PAYLOAD_SLOTS 8	/* payload-model probabilities carried */
+#define MW_SEQ_SLOTS 16		/* trace-model probabilities carried to the actor */
+#define MW_SUMMARY_IDS 8	/* object ids per trace summary */
+#define MW_SUMMARY_TEMPLATES 8	/* distinct endpoints per trace summary */
+
+#define MW_CALL_FEATURES(X) \
+	X(method, MW_METHOD_MAX)	/* one-hot */ \
+	X(status_class, 6)		/* none, 1xx .. 5xx */ \
+	X(status_auth, 2)		/* 401, 403 */ \
+	X(status_404, 1) \
+	X(status_429, 1) \
+	X(call_flags, 4)		/* no response, gap, mid-stream, pipelined */ \
+	X(req_bytes, 1) \
+	X(resp_bytes, 1) \
+	X(req_hdr_bytes, 1) \
+	X(latency, 1) \
+	X(since_prev, 1)		/* since the trace's previous call */ \
+	X(position, 1)			/* index in the trace */ \
+	X(object_ids, 1)		/* {id} segments in the path */ \
+	X(root, 1)			/* no parent span */ \
+	X(actor_kind, MW_ACTOR_MAX) \
+	X(jwt_state, MW_JWT_STATE_MAX) \
+	X(jwt_alg, 4)			/* absent, alg none, HMAC, public key */ \
+	X(pf_category, PF_CAT_MAX) \
+	X(pf_field, PF_CLASS_MAX) \
+	X(pf_matches, 1) \
+	X(payload, MW_PAYLOAD_SLOTS)	/* payload-model probabilities */
+
+#define MW_TRACE_FEATURES(X) \
+	X(calls, 1) \
+	X(duration, 1) \
+	X(since_prev, 1)		/* since the actor's previous trace */ \
+	X(status_mix, 6)		/* fraction per status class */ \
+	X(auth_failures, 1)		/* fraction 401/403 */ \
+	X(not_found, 1)			/* fraction 404 */ \
+	X(throttled, 1)			/* fraction 429 */ \
+	X(writes, 1)			/* fraction POST/PUT/PATCH/DELETE */ \
+	X(req_bytes, 1) \
+	X(resp_bytes, 1) \
+	X(object_ids, 1) \
+	X(new_ids, 1)			/* fraction of ids the actor never used */ \
+	X(endpoints, 1) \
+	X(new_endpoints, 1)		/* fraction of endpoints new to the actor */ \
+	X(timed_out, 1)			/* ended by idle timeout, not by its root */ \
+	X(actor_kind, MW_ACTOR_MAX) \
+	X(jwt_state, MW_JWT_STATE_MAX) \
+	X(jwt_alg, 4) \
+	X(pf_category, PF_CAT_MAX) \
+	X(payload_max, MW_PAYLOAD_SLOTS) \
+	X(trace_model, MW_SEQ_SLOTS)	/* the trace model's last probabilities */
+
+enum mw_call_feature {
+#define X(n, w) MW_CF_##n, MW_CF_##n##_end = MW_CF_##n + (w) - 1,
+	MW_CALL_FEATURES(X)
+#undef X
+	MW_CALL_NFEAT
+};
+
+enum mw_trace_feature {
+#define X(n, w) MW_TF_##n, MW_TF_##n##_end = MW_TF_##n + (w) - 1,
+	MW_TRACE_FEATURES(X)
+#undef X
+	MW_TRACE_NFEAT
+};
+
+/* What the trace knew before this call. */
+struct mw_call_ctx {
+	uint32_t position;		/* calls of the trace before this one */
+	uint64_t prev_ts_ns;		/* the previous call's request time; 0: none */
+	const float *payload;		/* payload-model probabilities, or NULL */
+	uint32_t n_payload;
+};
+
+/*
+ * A finished trace, as its owner sends it to the actor's owner. Counts and
+ * sets, not features: novelty needs the actor's history, which only the
+ * actor's owner has.
+ */
+struct seq_summary {
+	uint64_t actor;
+	uint8_t actor_kind, jwt_state, jwt_alg, timed_out;
+	uint16_t calls, status_mix[6];
+	uint16_t auth_failures, not_found, throttled, writes;
+	uint8_t n_ids, n_templates;
+	uint8_t pad[2];
+	uint32_t pf_categories;
+	uint64_t ts_first_ns, ts_last_ns;
+	uint64_t req_bytes, resp_bytes;
+	float payload_max[MW_PAYLOAD_SLOTS];
+	float trace_probs[MW_SEQ_SLOTS];
+	uint64_t ids[MW_SUMMARY_IDS];
+	uint32_t templates[MW_SUMMARY_TEMPLATES];
+};
+
+/* What the actor knew before this trace. */
+struct mw_trace_ctx {
+	uint64_t prev_ts_ns;		/* 0: first trace */
+	uint32_t new_ids, new_templates;
+};
+
+/* The schema's identity: a hash over the version and every group's name and
+ * width, one per level. */
+uint64_t mw_call_schema(void);
+uint64_t mw_trace_schema(void);
+
+/* Fills x[MW_CALL_NFEAT] / x[MW_TRACE_NFEAT]. */
+void mw_call_features(const struct mw_event *ev, const struct mw_call_ctx *ctx, float *x);
+void mw_trace_features(const struct seq_summary *s, const struct mw_trace_ctx *ctx, float *x);
+
+/* Names of each feature ("status_class[3]"), for explanations and tools. */
+const char *mw_call_feature_group(unsigned int i, unsigned int *index);
+const char *mw_trace_feature_group(unsigned int i, unsigned int *index);
+
+#endif

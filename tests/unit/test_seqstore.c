@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The sequence store and the feature schema: keys bounded, the least
+ * recently used named for eviction, slots reused, states zeroed; what a key
+ * costs at the shipped sizes; features in range and the schema's identity
+ * stable.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <rte_eal.h>
+
+#include "check.h"
+#include "inf.h"
+#include "schema.h"
+#include "seqstore.h"
+
+static void
+test_store(void)
+{
+	struct seq_store *s = seq_store_create("t_store", 16, 64, sizeof(struct inf_trace), 32, 0);
+	uint8_t key[16] = { 0 };
+	int32_t first = -1;
+
+	CHECK(s != NULL, "create");
+	if (s == NULL)
+		return;
+	for (int i = 0; i < 64; i++) {
+		key[0] = (uint8_t)i;
+		int32_t k = seq_add(s, key, 1000u + (uint64_t)i);
+		CHECK(k >= 0 && k < 64, "key %d got slot %d", i, k);
+		if (i == 0)
+			first = k;
+		seq_state(s, (uint32_t)k)[0] = 1.0f + (float)i;
+	}
+	key[0] = 200;
+	CHECK(seq_add(s, key, 2000) == -1, "a full store takes no key");
+	CHECK(seq_oldest(s) == (uint32_t)first, "the oldest is the first added");
+	key[0] = 0;
+	CHECK(seq_find(s, key) == first, "found again");
+	seq_touch(s, (uint32_t)first, 3000);
+	CHECK(seq_oldest(s) != (uint32_t)first, "touched: no longer the oldest");
+	key[0] = 1;
+	int32_t second = seq_find(s, key);
+	CHECK(seq_oldest(s) == (uint32_t)second, "the next oldest");
+	seq_del(s, (uint32_t)second);
+	CHECK(seq_find(s, key) == -1 && s->used == 63, "deleted");
+	key[0] = 201;
+	int32_t again = seq_add(s, key, 4000);
+	CHECK(again == second, "the slot is reused (%d, %d)", again, second);
+	CHECK(seq_state(s, (uint32_t)again)[0] == 0.0f, "with a zeroed state");
+	CHECK(memcmp(seq_key(s, (uint32_t)again), key, 16) == 0, "and its key");
+	uint32_t n = 0;
+	for (uint32_t i = s->head; i != SEQ_NIL; i = s->slot[i].next)
+		n++;
+	CHECK(n == 64 && s->slot[s->tail].last_ns == 4000, "LRU holds every key (%u)", n);
+	seq_store_free(s);
+
+	/* the 1 KiB per key target at the shipped hidden size (64) */
+	struct seq_store *t = seq_store_create("t_trace", 16, 1024, sizeof(struct inf_trace), 64, 0);
+	struct seq_store *a = seq_store_create("t_actor", 8, 1024, sizeof(struct inf_actor), 64, 0);
+	CHECK(t && a, "create");
+	if (t && a) {
+		printf("bytes per key at H=64: trace %llu, actor %llu\n",
+				(unsigned long long)(t->bytes / t->capacity),
+				(unsigned long long)(a->bytes / a->capacity));
+		CHECK(t->bytes / t->capacity <= 1024, "trace key %llu bytes",
+				(unsigned long long)(t->bytes / t->capacity));
+		CHECK(a->bytes / a->capacity <= 1024, "actor key %llu bytes",
+				(unsigned long long)(a->bytes / a->capacity));
+	}
+	seq_store_free(t);
+	seq_store_free(a);
+}
+
+static void
+test_schema(void)
+{
+	static char buf[MW_EVENT_SIZE];
+	struct mw_event *ev = (struct mw_event *)buf;
+	float x[MW_CALL_NFEAT], y[MW_TRACE_NFEAT], pay[MW_PAYLOAD_SLOTS] = { 0.1f, 0.9f };
+	unsigned int idx;
+
+	CHECK(mw_call_schema() != mw_trace_schema(), "levels differ");
+	CHECK(mw_call_schema() == mw_call_schema(), "stable");
+	CHECK(strcmp(mw_call_feature_group(MW_CF_status_class + 4, &idx), "status_class") == 0 &&
+			idx == 4, "feature names");
+	CHECK(mw_call_feature_group(MW_CALL_NFEAT, &idx) == NULL, "past the end");
+
+	memset(buf, 0, sizeof(buf));
+	ev->method = MW_METHOD_POST;
+	ev->status = 403;
+	ev->ts_req_ns = 5000000000ull;
+	ev->ts_resp_ns = ev->ts_req_ns + 2000000;
+	ev->req_body_bytes = 1u << 31;
+	ev->pf_categories = 1u << PF_CAT_sqli;
+	ev->pf_nmatch = 1;
+	ev->pf[0].field = PF_CLASS_body;
+	ev->has_parent = 1;
+	struct mw_call_ctx ctx = { .position = 3, .prev_ts_ns = ev->ts_req_ns - 1000000,
+		.payload = pay, .n_payload = 2 };
+	mw_call_features(ev, &ctx, x);
+	int bad = 0;
+	for (unsigned int i = 0; i < MW_CALL_NFEAT; i++)
+		bad += !(x[i] >= 0.0f && x[i] <= 1.0f);
+	CHECK(bad == 0, "call features in [0, 1]");
+	CHECK(x[MW_CF_method + MW_METHOD_POST] == 1.0f && x[MW_CF_status_class + 4] == 1.0f &&
+			x[MW_CF_status_auth + 1] == 1.0f && x[MW_CF_root] == 0.0f &&
+			x[MW_CF_pf_category + PF_CAT_sqli] == 1.0f &&
+			x[MW_CF_pf_field + PF_CLASS_body] == 1.0f && x[MW_CF_payload + 1] == 0.9f,
+			"call features say what the call was");
+	CHECK(x[MW_CF_latency] > 0.0f && x[MW_CF_since_prev] > 0.0f && x[MW_CF_position] > 0.0f,
+			"times and position");
+
+	struct seq_summary sm = { .calls = 4, .status_mix = { 0, 0, 2, 0, 2, 0 },
+		.auth_failures = 2, .n_ids = 4, .n_templates = 2, .ts_first_ns = 1,
+		.ts_last_ns = 1000000000ull, .resp_bytes = 1ull << 60 };
+	struct mw_trace_ctx tctx = { .new_ids = 3, .new_templates = 1, .prev_ts_ns = 0 };
+	mw_trace_features(&sm, &tctx, y);
+	bad = 0;
+	for (unsigned int i = 0; i < MW_TRACE_NFEAT; i++)
+		bad += !(y[i] >= 0.0f && y[i] <= 1.0f);
+	CHECK(bad == 0, "trace features in [0, 1]");
+	CHECK(y[MW_TF_status_mix + 4] == 0.5f && y[MW_TF_auth_failures] == 0.5f &&
+			y[MW_TF_new_ids] == 0.75f && y[MW_TF_new_endpoints] == 0.5f &&
+			y[MW_TF_since_prev] == 0.0f, "trace features say what the trace was");
+}
+
+int
+main(int argc, char **argv)
+{
+	char *eal[] = { argv[0], "--no-huge", "--no-shconf", "-m", "256", "--no-pci", "-l", "0",
+		"--log-level", "lib.eal:error", "--log-level", "user1:warning", NULL };
+
+	(void)argc;
+	if (rte_eal_init(12, eal) < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return 2;
+	}
+	test_store();
+	test_schema();
+	printf("%d checks, %d failed\n", checks, failures);
+	rte_eal_cleanup();
+	return failures != 0;
+}
