@@ -23,10 +23,9 @@ struct inf_gru_net {
 
 
 static int
-build(struct inf_gru *g, char *err, size_t errlen)
+build(struct inf_gru *g, struct inf_gru_net *n, dnnl_dim_t B, char *err, size_t errlen)
 {
-	struct inf_gru_net *n = g->net;
-	const dnnl_dim_t B = g->batch, I = g->I, H = g->H, N = g->n_classes;
+	const dnnl_dim_t I = g->I, H = g->H, N = g->n_classes;
 	dnnl_memory_desc_t x_md, h_md, wl_any, wi_any, wl_md, wi_md, b_md, out_md;
 
 	if (inf_dnnl_open(&n->eng, &n->stream, err, errlen) < 0)
@@ -110,21 +109,25 @@ inf_gru_init(struct inf_gru *g, const struct mw_model *m, uint32_t batch, int no
 	g->head_b = g->head_w ? mw_model_weights(m, "head.bias", 1, g->n_classes, 0, 0, err, errlen) : NULL;
 	if (g->head_b == NULL)
 		return -1;
-	g->net = calloc(1, sizeof(*g->net));
-	if (g->net == NULL || build(g, err, errlen) < 0) {
-		inf_gru_free(g);
-		return -1;
+	/* primitives for every batch size, built once here */
+	unsigned int sizes[INF_NSIZES];
+	g->n_nets = inf_batch_sizes(batch, sizes);
+	for (unsigned int i = 0; i < g->n_nets; i++) {
+		g->size[i] = sizes[i];
+		g->net[i] = calloc(1, sizeof(struct inf_gru_net));
+		if (g->net[i] == NULL || build(g, g->net[i], sizes[i], err, errlen) < 0) {
+			if (g->net[i] == NULL)
+				inf_fail(err, errlen, "out of memory");
+			inf_gru_free(g);
+			return -1;
+		}
 	}
 	return 0;
 }
 
-void
-inf_gru_free(struct inf_gru *g)
+static void
+free_net(struct inf_gru_net *n)
 {
-	struct inf_gru_net *n = g->net;
-
-	if (n == NULL)
-		return;
 	inf_prim_destroy(&n->gru);
 	inf_prim_destroy(&n->head);
 	inf_prim_destroy(&n->softmax);
@@ -134,19 +137,31 @@ inf_gru_free(struct inf_gru *g)
 		if (mems[i])
 			dnnl_memory_destroy(mems[i]);
 	inf_dnnl_close(n->eng, n->stream);
-	inf_mem_free(&g->mem);
 	free(n);
-	g->net = NULL;
+}
+
+void
+inf_gru_free(struct inf_gru *g)
+{
+	for (unsigned int i = 0; i < INF_NSIZES; i++)
+		if (g->net[i] != NULL) {
+			free_net(g->net[i]);
+			g->net[i] = NULL;
+		}
+	inf_mem_free(&g->mem);
 }
 
 int
 inf_gru_step(struct inf_gru *g, const float *x, float *const *state, uint32_t n, float *probs)
 {
-	struct inf_gru_net *net = g->net;
 	const size_t H = g->H;
+	unsigned int sz = 0;
 
 	if (n > g->batch)
 		n = g->batch;
+	while (g->size[sz] < n)
+		sz++;
+	struct inf_gru_net *net = g->net[sz];
 	memcpy(net->x_buf, x, (size_t)n * g->I * sizeof(float));
 	for (uint32_t k = 0; k < n; k++)
 		memcpy(net->h_in_buf + k * H, state[k], H * sizeof(float));

@@ -31,7 +31,8 @@ struct inf_gru_net;
 struct inf_gru {
 	uint32_t I, H, n_classes, batch;
 	const float *w_layer, *w_iter, *bias, *head_w, *head_b;
-	struct inf_gru_net *net;
+	struct inf_gru_net *net[INF_NSIZES];	/* one per batch size */
+	uint32_t size[INF_NSIZES], n_nets;
 	struct inf_mem mem;		/* everything the primitives touch */
 };
 

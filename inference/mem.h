@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#define INF_MEM_REGIONS 48
+#define INF_MEM_REGIONS 160
 
 struct inf_mem {
 	int node;			/* -1: wherever the caller runs */
@@ -21,6 +21,26 @@ struct inf_mem {
 		size_t n;
 	} r[INF_MEM_REGIONS];
 };
+
+/*
+ * Batch sizes a model builds primitives for: 1, 4, 16, ... up to and
+ * including batch. An execution uses the smallest that holds its elements,
+ * so a lone element costs one element's work, not a full batch's.
+ */
+#define INF_NSIZES 6
+
+static inline unsigned int
+inf_batch_sizes(unsigned int batch, unsigned int *sizes)
+{
+	unsigned int n = 0, b = 1;
+
+	while (b < batch && n < INF_NSIZES - 1) {
+		sizes[n++] = b;
+		b *= 4;
+	}
+	sizes[n++] = batch;
+	return n;
+}
 
 /* n bytes, zeroed (so the pages exist), page aligned; NULL when out of
  * memory or regions. */

@@ -24,10 +24,9 @@ struct inf_payload_net {
 
 
 static int
-build(struct inf_payload *p, char *err, size_t errlen)
+build(struct inf_payload *p, struct inf_payload_net *n, dnnl_dim_t B, char *err, size_t errlen)
 {
-	struct inf_payload_net *n = p->net;
-	const dnnl_dim_t B = p->batch, E = p->E, L = p->L, C = p->C, K = p->K, N = p->n_classes;
+	const dnnl_dim_t E = p->E, L = p->L, C = p->C, K = p->K, N = p->n_classes;
 	dnnl_memory_desc_t src_md, w_md, b_md, dst_md, pool_md, fc_src_md, fc_w_md, fc_b_md, out_md;
 
 	if (inf_dnnl_open(&n->eng, &n->stream, err, errlen) < 0)
@@ -128,21 +127,25 @@ inf_payload_init(struct inf_payload *p, const struct mw_model *m, uint32_t batch
 	p->fc_b = p->fc_w ? mw_model_weights(m, "fc.bias", 1, p->n_classes, 0, 0, err, errlen) : NULL;
 	if (p->fc_b == NULL)
 		return -1;
-	p->net = calloc(1, sizeof(*p->net));
-	if (p->net == NULL || build(p, err, errlen) < 0) {
-		inf_payload_free(p);
-		return -1;
+	/* primitives for every batch size, built once here */
+	unsigned int sizes[INF_NSIZES];
+	p->n_nets = inf_batch_sizes(batch, sizes);
+	for (unsigned int i = 0; i < p->n_nets; i++) {
+		p->size[i] = sizes[i];
+		p->net[i] = calloc(1, sizeof(struct inf_payload_net));
+		if (p->net[i] == NULL || build(p, p->net[i], sizes[i], err, errlen) < 0) {
+			if (p->net[i] == NULL)
+				inf_fail(err, errlen, "out of memory");
+			inf_payload_free(p);
+			return -1;
+		}
 	}
 	return 0;
 }
 
-void
-inf_payload_free(struct inf_payload *p)
+static void
+free_net(struct inf_payload_net *n)
 {
-	struct inf_payload_net *n = p->net;
-
-	if (n == NULL)
-		return;
 	inf_prim_destroy(&n->conv);
 	inf_prim_destroy(&n->pool);
 	inf_prim_destroy(&n->fc);
@@ -153,9 +156,18 @@ inf_payload_free(struct inf_payload *p)
 		if (mems[i])
 			dnnl_memory_destroy(mems[i]);
 	inf_dnnl_close(n->eng, n->stream);
-	inf_mem_free(&p->mem);
 	free(n);
-	p->net = NULL;
+}
+
+void
+inf_payload_free(struct inf_payload *p)
+{
+	for (unsigned int i = 0; i < INF_NSIZES; i++)
+		if (p->net[i] != NULL) {
+			free_net(p->net[i]);
+			p->net[i] = NULL;
+		}
+	inf_mem_free(&p->mem);
 }
 
 /* The embedding gather: src[b][e][t] = embed[byte][e]; padding is byte 0,
@@ -179,11 +191,14 @@ int
 inf_payload_run(struct inf_payload *p, const uint8_t *const *text, const uint32_t *len,
 		uint32_t n, float *probs)
 {
-	struct inf_payload_net *net = p->net;
 	const size_t per = (size_t)p->E * p->L;
+	unsigned int sz = 0;
 
 	if (n > p->batch)
 		n = p->batch;
+	while (p->size[sz] < n)
+		sz++;
+	struct inf_payload_net *net = p->net[sz];
 	for (uint32_t b = 0; b < n; b++)
 		gather(p, net->src_buf + b * per, text[b], len[b]);
 	dnnl_exec_arg_t conv_args[] = {

@@ -31,7 +31,8 @@ struct inf_payload_net;
 struct inf_payload {
 	uint32_t L, E, C, K, n_classes, batch;
 	const float *embed, *conv_w, *conv_b, *fc_w, *fc_b;
-	struct inf_payload_net *net;	/* oneDNN objects and buffers */
+	struct inf_payload_net *net[INF_NSIZES];	/* one per batch size */
+	uint32_t size[INF_NSIZES], n_nets;
 	struct inf_mem mem;		/* everything the primitives touch */
 };
 

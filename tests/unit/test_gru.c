@@ -77,7 +77,7 @@ main(int argc, char **argv)
 		return 1;
 	struct inf_gru g;
 	CHECK(inf_gru_init(&g, m, BATCH, -1, err, sizeof(err)) == 0, "init: %s", err);
-	if (g.net == NULL)
+	if (g.net[0] == NULL)
 		return 1;
 
 	static float dn[KEYS][H], ref[KEYS][H];	/* per-key states, both start at zero */
