@@ -645,6 +645,35 @@ make_pools(struct app *a)
 	return 0;
 }
 
+/* An output log: "" none, "-" stdout, else a file (with a buffer of
+ * bufsize bytes, 0: stdio's). */
+static int
+open_log(const char *path, const char *key, size_t bufsize, FILE **out)
+{
+	*out = NULL;
+	if (strcmp(path, "-") == 0) {
+		*out = stdout;
+	} else if (path[0]) {
+		*out = fopen(path, "w");
+		if (*out == NULL) {
+			fprintf(stderr, "%s: cannot open \"%s\": %s\n", key, path, strerror(errno));
+			return -1;
+		}
+		if (bufsize)
+			setvbuf(*out, NULL, _IOFBF, bufsize);
+	}
+	return 0;
+}
+
+static void
+close_log(FILE *f)
+{
+	if (f == stdout)
+		fflush(stdout);
+	else if (f != NULL)
+		fclose(f);
+}
+
 static int
 open_outputs(struct app *a)
 {
@@ -654,30 +683,12 @@ open_outputs(struct app *a)
 	a->out.pf = a->pf;
 	for (int k = 0; k < MW_ALERT_KIND_MAX; k++)
 		a->out.models[k] = a->model[k];
-	if (strcmp(c->alerts, "-") == 0) {
-		a->out.alerts = stdout;
-	} else if (c->alerts[0]) {
-		a->out.alerts = fopen(c->alerts, "w");
-		if (a->out.alerts == NULL) {
-			fprintf(stderr, "output.alerts: cannot open \"%s\": %s\n", c->alerts,
-					strerror(errno));
-			return -1;
-		}
-	}
+	if (open_log(c->alerts, "output.alerts", 0, &a->out.alerts) < 0 ||
+			open_log(c->events, "output.events", 1 << 20, &a->out.events) < 0)
+		return -1;
 	if (out_alerts_init(&a->out, c->alert_window_s) < 0) {
 		fprintf(stderr, "output.alert_window_s: cannot allocate the suppression table\n");
 		return -1;
-	}
-	if (strcmp(c->events, "-") == 0) {
-		a->out.events = stdout;
-	} else if (c->events[0]) {
-		a->out.events = fopen(c->events, "w");
-		if (a->out.events == NULL) {
-			fprintf(stderr, "output.events: cannot open \"%s\": %s\n", c->events,
-					strerror(errno));
-			return -1;
-		}
-		setvbuf(a->out.events, NULL, _IOFBF, 1 << 20);
 	}
 	if (c->stats_file[0]) {
 		a->stats_file = fopen(c->stats_file, "a");
@@ -917,18 +928,14 @@ teardown(struct app *a)
 	rte_mempool_free(a->alert_pool);
 	rte_mempool_free(a->summary_pool);
 	out_alerts_free(&a->out);
-	if (a->out.alerts != NULL && a->out.alerts != stdout)
-		fclose(a->out.alerts);
+	close_log(a->out.alerts);
 	rte_mempool_free(a->events);
 	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
 		rte_mempool_free(a->mbufs[s]);
 	rte_hash_free(a->services.by_addr);
 	pf_engine_free(a->pf);
 	free(a->services.names);
-	if (a->out.events != NULL && a->out.events != stdout)
-		fclose(a->out.events);
-	else if (a->out.events == stdout)
-		fflush(stdout);
+	close_log(a->out.events);
 	if (a->stats_file != NULL)
 		fclose(a->stats_file);
 	cfg_free(&a->cfg);

@@ -470,30 +470,30 @@ num(double v)
 	return json_object_new_double_s(v, b);
 }
 
-/* "payload_model" and "trace_model": each model's class and score. */
+/* One model's verdict on a call: {class, score, alert}, when it scored it. */
+static void
+add_verdict(json_object *o, const char *key, const struct mw_model *m, bool scored,
+		uint16_t cls, float score, bool alert)
+{
+	if (!scored || m == NULL || cls >= m->n_classes)
+		return;
+	json_object *j = json_object_new_object();
+	json_object_object_add(j, "class", json_object_new_string(m->class_names[cls]));
+	json_object_object_add(j, "score", num((double)score));
+	json_object_object_add(j, "alert", json_object_new_boolean(alert));
+	json_object_object_add(o, key, j);
+}
+
+/* "payload_model" and "trace_model". */
 static void
 add_verdicts(json_object *o, const struct out_ctx *oc, const struct mw_event *ev)
 {
-	const struct mw_model *pm = oc->models[MW_ALERT_payload], *tm = oc->models[MW_ALERT_trace];
-
-	if ((ev->flags & MW_EV_PAYLOAD_SCORED) && pm != NULL && ev->verdict_class < pm->n_classes) {
-		json_object *j = json_object_new_object();
-		json_object_object_add(j, "class",
-				json_object_new_string(pm->class_names[ev->verdict_class]));
-		json_object_object_add(j, "score", num((double)ev->score));
-		json_object_object_add(j, "alert",
-				json_object_new_boolean(!!(ev->flags & MW_EV_PAYLOAD_ALERT)));
-		json_object_object_add(o, "payload_model", j);
-	}
-	if ((ev->flags & MW_EV_TRACE_SCORED) && tm != NULL && ev->seq_class < tm->n_classes) {
-		json_object *j = json_object_new_object();
-		json_object_object_add(j, "class",
-				json_object_new_string(tm->class_names[ev->seq_class]));
-		json_object_object_add(j, "score", num((double)ev->seq_score));
-		json_object_object_add(j, "alert",
-				json_object_new_boolean(!!(ev->flags & MW_EV_TRACE_ALERT)));
-		json_object_object_add(o, "trace_model", j);
-	}
+	add_verdict(o, "payload_model", oc->models[MW_ALERT_payload],
+			ev->flags & MW_EV_PAYLOAD_SCORED, ev->verdict_class, ev->score,
+			ev->flags & MW_EV_PAYLOAD_ALERT);
+	add_verdict(o, "trace_model", oc->models[MW_ALERT_trace],
+			ev->flags & MW_EV_TRACE_SCORED, ev->seq_class, ev->seq_score,
+			ev->flags & MW_EV_TRACE_ALERT);
 }
 
 int

@@ -80,16 +80,20 @@ struct mw_alert {
 
 #define MW_ALERT_SIZE (sizeof(struct mw_alert) + MW_EVENT_DATA_SIZE)
 
+/* Whether an element with this delta earns a place in the top list. */
+static inline int
+mw_explain_wants(const struct mw_explain *x, float delta)
+{
+	return x->n < MW_EXPLAIN_MAX || delta > x->e[MW_EXPLAIN_MAX - 1].delta;
+}
+
 /* Adds el to the top list if its delta earns a place. */
 static inline void
 mw_explain_add(struct mw_explain *x, const struct mw_elem *el)
 {
-	int i = x->n < MW_EXPLAIN_MAX ? x->n++ : MW_EXPLAIN_MAX;
-
-	if (i == MW_EXPLAIN_MAX && el->delta <= x->e[MW_EXPLAIN_MAX - 1].delta)
+	if (!mw_explain_wants(x, el->delta))
 		return;
-	if (i == MW_EXPLAIN_MAX)
-		i--;
+	int i = x->n < MW_EXPLAIN_MAX ? x->n++ : MW_EXPLAIN_MAX - 1;
 	while (i > 0 && x->e[i - 1].delta < el->delta) {
 		x->e[i] = x->e[i - 1];
 		i--;

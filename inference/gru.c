@@ -155,13 +155,9 @@ int
 inf_gru_step(struct inf_gru *g, const float *x, float *const *state, uint32_t n, float *probs)
 {
 	const size_t H = g->H;
-	unsigned int sz = 0;
-
 	if (n > g->batch)
 		n = g->batch;
-	while (g->size[sz] < n)
-		sz++;
-	struct inf_gru_net *net = g->net[sz];
+	struct inf_gru_net *net = g->net[inf_batch_pick(g->size, n)];
 	memcpy(net->x_buf, x, (size_t)n * g->I * sizeof(float));
 	for (uint32_t k = 0; k < n; k++)
 		memcpy(net->h_in_buf + k * H, state[k], H * sizeof(float));

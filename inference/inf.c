@@ -69,6 +69,18 @@ saw_time(struct inf_lcore *il, uint64_t ts)
 	}
 }
 
+/* The most likely class from `from` on. */
+static inline uint16_t
+argmax(const float *p, uint32_t n, uint16_t from)
+{
+	uint16_t best = from;
+
+	for (uint16_t c = (uint16_t)(from + 1); c < n; c++)
+		if (p[c] > p[best])
+			best = c;
+	return best;
+}
+
 /* The non-benign class that beat its threshold by the most probability,
  * or 0. */
 static uint16_t
@@ -197,10 +209,7 @@ score_payloads(struct inf_lcore *il, void **evs, unsigned int n, float *probs)
 		for (unsigned int j = 0; j < k; j++) {
 			const float *pr = out + (size_t)j * nc;
 			struct mw_event *ev = evs[pick[j]];
-			uint16_t best = 0;
-			for (uint16_t c = 1; c < nc; c++)
-				if (pr[c] > pr[best])
-					best = c;
+			uint16_t best = argmax(pr, nc, 0);
 			memcpy(probs + (size_t)pick[j] * MW_PAYLOAD_SLOTS, pr,
 					RTE_MIN(nc, (uint32_t)MW_PAYLOAD_SLOTS) * sizeof(float));
 			ev->verdict_class = best;
@@ -587,20 +596,18 @@ step_traces(struct inf_lcore *il, void **evs, unsigned int n, const float *pay)
 				const float *p = probs + (size_t)j * g->n_classes;
 				struct inf_trace *t = tr[j];
 				float mal = 1.0f - p[0];
-				uint16_t best = g->n_classes > 1 ? 1 : 0;
-				struct mw_elem el;
-
-				for (uint16_t c = 2; c < g->n_classes; c++)
-					if (p[c] > p[best])
-						best = c;
+				uint16_t best = argmax(p, g->n_classes, g->n_classes > 1);
 				ev->seq_class = best;
 				ev->seq_score = p[best];
 				ev->flags |= MW_EV_TRACE_SCORED;
 				summarize(t, ev, pay + (size_t)idx[j] * MW_PAYLOAD_SLOTS, p,
 						g->n_classes);
-				make_elem(&el, ev, mal - t->mal, mal);
+				if (mw_explain_wants(&t->why, mal - t->mal)) {
+					struct mw_elem el;
+					make_elem(&el, ev, mal - t->mal, mal);
+					mw_explain_add(&t->why, &el);
+				}
 				t->mal = mal;
-				mw_explain_add(&t->why, &el);
 				uint16_t cls = alert_class(p, g->n_classes, lv->thresholds, t->alerted);
 				if (cls != 0) {
 					t->alerted |= 1u << (cls & 31);

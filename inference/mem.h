@@ -42,6 +42,17 @@ inf_batch_sizes(unsigned int batch, unsigned int *sizes)
 	return n;
 }
 
+/* The index of the smallest size that holds n elements. */
+static inline unsigned int
+inf_batch_pick(const uint32_t *sizes, uint32_t n)
+{
+	unsigned int i = 0;
+
+	while (sizes[i] < n)
+		i++;
+	return i;
+}
+
 /* n bytes, zeroed (so the pages exist), page aligned; NULL when out of
  * memory or regions. */
 void *inf_mem_alloc(struct inf_mem *m, size_t n);

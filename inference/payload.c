@@ -19,7 +19,6 @@ struct inf_payload_net {
 	struct inf_prim conv, pool, fc, softmax;
 	dnnl_memory_t src, conv_w, conv_b, conv_dst, pool_dst, pool_ws, fc_w, fc_b, logits, probs;
 	float *src_buf, *conv_dst_buf, *pool_dst_buf, *logits_buf, *probs_buf;
-	float *embed;		/* the model's table, copied to the node */
 };
 
 
@@ -97,11 +96,6 @@ build(struct inf_payload *p, struct inf_payload_net *n, dnnl_dim_t B, char *err,
 			inf_memory(&n->fc_b, &fc_b_md, n->eng, n->stream, &p->mem, &fc_b_md, p->fc_b,
 				err, errlen) < 0)
 		return -1;
-	/* the embedding table is read by the gather, not by oneDNN */
-	n->embed = inf_mem_copy(&p->mem, p->embed, (size_t)256 * p->E * sizeof(float));
-	if (n->embed == NULL)
-		return inf_fail(err, errlen, "payload model: out of memory on node %d", p->mem.node);
-	p->embed = n->embed;
 	return 0;
 }
 
@@ -127,6 +121,12 @@ inf_payload_init(struct inf_payload *p, const struct mw_model *m, uint32_t batch
 	p->fc_b = p->fc_w ? mw_model_weights(m, "fc.bias", 1, p->n_classes, 0, 0, err, errlen) : NULL;
 	if (p->fc_b == NULL)
 		return -1;
+	/* the embedding table is read by the gather, not by oneDNN: one copy
+	 * on the node serves every batch size */
+	const float *embed = inf_mem_copy(&p->mem, p->embed, (size_t)256 * p->E * sizeof(float));
+	if (embed == NULL)
+		return inf_fail(err, errlen, "payload model: out of memory on node %d", p->mem.node);
+	p->embed = embed;
 	/* primitives for every batch size, built once here */
 	unsigned int sizes[INF_NSIZES];
 	p->n_nets = inf_batch_sizes(batch, sizes);
@@ -192,13 +192,9 @@ inf_payload_run(struct inf_payload *p, const uint8_t *const *text, const uint32_
 		uint32_t n, float *probs)
 {
 	const size_t per = (size_t)p->E * p->L;
-	unsigned int sz = 0;
-
 	if (n > p->batch)
 		n = p->batch;
-	while (p->size[sz] < n)
-		sz++;
-	struct inf_payload_net *net = p->net[sz];
+	struct inf_payload_net *net = p->net[inf_batch_pick(p->size, n)];
 	for (uint32_t b = 0; b < n; b++)
 		gather(p, net->src_buf + b * per, text[b], len[b]);
 	dnnl_exec_arg_t conv_args[] = {
