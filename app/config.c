@@ -20,6 +20,7 @@
 #include <rte_common.h>
 
 #include "config.h"
+#include "onednn.h"
 
 #define RTE_MAX_LCORE_IDS 128
 
@@ -524,9 +525,9 @@ load_services(struct ctx *c, const config_t *cf, struct mw_config *cfg)
 static void
 load_models(struct ctx *c, const config_t *cf, struct mw_config *cfg)
 {
-	static const char *const keys[] = { "batch", "deadline_us", "payload", "trace", "actor",
-		"thresholds", "trace_keys", "actor_keys", "trace_timeout_ms", "actor_timeout_s",
-		NULL };
+	static const char *const keys[] = { "batch", "deadline_us", "precision", "payload", "trace",
+		"actor", "thresholds", "trace_keys", "actor_keys", "trace_timeout_ms",
+		"actor_timeout_s", NULL };
 	static const struct { const char *key; size_t off; } files[] = {
 		{ "payload", offsetof(struct mw_config, payload_model) },
 		{ "trace", offsetof(struct mw_config, trace_model) },
@@ -538,6 +539,13 @@ load_models(struct ctx *c, const config_t *cf, struct mw_config *cfg)
 	check_keys(c, g, "models", keys);
 	cfg->batch = get_u32(c, g, "models", "batch", 1, 256, 32);
 	cfg->deadline_us = get_u32(c, g, "models", "deadline_us", 1, 1000000, 100);
+	char prec[16], why[256];
+	get_str(c, g, "models", "precision", "f32", prec, sizeof(prec));
+	if (inf_precision_parse(prec, &cfg->precision) < 0)
+		problem(c, config_setting_get_member(g, "precision"), "models.precision",
+				"got \"%s\"; expected \"f32\" or \"bf16\"", prec);
+	else if (inf_precision_check(cfg->precision, why, sizeof(why)) < 0)
+		problem(c, config_setting_get_member(g, "precision"), "models.precision", "%s", why);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char *path = (char *)cfg + files[i].off;
 		snprintf(k, sizeof(k), "models.%s", files[i].key);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "dp.h"
+#include "onednn.h"
 
 #define CFG_MAX_PORTS 8
 #define CFG_MAX_LCORES 64
@@ -74,6 +75,7 @@ struct mw_config {
 	uint16_t n_services;
 
 	uint32_t batch, deadline_us;
+	enum inf_precision precision;	/* models.precision */
 	char payload_model[PATH_MAX];	/* "" none */
 	char trace_model[PATH_MAX];
 	char actor_model[PATH_MAX];

@@ -22,6 +22,7 @@
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 
+#include "dp_text.h"
 #include "output.h"
 
 const char *const mw_method_names[MW_METHOD_MAX] = {
@@ -66,28 +67,6 @@ static const char *const flag_names[] = {
 	"trace_scored", "trace_alert",
 };
 
-/* Parameter names whose values are credentials (substring, case-insensitive). */
-static const char *const secret_names[] = {
-	"password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "api-key",
-	"authorization", "credential", "session", "cookie", "cvv", "card_number", "pin",
-	"ssn", "private_key", NULL
-};
-
-static int
-is_secret_name(const char *s, size_t n)
-{
-	char name[64];
-
-	if (n == 0 || n >= sizeof(name))
-		return 0;
-	memcpy(name, s, n);
-	name[n] = '\0';
-	for (const char *const *p = secret_names; *p; p++)
-		if (strcasestr(name, *p) != NULL)
-			return 1;
-	return 0;
-}
-
 #define REDACTED "[redacted]"
 
 /* name=value&name=value: credential values replaced. */
@@ -102,7 +81,7 @@ redact_form(const char *in, size_t n, char *out, size_t cap)
 			i++;
 		const char *eq = memchr(in + s, '=', i - s);
 		size_t keep = i - s;
-		int secret = eq && is_secret_name(in + s, (size_t)(eq - in - s));
+		int secret = eq && dp_secret_name(in + s, (size_t)(eq - in - s));
 		if (secret)
 			keep = (size_t)(eq - in - s) + 1;
 		if (o + keep > cap)
@@ -148,7 +127,7 @@ redact_json(const char *in, size_t n, char *out, size_t cap)
 		size_t j = i;
 		while (j < n && (in[j] == ' ' || in[j] == '\t' || in[j] == '\n' || in[j] == '\r'))
 			j++;
-		if (j < n && in[j] == ':' && is_secret_name(in + s, len)) {
+		if (j < n && in[j] == ':' && dp_secret_name(in + s, len)) {
 			size_t k = j + 1;
 			while (k < n && (in[k] == ' ' || in[k] == '\t'))
 				k++;
@@ -424,7 +403,7 @@ add_prefilter(json_object *o, const struct out_ctx *oc, const struct mw_event *e
 		uint32_t vs = eq ? (uint32_t)(eq - t) + 1 : i;
 		json_object *r = json_object_new_object();
 		add_text(r, "name", t + i, vs > i ? vs - i - 1 : 0);
-		if (oc->redact && vs > i + 1 && is_secret_name(t + i, vs - i - 1))
+		if (oc->redact && vs > i + 1 && dp_secret_name(t + i, vs - i - 1))
 			json_object_object_add(r, "value", json_object_new_string(REDACTED));
 		else
 			add_text(r, "value", t + vs, e - vs);
@@ -601,8 +580,32 @@ class_name(const struct mw_model *m, unsigned int c)
 	return m != NULL && c < m->n_classes ? m->class_names[c] : "?";
 }
 
+/* "snippet": what the pre-filter flagged in an element's call, or null
+ * when the journal no longer holds it. */
+static void
+add_snippet(json_object *j, const struct out_ctx *oc, const struct mw_elem *el,
+		const struct mw_snip *sn)
+{
+	if (el->snip == 0)
+		return;
+	if (sn->seq == 0) {
+		json_object_object_add(j, "snippet", NULL);
+		return;
+	}
+	json_object *o = json_object_new_object();
+	add_text(o, "name", sn->name, RTE_MIN(sn->name_len, (uint8_t)MW_SNIP_NAME));
+	if (oc->redact && sn->secret) {
+		json_object_object_add(o, "value", json_object_new_string(REDACTED));
+	} else {
+		add_text(o, "value", sn->text, RTE_MIN(sn->text_len, (uint8_t)MW_SNIP_TEXT));
+		json_object_object_add(o, "from", json_object_new_int(sn->from));
+		json_object_object_add(o, "to", json_object_new_int(sn->to));
+	}
+	json_object_object_add(j, "snippet", o);
+}
+
 static json_object *
-elem_json(const struct out_ctx *oc, const struct mw_elem *el)
+elem_json(const struct out_ctx *oc, const struct mw_elem *el, const struct mw_snip *sn)
 {
 	json_object *j = json_object_new_object();
 	char buf[40];
@@ -640,6 +643,7 @@ elem_json(const struct out_ctx *oc, const struct mw_elem *el)
 		json_object_object_add(j, "rules", rules);
 		json_object_object_add(j, "field", json_object_new_string(
 				el->pf_field < PF_CLASS_MAX ? pf_class_names[el->pf_field] : "?"));
+		add_snippet(j, oc, el, sn);
 	}
 	return j;
 }
@@ -748,7 +752,7 @@ write_alert(struct out_ctx *oc, const struct mw_alert *al)
 	add_service(mw, "dst_service", oc, ev->dst_service, ev, al->has_event);
 	json_object *why = json_object_new_array();
 	for (int i = 0; i < al->why.n && i < MW_EXPLAIN_MAX; i++)
-		json_object_array_add(why, elem_json(oc, &al->why.e[i]));
+		json_object_array_add(why, elem_json(oc, &al->why.e[i], &al->snip[i]));
 	json_object_object_add(mw, "explanation", why);
 	if (al->has_event) {
 		if (ev->pf_categories)

@@ -63,6 +63,38 @@ app_latency(const struct app_totals *t, double q)
 	return inf_lat_upper(INF_LAT_BUCKETS - 1);
 }
 
+/* How long an lcore's thread has waited for a CPU while it could run (the
+ * kernel's run_delay, /proc/.../schedstat), in ms; -1 if unknown. A
+ * polling lcore that waits was preempted: its CPU is not its own
+ * (isolcpus), and the calls it held waited as long. */
+static double
+cpu_wait_ms(int tid)
+{
+	char path[64];
+	unsigned long long run, wait;
+	FILE *f;
+
+	if (tid <= 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat", tid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	int ok = fscanf(f, "%llu %llu", &run, &wait) == 2;
+	fclose(f);
+	return ok ? (double)wait / 1e6 : -1;
+}
+
+static void
+add_lcore(json_object *arr, unsigned int lcore, const char *role, int tid)
+{
+	json_object *l = json_object_new_object();
+
+	json_object_object_add(l, "lcore", json_object_new_int((int)lcore));
+	json_object_object_add(l, "role", json_object_new_string(role));
+	json_object_object_add(l, "cpu_wait_ms", json_object_new_double(cpu_wait_ms(tid)));
+	json_object_array_add(arr, l);
+}
+
 void
 app_stats_line(struct app *a, FILE *out)
 {
@@ -124,6 +156,12 @@ app_stats_line(struct app *a, FILE *out)
 		}
 		json_object_object_add(o, "rule_hits", rh);
 	}
+	json_object *lc = json_object_new_array();
+	for (int i = 0; i < a->cfg.n_rx; i++)
+		add_lcore(lc, a->rx[i]->lcore_id, "rx", a->rx[i]->tid);
+	for (int i = 0; i < a->cfg.n_inference; i++)
+		add_lcore(lc, a->inf[i]->lcore_id, "inference", a->inf[i]->tid);
+	json_object_object_add(o, "lcores", lc);
 	json_object_object_add(o, "counters", c);
 	json_object_object_add(o, "drops", d);
 	json_object_object_add(o, "drops_total", json_object_new_int64((int64_t)t.drops_total));
@@ -153,6 +191,12 @@ app_stats_report(struct app *a, FILE *out)
 	fprintf(out, "event-to-verdict latency: p50 %" PRIu64 " us, p99 %" PRIu64 " us, p99.9 %"
 			PRIu64 " us\n", app_latency(&t, 0.5), app_latency(&t, 0.99),
 			app_latency(&t, 0.999));
+	fprintf(out, "time lcores waited for their CPU (preempted; isolcpus avoids it):");
+	for (int i = 0; i < a->cfg.n_rx; i++)
+		fprintf(out, " rx %u %.0f ms;", a->rx[i]->lcore_id, cpu_wait_ms(a->rx[i]->tid));
+	for (int i = 0; i < a->cfg.n_inference; i++)
+		fprintf(out, " inference %u %.0f ms;", a->inf[i]->lcore_id, cpu_wait_ms(a->inf[i]->tid));
+	fprintf(out, "\n");
 	fprintf(out, "alerts written: %" PRIu64 ", suppressed as repeats: %" PRIu64 "%s\n",
 			a->out.alerts_written, a->out.alerts_suppressed,
 			a->out.alerts ? "" : " (no alert log configured)");

@@ -209,6 +209,7 @@ struct dp_lcore {
 	uint16_t n_out[DP_MAX_INF];
 
 	struct dp_stats stats;
+	volatile int tid;		/* its thread, for the kernel's scheduler stats */
 	volatile bool stop;		/* set by the main lcore */
 	volatile bool done;		/* set by this lcore when it has flushed */
 	bool draining;			/* shutdown: wait for ring space */

@@ -4,7 +4,9 @@
 #ifndef DP_TEXT_H
 #define DP_TEXT_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <strings.h>
 
 /* Value of a hex digit, or -1. */
 static inline int
@@ -33,6 +35,40 @@ dp_put_utf8(char *o, uint32_t cp)
 	o[1] = (char)(0x80 | (cp >> 6 & 0x3f));
 	o[2] = (char)(0x80 | (cp & 0x3f));
 	return 3;
+}
+
+static inline int
+dp_is_alnum(char c)
+{
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+/* Whether a parameter, header or field name is a credential's (its value
+ * is never written in clear): a case-insensitive substring of the first
+ * list, or a word of the second (so "card_pin" is one and "ping" or
+ * "classname" are not). */
+static inline int
+dp_secret_name(const char *s, size_t n)
+{
+	static const char *const parts[] = {
+		"password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "api-key",
+		"authorization", "credential", "session", "cookie", "cvv", "card_number",
+		"private_key", NULL
+	};
+	static const char *const words[] = { "pin", "ssn", NULL };
+
+	for (int w = 0; w < 2; w++)
+		for (const char *const *p = w ? words : parts; *p; p++) {
+			size_t k = 0;
+			while ((*p)[k])
+				k++;
+			for (size_t i = 0; i + k <= n; i++)
+				if (strncasecmp(s + i, *p, k) == 0 && (!w ||
+						((i == 0 || !dp_is_alnum(s[i - 1])) &&
+						(i + k == n || !dp_is_alnum(s[i + k])))))
+					return 1;
+		}
+	return 0;
 }
 
 #endif

@@ -6,6 +6,7 @@
  * ages a bounded number of flows (~1 ms).
  */
 #include <rte_cycles.h>
+#include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_ip_frag.h>
@@ -154,6 +155,7 @@ dp_rx_main(void *arg)
 	const uint16_t nq = lc->n_queues;
 	uint64_t last_drain = rte_rdtsc(), last_age = last_drain;
 
+	lc->tid = rte_sys_gettid();
 	while (!lc->stop) {
 		uint64_t busy_from = rte_rdtsc();
 		uint16_t total = 0;

@@ -14,6 +14,13 @@
  * The call that triggered a payload or trace alert travels whole (a copy of
  * its event), so the alert can show its flow, HTTP fields and pre-filter
  * matches exactly as the event log does.
+ *
+ * Every element the pre-filter flagged also shows a snippet of what it
+ * flagged. Snippets are not kept per key (that would double a trace key's
+ * cost) but in a journal per inference lcore holding the last INF_SNIPS of
+ * them; an element names its snippet by sequence number, and the alert
+ * copies the snippets of its elements when it is raised. An element older
+ * than the journal says its snippet is gone (counted: snippets_aged).
  */
 #ifndef INF_ALERT_H
 #define INF_ALERT_H
@@ -35,6 +42,21 @@ extern const char *const mw_alert_kind_names[MW_ALERT_KIND_MAX];
 #define MW_ELEM_RULES 3
 #define MW_ELEM_TEMPLATE 32
 #define MW_EXPLAIN_MAX 3
+#define MW_SNIP_NAME 16
+#define MW_SNIP_TEXT 39
+
+/* What the pre-filter flagged in a call (64 bytes): the normalized
+ * record's name and up to MW_SNIP_TEXT bytes of its value around the first
+ * match, the match at [from, to) of text. Redacted when written: a record
+ * with a credential-like name (judged on the whole name) shows no value. */
+struct mw_snip {
+	uint32_t seq;			/* the element's mw_elem.snip; 0: none */
+	uint8_t name_len, text_len, from, to;
+	char name[MW_SNIP_NAME];
+	char text[MW_SNIP_TEXT];
+	uint8_t secret;			/* dp_secret_name() of the name */
+};
+_Static_assert(sizeof(struct mw_snip) == 64, "a snippet is a cache line");
 
 /* One call, as an explanation names it (96 bytes). */
 struct mw_elem {
@@ -52,7 +74,9 @@ struct mw_elem {
 	uint8_t pf_field;		/* enum pf_class of the first match */
 	uint32_t pf_categories;
 	char template[MW_ELEM_TEMPLATE];	/* path template, NUL padded */
+	uint32_t snip;			/* its snippet in the journal; 0: none */
 };
+_Static_assert(sizeof(struct mw_elem) == 96, "the trace store's size per key counts on it");
 
 /* The top MW_EXPLAIN_MAX elements by delta, largest first. */
 struct mw_explain {
@@ -75,6 +99,7 @@ struct mw_alert {
 	uint32_t calls;			/* elements of the key so far */
 	uint16_t inf_lcore;
 	struct mw_explain why;
+	struct mw_snip snip[MW_EXPLAIN_MAX];	/* why.e[i]'s; seq 0: none or gone */
 	struct mw_event ev;		/* when has_event; MW_EVENT_SIZE bytes */
 };
 

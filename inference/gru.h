@@ -25,11 +25,15 @@
 
 #include "mem.h"
 #include "model.h"
+#include "onednn.h"
 
 struct inf_gru_net;
 
 struct inf_gru {
 	uint32_t I, H, n_classes, batch;
+	enum inf_precision prec;
+	dnnl_engine_t eng;
+	dnnl_stream_t stream;
 	const float *w_layer, *w_iter, *bias, *head_w, *head_b;
 	struct inf_gru_net *net[INF_NSIZES];	/* one per batch size */
 	uint32_t size[INF_NSIZES], n_nets;
@@ -37,8 +41,8 @@ struct inf_gru {
 };
 
 /* node: the NUMA node of the lcore that will run it (-1: the caller's). */
-int inf_gru_init(struct inf_gru *g, const struct mw_model *m, uint32_t batch, int node, char *err,
-		size_t errlen);
+int inf_gru_init(struct inf_gru *g, const struct mw_model *m, uint32_t batch, int node,
+		enum inf_precision prec, char *err, size_t errlen);
 void inf_gru_free(struct inf_gru *g);
 
 /* n <= batch elements: x is n x I features, state[k] the key's H floats

@@ -7,11 +7,13 @@
 #include <string.h>
 #include <rte_errno.h>
 #include <rte_cycles.h>
+#include <rte_eal.h>
 #include <rte_malloc.h>
 #include <rte_mempool.h>
 #include <rte_pause.h>
 #include <rte_ring.h>
 
+#include "dp_text.h"
 #include "gru.h"
 #include "inf.h"
 #include "mw_event.h"
@@ -49,6 +51,7 @@ inf_lcore_free(struct inf_lcore *il)
 	seq_store_free(il->trace.store);
 	seq_store_free(il->actor.store);
 	rte_free(il->lone_state);
+	rte_free(il->snips);
 	rte_free(il);
 }
 
@@ -94,10 +97,82 @@ alert_class(const float *p, uint32_t n, const float *thr, uint32_t skip)
 	return best;
 }
 
-/* A call as an explanation names it. */
-static void
-make_elem(struct mw_elem *el, const struct mw_event *ev, float delta, float score)
+/* ---- snippets ---- */
+
+/* The snippet of ev's first pre-filter match into sn (seq left alone);
+ * false if it has none. */
+static bool
+snip_make(struct mw_snip *sn, const struct mw_event *ev)
 {
+	uint16_t n;
+	const char *t = mw_event_field(ev, MW_FIELD_norm, &n);
+
+	if (ev->pf_nmatch == 0 || ev->pf[0].from >= n)
+		return false;
+	/* the record (name=value, records split by 0x1e) holding the match */
+	uint32_t from = ev->pf[0].from, to = RTE_MIN(ev->pf[0].to, (uint32_t)n);
+	uint32_t rs = from, re = from;
+	while (rs > 0 && t[rs - 1] != '\x1e')
+		rs--;
+	while (re < n && t[re] != '\x1e')
+		re++;
+	const char *eq = memchr(t + rs, '=', re - rs);
+	uint32_t vs = eq != NULL && (uint32_t)(eq - t) < from ? (uint32_t)(eq - t) + 1 : rs;
+	/* up to MW_SNIP_TEXT bytes of the value, from a little before the match */
+	uint32_t ws = from > vs + 8 ? from - 8 : vs;
+	uint32_t we = RTE_MIN(re, ws + MW_SNIP_TEXT);
+	sn->secret = vs > rs && dp_secret_name(t + rs, vs - rs - 1);
+	sn->name_len = vs > rs ? (uint8_t)RTE_MIN(vs - rs - 1, (uint32_t)MW_SNIP_NAME) : 0;
+	memcpy(sn->name, t + rs, sn->name_len);
+	sn->text_len = (uint8_t)(we - ws);
+	memcpy(sn->text, t + ws, sn->text_len);
+	sn->from = (uint8_t)(from - ws);
+	uint32_t end = RTE_MIN(to, we);
+	sn->to = (uint8_t)((end > from ? end : from) - ws);
+	return true;
+}
+
+/* Writes sn into the journal; its sequence number (never 0). */
+static uint32_t
+snip_put(struct inf_lcore *il, const struct mw_snip *sn)
+{
+	if (++il->snip_seq == 0)
+		il->snip_seq = 1;
+	struct mw_snip *j = &il->snips[il->snip_seq & (INF_SNIPS - 1)];
+	*j = *sn;
+	j->seq = il->snip_seq;
+	return il->snip_seq;
+}
+
+/* The journal's snippet seq into out; seq 0 there if it is gone (counted). */
+static void
+snip_get(struct inf_lcore *il, uint32_t seq, struct mw_snip *out)
+{
+	const struct mw_snip *j = &il->snips[seq & (INF_SNIPS - 1)];
+
+	if (seq != 0 && il->snips != NULL && j->seq == seq) {
+		*out = *j;
+		return;
+	}
+	memset(out, 0, sizeof(*out));
+	il->c[INF_C_snippets_aged] += seq != 0;
+}
+
+/* An alert copies its elements' snippets when it is raised. */
+static void
+alert_snips(struct inf_lcore *il, struct mw_alert *a)
+{
+	for (unsigned int i = 0; i < a->why.n; i++)
+		snip_get(il, a->why.e[i].snip, &a->snip[i]);
+}
+
+/* A call as an explanation names it; its snippet goes to the journal. */
+static void
+make_elem(struct inf_lcore *il, struct mw_elem *el, const struct mw_event *ev, float delta,
+		float score)
+{
+	struct mw_snip sn;
+
 	uint16_t tl;
 	const char *t = mw_event_field(ev, MW_FIELD_template, &tl);
 
@@ -121,6 +196,8 @@ make_elem(struct mw_elem *el, const struct mw_event *ev, float delta, float scor
 	el->pf_field = ev->pf_nmatch ? ev->pf[0].field : 0;
 	el->pf_categories = ev->pf_categories;
 	memcpy(el->template, t, RTE_MIN(tl, (uint16_t)(MW_ELEM_TEMPLATE - 1)));
+	if (il->snips != NULL && snip_make(&sn, ev))
+		el->snip = snip_put(il, &sn);
 }
 
 /* Hands an alert to the main lcore; a full ring or pool is counted. */
@@ -224,8 +301,11 @@ score_payloads(struct inf_lcore *il, void **evs, unsigned int n, float *probs)
 			if (a == NULL)
 				continue;
 			a->calls = 1;
-			make_elem(&a->why.e[0], ev, 1.0f - pr[0], 1.0f - pr[0]);
+			make_elem(il, &a->why.e[0], ev, 1.0f - pr[0], 1.0f - pr[0]);
 			a->why.n = 1;
+			/* the call itself: no need of the journal */
+			a->snip[0].seq = snip_make(&a->snip[0], ev) ? 1 : 0;
+			a->why.e[0].snip = a->snip[0].seq;
 			send_alert(il, a);
 		}
 		il->c[INF_C_payload_scored] += k;
@@ -365,7 +445,12 @@ step_actors(struct inf_lcore *il, struct inf_summary **sm, unsigned int n)
 				el.score = mal;
 				a->mal = mal;
 				a->traces++;
-				mw_explain_add(&a->why, &el);
+				if (mw_explain_wants(&a->why, el.delta)) {
+					/* the trace's owner journaled its snippet; this
+					 * lcore keeps its own copy */
+					el.snip = m->top_snip.seq ? snip_put(il, &m->top_snip) : 0;
+					mw_explain_add(&a->why, &el);
+				}
 				uint16_t cls = alert_class(p, g->n_classes, lv->thresholds, a->alerted);
 				if (cls == 0)
 					continue;
@@ -381,6 +466,7 @@ step_actors(struct inf_lcore *il, struct inf_summary **sm, unsigned int n)
 				memcpy(al->trace_id, m->top.trace_id, sizeof(al->trace_id));
 				al->calls = a->traces;
 				al->why = a->why;
+				alert_snips(il, al);
 				where_put(&al->ev, &m->where);	/* the last trace's */
 				send_alert(il, al);
 			}
@@ -434,10 +520,13 @@ send_summary(struct inf_lcore *il, const struct inf_trace *t, const uint8_t *tra
 	struct inf_summary *m = obj;
 	m->s = t->s;
 	m->s.timed_out = timed_out;
-	if (t->why.n)
+	if (t->why.n) {
 		m->top = t->why.e[0];
-	else
+		snip_get(il, m->top.snip, &m->top_snip);
+	} else {
 		memset(&m->top, 0, sizeof(m->top));
+		memset(&m->top_snip, 0, sizeof(m->top_snip));
+	}
 	memcpy(m->top.trace_id, trace_id, 16);
 	m->where = t->where;
 
@@ -604,7 +693,7 @@ step_traces(struct inf_lcore *il, void **evs, unsigned int n, const float *pay)
 						g->n_classes);
 				if (mw_explain_wants(&t->why, mal - t->mal)) {
 					struct mw_elem el;
-					make_elem(&el, ev, mal - t->mal, mal);
+					make_elem(il, &el, ev, mal - t->mal, mal);
 					mw_explain_add(&t->why, &el);
 				}
 				t->mal = mal;
@@ -618,6 +707,7 @@ step_traces(struct inf_lcore *il, void **evs, unsigned int n, const float *pay)
 					if (a != NULL) {
 						a->calls = t->s.calls;
 						a->why = t->why;
+						alert_snips(il, a);
 						send_alert(il, a);
 					}
 				}
@@ -724,6 +814,7 @@ inf_main(void *arg)
 	unsigned int n = 0;
 	uint64_t first = 0;
 
+	il->tid = rte_sys_gettid();
 	omp_set_num_threads(1);	/* oneDNN: this lcore's thread only, no pool */
 	il->now_tsc = rte_rdtsc();
 	for (;;) {
@@ -798,7 +889,9 @@ inf_lcore_levels(struct inf_lcore *il, const struct inf_level *trace, uint32_t t
 		il->lone_state = rte_zmalloc_socket("lone_state",
 				(size_t)il->batch * trace->gru->H * sizeof(float), RTE_CACHE_LINE_SIZE,
 				il->socket);
-		if (il->trace.store == NULL || il->lone_state == NULL)
+		il->snips = rte_zmalloc_socket("snippets", sizeof(struct mw_snip) * INF_SNIPS,
+				RTE_CACHE_LINE_SIZE, il->socket);
+		if (il->trace.store == NULL || il->lone_state == NULL || il->snips == NULL)
 			return inf_fail(err, errlen, "inference lcore %u: cannot allocate %u trace "
 					"keys on socket %d (%s); lower models.trace_keys or give "
 					"EAL more memory (-m)", il->lcore_id, trace_keys, il->socket,

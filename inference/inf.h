@@ -65,7 +65,7 @@ inf_lat_upper(unsigned int b)
 	X(payload_scored) X(payload_alerts) X(model_errors) \
 	X(trace_steps) X(traces_ended) X(traces_timed_out) X(traces_evicted) X(trace_alerts) \
 	X(summaries_sent) X(summaries_lost) X(actor_steps) X(actors_aged) X(actors_evicted) \
-	X(actor_alerts) X(alerts_out) X(alerts_lost)
+	X(actor_alerts) X(alerts_out) X(alerts_lost) X(snippets_aged)
 enum inf_counter {
 #define X(n) INF_C_##n,
 	INF_COUNTERS(X)
@@ -95,6 +95,7 @@ struct inf_where {
 struct inf_summary {
 	struct seq_summary s;
 	struct mw_elem top;		/* the call that raised its score most */
+	struct mw_snip top_snip;	/* its snippet, for the actor's journal */
 	struct inf_where where;
 };
 
@@ -108,6 +109,8 @@ struct inf_trace {
 	uint32_t round;
 	struct inf_where where;
 };
+
+#define INF_SNIPS 65536		/* snippet journal entries per lcore (4 MiB) */
 
 #define INF_BLOOM_WORDS 32		/* 2048 bits of ids and endpoints seen */
 struct inf_actor {
@@ -147,10 +150,13 @@ struct inf_lcore {
 	uint64_t next_age_tsc;
 	uint32_t round;			/* GRU executions so far: per-key order */
 	float *lone_state;		/* batch x H: traces of one call */
+	struct mw_snip *snips;		/* the journal: INF_SNIPS, by seq */
+	uint32_t snip_seq;		/* the last one written */
 
 	uint64_t c[INF_C_MAX];
 	uint64_t lat[INF_LAT_BUCKETS];	/* rx hand-off to verdict */
 	uint64_t tsc_busy;
+	volatile int tid;	/* its thread, for the kernel's scheduler stats */
 	bool backpressure;	/* wait for the main lcore instead of dropping */
 	volatile bool stop;	/* set by main once every rx lcore is done */
 	volatile bool flushed;	/* every trace ended, summaries sent */

@@ -34,27 +34,27 @@ inf_dnnl_close(dnnl_engine_t eng, dnnl_stream_t stream)
 		dnnl_engine_destroy(eng);
 }
 
-int
-inf_prim_create(struct inf_prim *prim, const_dnnl_op_desc_t desc, const_dnnl_primitive_attr_t attr,
-		dnnl_engine_t eng, struct inf_mem *mem, char *err, size_t errlen)
+/* An attr with the user scratchpad mode (a copy of attr if not NULL). */
+static dnnl_status_t
+user_scratchpad(dnnl_primitive_attr_t *a, const_dnnl_primitive_attr_t attr)
 {
-	dnnl_primitive_attr_t a;
-	dnnl_primitive_desc_t pd;
+	dnnl_status_t s = attr != NULL ? dnnl_primitive_attr_clone(a, attr) : dnnl_primitive_attr_create(a);
 
-	memset(prim, 0, sizeof(*prim));
-	if (attr != NULL)
-		DNNL_TRY(dnnl_primitive_attr_clone(&a, attr), "attr clone");
-	else
-		DNNL_TRY(dnnl_primitive_attr_create(&a), "attr create");
-	DNNL_TRY(dnnl_primitive_attr_set_scratchpad_mode(a, dnnl_scratchpad_mode_user),
-			"user scratchpad");
-	dnnl_status_t s = dnnl_primitive_desc_create(&pd, desc, a, eng, NULL);
-	dnnl_primitive_attr_destroy(a);
-	if (s != dnnl_success)
-		return inf_fail(err, errlen, "oneDNN: primitive descriptor failed (status %d)", (int)s);
-	s = dnnl_primitive_create(&prim->p, pd);
+	if (s == dnnl_success && (s = dnnl_primitive_attr_set_scratchpad_mode(*a,
+			dnnl_scratchpad_mode_user)) != dnnl_success)
+		dnnl_primitive_attr_destroy(*a);
+	return s;
+}
+
+/* The primitive of pd, with its scratchpad from mem; pd is destroyed. */
+static int
+finish(struct inf_prim *prim, dnnl_primitive_desc_t pd, dnnl_engine_t eng, struct inf_mem *mem,
+		char *err, size_t errlen)
+{
+	dnnl_status_t s = dnnl_primitive_create(&prim->p, pd);
 	const dnnl_memory_desc_t *smd = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
 	size_t ss = smd != NULL ? dnnl_memory_desc_get_size(smd) : 0;
+
 	if (s == dnnl_success && ss > 0) {
 		void *buf = inf_mem_alloc(mem, ss);
 		s = buf ? dnnl_memory_create(&prim->scratch, smd, eng, buf) : dnnl_out_of_memory;
@@ -63,6 +63,39 @@ inf_prim_create(struct inf_prim *prim, const_dnnl_op_desc_t desc, const_dnnl_pri
 	if (s != dnnl_success)
 		return inf_fail(err, errlen, "oneDNN: primitive or scratchpad failed (status %d)", (int)s);
 	return 0;
+}
+
+int
+inf_prim_create(struct inf_prim *prim, const_dnnl_op_desc_t desc, const_dnnl_primitive_attr_t attr,
+		dnnl_engine_t eng, struct inf_mem *mem, char *err, size_t errlen)
+{
+	dnnl_primitive_attr_t a;
+	dnnl_primitive_desc_t pd;
+
+	memset(prim, 0, sizeof(*prim));
+	DNNL_TRY(user_scratchpad(&a, attr), "attr");
+	dnnl_status_t s = dnnl_primitive_desc_create(&pd, desc, a, eng, NULL);
+	dnnl_primitive_attr_destroy(a);
+	if (s != dnnl_success)
+		return inf_fail(err, errlen, "oneDNN: primitive descriptor failed (status %d)", (int)s);
+	return finish(prim, pd, eng, mem, err, errlen);
+}
+
+int
+inf_reorder_create(struct inf_prim *prim, const dnnl_memory_desc_t *from,
+		const dnnl_memory_desc_t *to, dnnl_engine_t eng, struct inf_mem *mem, char *err,
+		size_t errlen)
+{
+	dnnl_primitive_attr_t a;
+	dnnl_primitive_desc_t pd;
+
+	memset(prim, 0, sizeof(*prim));
+	DNNL_TRY(user_scratchpad(&a, NULL), "attr");
+	dnnl_status_t s = dnnl_reorder_primitive_desc_create(&pd, from, eng, to, eng, a);
+	dnnl_primitive_attr_destroy(a);
+	if (s != dnnl_success)
+		return inf_fail(err, errlen, "oneDNN: reorder descriptor failed (status %d)", (int)s);
+	return finish(prim, pd, eng, mem, err, errlen);
 }
 
 void
@@ -139,5 +172,51 @@ inf_memory(dnnl_memory_t *out, const dnnl_memory_desc_t *md, dnnl_engine_t eng,
 	dnnl_primitive_destroy(reorder);
 	dnnl_primitive_desc_destroy(rpd);
 	dnnl_memory_destroy(from);
+	return 0;
+}
+
+int
+inf_weights(dnnl_memory_t *out, const dnnl_memory_desc_t *md, dnnl_memory_t prev,
+		dnnl_engine_t eng, dnnl_stream_t stream, struct inf_mem *mem,
+		const dnnl_memory_desc_t *src_md, const void *src, char *err, size_t errlen)
+{
+	const dnnl_memory_desc_t *have;
+	void *buf;
+
+	if (prev != NULL && dnnl_memory_get_memory_desc(prev, &have) == dnnl_success &&
+			dnnl_memory_desc_equal(have, md) &&
+			dnnl_memory_get_data_handle(prev, &buf) == dnnl_success) {
+		DNNL_TRY(dnnl_memory_create(out, md, eng, buf), "shared weights");
+		return 0;
+	}
+	return inf_memory(out, md, eng, stream, mem, src_md, src, err, errlen);
+}
+
+const char *
+inf_precision_name(enum inf_precision prec)
+{
+	return prec == INF_BF16 ? "bf16" : "f32";
+}
+
+int
+inf_precision_parse(const char *name, enum inf_precision *prec)
+{
+	if (strcmp(name, "f32") == 0)
+		*prec = INF_F32;
+	else if (strcmp(name, "bf16") == 0)
+		*prec = INF_BF16;
+	else
+		return -1;
+	return 0;
+}
+
+int
+inf_precision_check(enum inf_precision prec, char *err, size_t errlen)
+{
+	dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+
+	if (prec == INF_BF16 && (isa & dnnl_cpu_isa_avx512_core_bf16) != dnnl_cpu_isa_avx512_core_bf16)
+		return inf_fail(err, errlen, "precision bf16 needs a CPU with AVX-512 BF16 or AMX "
+				"(oneDNN sees ISA 0x%x); use f32", (unsigned int)isa);
 	return 0;
 }

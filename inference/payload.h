@@ -9,11 +9,14 @@
  * Model file tensors: "embed" 256xE, "conv.weight" CxExK, "conv.bias" C,
  * "fc.weight" NxC, "fc.bias" N; dims[0..3] = L, E, C, K.
  *
- * Executed with oneDNN primitives created once in inf_payload_init() for a
- * fixed batch; inf_payload_run() fills the batch (the embedding gather is a
- * table lookup done here, oneDNN has no gather primitive) and runs one
- * execution per primitive. inf_payload_reference() is the same model in
- * plain C: the tests hold oneDNN to it.
+ * Executed with oneDNN primitives created once in inf_payload_init() for
+ * each batch size; inf_payload_run() fills the batch (the embedding gather
+ * is a table lookup done here, oneDNN has no gather primitive: with the
+ * text in channels-last layout it is one copy of E values per byte) and
+ * runs one execution per primitive. The convolution's weights and output,
+ * and so the pooling, are in whatever blocked layout oneDNN prefers on this
+ * CPU. inf_payload_reference() is the same model in plain C, in f32: the
+ * tests hold oneDNN to it, and bf16 to f32.
  *
  * An inf_payload belongs to one inference lcore.
  */
@@ -25,12 +28,18 @@
 
 #include "mem.h"
 #include "model.h"
+#include "onednn.h"
 
 struct inf_payload_net;
 
 struct inf_payload {
 	uint32_t L, E, C, K, n_classes, batch;
-	const float *embed, *conv_w, *conv_b, *fc_w, *fc_b;
+	enum inf_precision prec;
+	const float *embed, *conv_w, *conv_b, *fc_w, *fc_b;	/* the model file's */
+	const uint8_t *table;		/* embed in prec, on the node */
+	size_t row;			/* bytes of one table row (E values) */
+	dnnl_engine_t eng;
+	dnnl_stream_t stream;
 	struct inf_payload_net *net[INF_NSIZES];	/* one per batch size */
 	uint32_t size[INF_NSIZES], n_nets;
 	struct inf_mem mem;		/* everything the primitives touch */
@@ -38,7 +47,7 @@ struct inf_payload {
 
 /* 0, or -1 with a message naming the model file's problem. */
 int inf_payload_init(struct inf_payload *p, const struct mw_model *m, uint32_t batch, int node,
-		char *err, size_t errlen);
+		enum inf_precision prec, char *err, size_t errlen);
 void inf_payload_free(struct inf_payload *p);
 
 /* n <= batch texts in; n x n_classes probabilities out. 0, or -1 if

@@ -4,7 +4,7 @@
  * (gather states, one GRU step, head, softmax, scatter states), random
  * weights, at a given batch and size.
  *
- *   meshwatch-grubench [BATCH [SECONDS [I H]]]
+ *   meshwatch-grubench [BATCH [SECONDS [I H [f32|bf16]]]]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +27,11 @@ main(int argc, char **argv)
 	uint32_t batch = argc > 1 ? (uint32_t)atoi(argv[1]) : 64;
 	double secs = argc > 2 ? atof(argv[2]) : 5;
 	uint32_t I = argc > 4 ? (uint32_t)atoi(argv[3]) : 64, H = argc > 4 ? (uint32_t)atoi(argv[4]) : 64;
+	enum inf_precision prec = INF_F32;
+	if (argc > 5 && inf_precision_parse(argv[5], &prec) < 0) {
+		fprintf(stderr, "precision: f32 or bf16\n");
+		return 2;
+	}
 	enum { N = 12, KEYS = 4096 };
 	static const char *names[N] = { "benign", "sqli", "xss", "cmdi", "traversal", "ssrf",
 		"bola", "bfla", "mass_assignment", "broken_auth", "scraping", "exfiltration" };
@@ -57,7 +62,7 @@ main(int argc, char **argv)
 	struct inf_gru g;
 	if (mw_model_write(path, &spec, err, sizeof(err)) < 0 ||
 			(m = mw_model_load(path, MW_MODEL_SEQUENCE, 0, err, sizeof(err))) == NULL ||
-			inf_gru_init(&g, m, batch, -1, err, sizeof(err)) < 0) {
+			inf_gru_init(&g, m, batch, -1, prec, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
@@ -78,8 +83,9 @@ main(int argc, char **argv)
 	}
 	double dt = now() - t0;
 	double flops = 2.0 * 3 * H * (I + H) + 2.0 * N * H;
-	printf("sequence model I=%u H=%u, %d classes, batch %u, one core: %.0f element steps/s, "
-			"%.1f GFLOP/s (target: 1000000 steps/s at batch 64)\n", I, H, N, batch,
+	printf("sequence model I=%u H=%u, %d classes, %s, batch %u, one core: %.0f element steps/s, "
+			"%.1f GFLOP/s (target: 1000000 steps/s at batch 64)\n", I, H, N,
+			inf_precision_name(prec), batch,
 			(double)steps / dt, (double)steps * flops / dt / 1e9);
 	inf_gru_free(&g);
 	mw_model_free(m);

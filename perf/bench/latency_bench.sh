@@ -8,6 +8,7 @@
 # batch that scored it (histogram in the binary, 1 us buckets).
 # usage: latency_bench.sh MESHWATCH GEN MAKE_MODEL [SECONDS] [OUTDIR] [RULES_DIR]
 # MW_EAL_EXTRA: more EAL arguments as libconfig strings, e.g. '"-d", "PMD.so"'.
+# MW_PRECISION: models.precision (f32, the default, or bf16).
 set -eu
 MW=$1 GEN=$2 MK=$3 SECS=${4:-8} DIR=${5:-perf/results} RULES=${6:-configs/signatures}
 mkdir -p "$DIR/pf-cache"
@@ -33,7 +34,8 @@ mempool = { mbufs = 262143; };
 flows = { capacity = 65536; };
 prefilter = { rules = ["$RULES/*.rules"]; cache = "$DIR/pf-cache"; };
 models = { payload = "$DIR/lat-payload.mwm"; trace = "$DIR/lat-trace.mwm";
-           actor = "$DIR/lat-actor.mwm"; batch = 64; deadline_us = 50; };
+           actor = "$DIR/lat-actor.mwm"; batch = 64; deadline_us = 50;
+           precision = "${MW_PRECISION:-f32}"; };
 output = { stats_interval = 1; stats = "$DIR/lat-$1.stats.jsonl";
            actor_key = "00112233445566778899aabbccddeeff"; };
 CONF
@@ -51,12 +53,21 @@ up=$(echo "$max" | jq .uptime_s)
 pps=$(echo "$max" | jq "[.counters.rx_packets / $up * ([1, .counters.events_out / .counters.events] | min)] | .[0] | floor")
 cps=$(echo "$max" | jq ".counters.events_out / $up | floor")
 echo "maximum: $pps packets/s, $cps calls/s scored (all models on)"
-printf '%-8s %12s %10s %8s %8s %8s %8s\n' load packets/s calls/s p50_us p99_us p999_us drops
-printf '%-8s %12s %10s %8s %8s %8s %8s\n' 100% "$pps" "$cps" $(echo "$max" |
-	jq -r '"\(.latency_us.p50) \(.latency_us.p99) \(.latency_us.p999) \(.drops_total)"')
+# rx_wait / inf_wait: the share of the run each lcore's thread waited for
+# its CPU while it could run (the kernel's run_delay): time it was
+# preempted, which every call it held waited too
+waits() {	# STATS_LINE UPTIME
+	echo "$1" | jq -r "[.lcores[] | .cpu_wait_ms / $2 / 10 | . * 100 | floor / 100 | tostring + \"%\"] | join(\" \")"
+}
+printf '%-8s %12s %10s %8s %8s %8s %8s %8s %8s\n' load packets/s calls/s p50_us p99_us p999_us drops \
+	rx_wait inf_wait
+printf '%-8s %12s %10s %8s %8s %8s %8s %8s %8s\n' 100% "$pps" "$cps" $(echo "$max" |
+	jq -r '"\(.latency_us.p50) \(.latency_us.p99) \(.latency_us.p999) \(.drops_total)"') \
+	$(waits "$max" "$up")
 for f in 25 50 90; do
 	r=$(run "$f" $((pps * f / 100)))
 	u=$(echo "$r" | jq .uptime_s)
-	printf '%-8s %12s %10s %8s %8s %8s %8s\n' "$f%" $(echo "$r" | jq -r "\"\(.counters.rx_packets / $u | floor) \(.counters.events / $u | floor) \(.latency_us.p50) \(.latency_us.p99) \(.latency_us.p999) \(.drops_total)\"")
+	printf '%-8s %12s %10s %8s %8s %8s %8s %8s %8s\n' "$f%" $(echo "$r" | jq -r "\"\(.counters.rx_packets / $u | floor) \(.counters.events / $u | floor) \(.latency_us.p50) \(.latency_us.p99) \(.latency_us.p999) \(.drops_total)\"") \
+		$(waits "$r" "$u")
 done
 grep -E "^(trace|actor) model:" "$DIR/lat-max.log"

@@ -4,7 +4,7 @@
  * given batch, with random weights of the shipped model's shape, beside the
  * GFLOP/s it achieves.
  *
- *   meshwatch-payloadbench [BATCH [SECONDS [L E C K]]]
+ *   meshwatch-payloadbench [BATCH [SECONDS [L E C K [f32|bf16]]]]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +28,11 @@ main(int argc, char **argv)
 	double secs = argc > 2 ? atof(argv[2]) : 5;
 	uint32_t L = argc > 6 ? (uint32_t)atoi(argv[3]) : 256, E = argc > 6 ? (uint32_t)atoi(argv[4]) : 32;
 	uint32_t C = argc > 6 ? (uint32_t)atoi(argv[5]) : 64, K = argc > 6 ? (uint32_t)atoi(argv[6]) : 5;
+	enum inf_precision prec = INF_F32;
+	if (argc > 7 && inf_precision_parse(argv[7], &prec) < 0) {
+		fprintf(stderr, "precision: f32 or bf16\n");
+		return 2;
+	}
 	enum { N = 10 };
 	static const char *const names[N] = { "benign", "sqli", "xss", "cmdi", "traversal", "ssrf",
 		"jndi", "ssti", "nosqli", "other" };
@@ -56,7 +61,7 @@ main(int argc, char **argv)
 	struct inf_payload p;
 	if (mw_model_write(path, &spec, err, sizeof(err)) < 0 ||
 			(m = mw_model_load(path, MW_MODEL_PAYLOAD, 0, err, sizeof(err))) == NULL ||
-			inf_payload_init(&p, m, batch, -1, err, sizeof(err)) < 0) {
+			inf_payload_init(&p, m, batch, -1, prec, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
@@ -80,8 +85,8 @@ main(int argc, char **argv)
 	}
 	double dt = now() - t0;
 	double flops = 2.0 * C * E * K * L + 2.0 * N * C;	/* per field: conv + fc */
-	printf("payload model L=%u E=%u C=%u K=%u, %d classes, batch %u, one core: %.0f fields/s, "
-			"%.1f GFLOP/s (target: 200000 fields/s)\n", L, E, C, K, N, batch,
+	printf("payload model L=%u E=%u C=%u K=%u, %d classes, %s, batch %u, one core: %.0f fields/s, "
+			"%.1f GFLOP/s (target: 200000 fields/s)\n", L, E, C, K, N, inf_precision_name(prec), batch,
 			(double)fields / dt, (double)fields * flops / dt / 1e9);
 	inf_payload_free(&p);
 	mw_model_free(m);

@@ -138,6 +138,12 @@ $good_ports
 $good_lcores
 models = { thresholds = { sqli = 1.5; }; };
 CONF
+expect precision "precision.conf:4: models.precision: got \"int8\"; expected \"f32\" or \"bf16\"" <<CONF
+$good_eal
+$good_ports
+$good_lcores
+models = { precision = "int8"; };
+CONF
 expect actor-without-trace "actor-without-trace.conf:4: models.actor: an actor model needs a trace model" <<CONF
 $good_eal
 $good_ports

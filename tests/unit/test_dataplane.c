@@ -20,6 +20,7 @@
 #include "http.h"
 #include "output.h"
 #include "check.h"
+#include "dp_text.h"
 
 
 static struct rte_mempool *pool;
@@ -632,6 +633,15 @@ test_redaction(void)
 			strstr(buf, "bob") != NULL, "the rest stays: %s", buf);
 	free(buf);
 	rte_mempool_put(pool, ev);
+
+	/* which names are credentials': substrings, and short words whole */
+	static const char *const secret[] = { "password", "X-Api-Key", "user_passwd", "card_pin",
+		"PIN", "ssn", "sessionid", "a_very_long_parameter_name_well_past_sixty_four_bytes_password" };
+	static const char *const plain[] = { "ping", "shipping", "classname", "q", "spinner", "" };
+	for (size_t i = 0; i < sizeof(secret) / sizeof(*secret); i++)
+		CHECK(dp_secret_name(secret[i], strlen(secret[i])), "%s is a secret's name", secret[i]);
+	for (size_t i = 0; i < sizeof(plain) / sizeof(*plain); i++)
+		CHECK(!dp_secret_name(plain[i], strlen(plain[i])), "%s is not a secret's name", plain[i]);
 }
 
 int

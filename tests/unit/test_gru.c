@@ -10,6 +10,7 @@
  *
  *   test-gru DIR
  */
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "check.h"
+#include "precision.h"
 #include "gru.h"
 
 static uint64_t rng = 0x2545f4914f6cdd1dull;
@@ -47,10 +49,60 @@ rel(double a, double b)
 	return fabs(a - b) / (fabs(b) + 1e-6 / 1e-5);
 }
 
+enum { I = 24, H = 32, N = 5, BATCH = 16, KEYS = 16, STEPS = 12 };
+
+/*
+ * models.precision = "bf16" against f32 over long sequences: the state is
+ * rounded to bf16 at every step, so what matters is whether the error
+ * grows with the sequence; how far probabilities move, and how often the
+ * top class differs from the f32 reference's, over 400 steps per key.
+ */
+static void
+compare_bf16(const struct mw_model *m)
+{
+	enum { LONG = 400 };
+	char err[512];
+	struct inf_gru g;
+
+	if (inf_precision_check(INF_BF16, err, sizeof(err)) < 0) {
+		printf("bf16: not compared on this CPU: %s\n", err);
+		return;
+	}
+	CHECK(inf_gru_init(&g, m, BATCH, -1, INF_BF16, err, sizeof(err)) == 0, "bf16: %s", err);
+	static float bf[KEYS][H], ref[KEYS][H];
+	memset(bf, 0, sizeof(bf));
+	memset(ref, 0, sizeof(ref));
+	struct prec_cmp c = { 0 };
+	double late = 0;	/* the largest move in the last 100 steps */
+	for (int step = 0; step < LONG; step++) {
+		float x[BATCH * I], probs[BATCH * N], rp[N];
+		float *state[BATCH];
+		for (uint32_t k = 0; k < KEYS; k++) {
+			for (int i = 0; i < I; i++)
+				x[k * I + i] = uniform(1.0f);
+			state[k] = bf[k];
+		}
+		CHECK(inf_gru_step(&g, x, state, KEYS, probs) == 0, "bf16 step");
+		for (uint32_t k = 0; k < KEYS; k++) {
+			inf_gru_reference(&g, x + k * I, ref[k], rp);
+			double d = prec_cmp_add(&c, probs + k * N, rp, N);
+			if (step >= LONG - 100 && d > late)
+				late = d;
+		}
+	}
+	printf("GRU bf16 vs f32 over %d keys x %d steps: probability error max %.4f (last 100 "
+			"steps %.4f) mean %.5f, top class changed %" PRIu64 " times (%" PRIu64
+			" where f32 led by 0.01 or more)\n", KEYS, LONG, c.worst, late,
+			prec_cmp_mean(&c), c.flips, c.clear);
+	CHECK(c.worst <= 0.05 && prec_cmp_mean(&c) <= 0.005, "bf16 probabilities moved too far");
+	CHECK(c.clear == 0 && c.flips * 100 <= c.outputs, "bf16 changed the top class %" PRIu64
+			" times (%" PRIu64 " not near ties)", c.flips, c.clear);
+	inf_gru_free(&g);
+}
+
 int
 main(int argc, char **argv)
 {
-	enum { I = 24, H = 32, N = 5, BATCH = 16, KEYS = 16, STEPS = 12 };
 	static const char *const names[N] = { "benign", "bola", "bfla", "scraping", "exfiltration" };
 	static const float thr[N] = { 0.5f, 0.5f, 0.5f, 0.5f, 0.5f };
 	char path[4096], err[512];
@@ -76,7 +128,7 @@ main(int argc, char **argv)
 	if (m == NULL)
 		return 1;
 	struct inf_gru g;
-	CHECK(inf_gru_init(&g, m, BATCH, -1, err, sizeof(err)) == 0, "init: %s", err);
+	CHECK(inf_gru_init(&g, m, BATCH, -1, INF_F32, err, sizeof(err)) == 0, "init: %s", err);
 	if (g.net[0] == NULL)
 		return 1;
 
@@ -113,6 +165,7 @@ main(int argc, char **argv)
 	}
 	printf("GRU step: oneDNN vs plain C over %d steps, worst relative error %.3g\n", STEPS, worst);
 	inf_gru_free(&g);
+	compare_bf16(m);
 	mw_model_free(m);
 	for (int i = 0; i < 5; i++)
 		free(t[i].data);
