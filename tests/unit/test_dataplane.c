@@ -647,14 +647,9 @@ test_redaction(void)
 int
 main(int argc, char **argv)
 {
-	char *eal[] = { argv[0], "--no-huge", "--no-shconf", "-m", "256", "--no-pci", "-l", "0",
-		"--log-level", "lib.eal:error", "--log-level", "user1:warning", NULL };
-
 	(void)argc;
-	if (rte_eal_init(12, eal) < 0) {
-		fprintf(stderr, "EAL init failed\n");
+	if (test_eal_init(argv[0], "256") < 0)
 		return 2;
-	}
 	pool = rte_mempool_create("test_events", 4095, MW_EVENT_SIZE, 0, 0, NULL, NULL, NULL,
 			NULL, SOCKET_ID_ANY, 0);
 	ring = rte_ring_create("test_ring", 4096, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);

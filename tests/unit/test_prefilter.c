@@ -328,8 +328,6 @@ test_extraction_and_ranges(void)
 int
 main(int argc, char **argv)
 {
-	char *eal[] = { argv[0], "--no-huge", "--no-shconf", "-m", "128", "--no-pci", "-l", "0",
-		"--log-level", "lib.eal:error", NULL };
 	char pattern[4096];
 	glob_t gl;
 
@@ -338,7 +336,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(pattern, sizeof(pattern), "%s/*.rules", argv[1]);
-	if (rte_eal_init(10, eal) < 0 || glob(pattern, 0, NULL, &gl) != 0)
+	if (test_eal_init(argv[0], "128") < 0 || glob(pattern, 0, NULL, &gl) != 0)
 		return 2;
 	test_normalize();
 	engine = pf_engine_load((const char *const *)gl.gl_pathv, (int)gl.gl_pathc, argv[2], stderr);

@@ -129,14 +129,9 @@ test_schema(void)
 int
 main(int argc, char **argv)
 {
-	char *eal[] = { argv[0], "--no-huge", "--no-shconf", "-m", "256", "--no-pci", "-l", "0",
-		"--log-level", "lib.eal:error", "--log-level", "user1:warning", NULL };
-
 	(void)argc;
-	if (rte_eal_init(12, eal) < 0) {
-		fprintf(stderr, "EAL init failed\n");
+	if (test_eal_init(argv[0], "256") < 0)
 		return 2;
-	}
 	test_store();
 	test_schema();
 	printf("%d checks, %d failed\n", checks, failures);
