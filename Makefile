@@ -51,7 +51,10 @@ bench: build
 	sh perf/bench/appliance_bench.sh $(MW) $(GEN) 10 perf/results
 	sh perf/bench/appliance_bench.sh $(MW) $(GEN) 10 perf/results configs/signatures
 	sh perf/bench/pf_bench.sh $(BUILD) perf/results
+	sh perf/bench/model_bench.sh $(BUILD) 3 perf/results
 	sh perf/bench/latency_bench.sh $(MW) $(GEN) $(BUILD)/tests/make-test-model 8 perf/results
+	if grep -q avx512_bf16 /proc/cpuinfo; then MW_PRECISION=bf16 sh perf/bench/latency_bench.sh \
+		$(MW) $(GEN) $(BUILD)/tests/make-test-model 8 perf/results/bf16; fi
 
 clean:
 	rm -rf $(BUILD) $(SAN)
