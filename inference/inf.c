@@ -148,10 +148,8 @@ snip_put(struct inf_lcore *il, const struct mw_snip *sn)
 static void
 snip_get(struct inf_lcore *il, uint32_t seq, struct mw_snip *out)
 {
-	const struct mw_snip *j = &il->snips[seq & (INF_SNIPS - 1)];
-
-	if (seq != 0 && il->snips != NULL && j->seq == seq) {
-		*out = *j;
+	if (seq != 0 && il->snips != NULL && il->snips[seq & (INF_SNIPS - 1)].seq == seq) {
+		*out = il->snips[seq & (INF_SNIPS - 1)];
 		return;
 	}
 	memset(out, 0, sizeof(*out));
@@ -166,13 +164,10 @@ alert_snips(struct inf_lcore *il, struct mw_alert *a)
 		snip_get(il, a->why.e[i].snip, &a->snip[i]);
 }
 
-/* A call as an explanation names it; its snippet goes to the journal. */
+/* A call as an explanation names it (no snippet yet: see elem_journal). */
 static void
-make_elem(struct inf_lcore *il, struct mw_elem *el, const struct mw_event *ev, float delta,
-		float score)
+make_elem(struct mw_elem *el, const struct mw_event *ev, float delta, float score)
 {
-	struct mw_snip sn;
-
 	uint16_t tl;
 	const char *t = mw_event_field(ev, MW_FIELD_template, &tl);
 
@@ -196,7 +191,16 @@ make_elem(struct inf_lcore *il, struct mw_elem *el, const struct mw_event *ev, f
 	el->pf_field = ev->pf_nmatch ? ev->pf[0].field : 0;
 	el->pf_categories = ev->pf_categories;
 	memcpy(el->template, t, RTE_MIN(tl, (uint16_t)(MW_ELEM_TEMPLATE - 1)));
-	if (il->snips != NULL && snip_make(&sn, ev))
+}
+
+/* A sequence element's snippet goes to the journal, where an alert raised
+ * later finds it. */
+static void
+elem_journal(struct inf_lcore *il, struct mw_elem *el, const struct mw_event *ev)
+{
+	struct mw_snip sn;
+
+	if (snip_make(&sn, ev))
 		el->snip = snip_put(il, &sn);
 }
 
@@ -301,9 +305,9 @@ score_payloads(struct inf_lcore *il, void **evs, unsigned int n, float *probs)
 			if (a == NULL)
 				continue;
 			a->calls = 1;
-			make_elem(il, &a->why.e[0], ev, 1.0f - pr[0], 1.0f - pr[0]);
+			make_elem(&a->why.e[0], ev, 1.0f - pr[0], 1.0f - pr[0]);
 			a->why.n = 1;
-			/* the call itself: no need of the journal */
+			/* the call itself, snippet and all: no need of the journal */
 			a->snip[0].seq = snip_make(&a->snip[0], ev) ? 1 : 0;
 			a->why.e[0].snip = a->snip[0].seq;
 			send_alert(il, a);
@@ -693,7 +697,8 @@ step_traces(struct inf_lcore *il, void **evs, unsigned int n, const float *pay)
 						g->n_classes);
 				if (mw_explain_wants(&t->why, mal - t->mal)) {
 					struct mw_elem el;
-					make_elem(il, &el, ev, mal - t->mal, mal);
+					make_elem(&el, ev, mal - t->mal, mal);
+					elem_journal(il, &el, ev);
 					mw_explain_add(&t->why, &el);
 				}
 				t->mal = mal;
