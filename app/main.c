@@ -730,11 +730,11 @@ load_models(struct app *a, const char *conf)
 		}
 		a->model[k] = m;
 		if (k != MW_ALERT_payload && (m->dims[0] != feats[k] ||
-					m->n_classes > MW_SEQ_SLOTS || m->n_classes < 2)) {
+					m->n_classes > MW_SEQ_SLOTS + 1 || m->n_classes < 2)) {
 			fprintf(stderr, "%s: models.%s: %s: %u features and %u classes; this "
 					"level needs %u features and 2 to %d classes; nothing "
 					"started\n", conf, mw_alert_kind_names[k], path[k],
-					m->dims[0], m->n_classes, feats[k], MW_SEQ_SLOTS);
+					m->dims[0], m->n_classes, feats[k], MW_SEQ_SLOTS + 1);
 			return -1;
 		}
 		memcpy(a->thresholds[k], m->thresholds, sizeof(a->thresholds[k]));

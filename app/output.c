@@ -25,47 +25,6 @@
 #include "dp_text.h"
 #include "output.h"
 
-const char *const mw_method_names[MW_METHOD_MAX] = {
-#define X(m) #m,
-	MW_METHODS(X)
-#undef X
-};
-const char *const mw_trace_kind_names[MW_TRACE_MAX] = {
-#define X(k) #k,
-	MW_TRACE_KINDS(X)
-#undef X
-};
-const char *const mw_actor_kind_names[MW_ACTOR_MAX] = {
-#define X(k) #k,
-	MW_ACTOR_KINDS(X)
-#undef X
-};
-const char *const mw_jwt_alg_names[MW_JWT_ALG_MAX] = {
-#define X(a) #a,
-	MW_JWT_ALGS(X)
-#undef X
-};
-const char *const mw_jwt_state_names[MW_JWT_STATE_MAX] = {
-#define X(s) #s,
-	MW_JWT_STATES(X)
-#undef X
-};
-const char *const mw_encap_names[MW_ENCAP_MAX] = {
-#define X(e) #e,
-	MW_ENCAPS(X)
-#undef X
-};
-const char *const mw_field_names[MW_FIELD_MAX] = {
-#define X(f) #f,
-	MW_FIELDS(X)
-#undef X
-};
-
-static const char *const flag_names[] = {
-	"no_response", "req_chunked", "resp_chunked", "body_truncated", "gap", "midstream",
-	"field_truncated", "pipelined", "ipv6", "header_limit", "payload_scored", "payload_alert",
-	"trace_scored", "trace_alert",
-};
 
 #define REDACTED "[redacted]"
 
@@ -357,9 +316,9 @@ event_json(const struct out_ctx *oc, const struct mw_event *ev)
 	}
 	if (ev->flags) {
 		json_object *fl = json_object_new_array();
-		for (unsigned int i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+		for (unsigned int i = 0; i < MW_EV_NFLAGS; i++)
 			if (ev->flags & (1u << i))
-				json_object_array_add(fl, json_object_new_string(flag_names[i]));
+				json_object_array_add(fl, json_object_new_string(mw_flag_names[i]));
 		json_object_object_add(o, "flags", fl);
 	}
 	s = mw_event_field(ev, MW_FIELD_req_body, &n);

@@ -100,6 +100,7 @@ enum mw_field {
 #define MW_EV_PAYLOAD_ALERT	(1u << 11)	/* ... and a class beat its threshold */
 #define MW_EV_TRACE_SCORED	(1u << 12)	/* the trace model stepped on it */
 #define MW_EV_TRACE_ALERT	(1u << 13)	/* ... and its trace raised an alert */
+#define MW_EV_NFLAGS		14
 
 #define MW_SERVICE_UNKNOWN 0xffff
 
@@ -196,5 +197,6 @@ extern const char *const mw_jwt_alg_names[MW_JWT_ALG_MAX];
 extern const char *const mw_jwt_state_names[MW_JWT_STATE_MAX];
 extern const char *const mw_encap_names[MW_ENCAP_MAX];
 extern const char *const mw_field_names[MW_FIELD_MAX];
+extern const char *const mw_flag_names[MW_EV_NFLAGS];	/* bit i: (1u << i) */
 
 #endif

@@ -42,6 +42,7 @@ extern const char *const mw_alert_kind_names[MW_ALERT_KIND_MAX];
 #define MW_ELEM_RULES 3
 #define MW_ELEM_TEMPLATE 32
 #define MW_EXPLAIN_MAX 3
+#define MW_ALERT_CLASSES (MW_SEQ_SLOTS + 1)	/* benign and the classes carried */
 #define MW_SNIP_NAME 16
 #define MW_SNIP_TEXT 39
 
@@ -92,7 +93,7 @@ struct mw_alert {
 	uint16_t cls;			/* the class that beat its threshold */
 	uint16_t model;			/* index in the app's model list */
 	float score;			/* its probability */
-	float probs[MW_SEQ_SLOTS];	/* every class's probability */
+	float probs[MW_ALERT_CLASSES];	/* every class's probability */
 	uint64_t ts_ns;			/* the triggering element's time */
 	uint64_t actor;
 	uint8_t trace_id[16];

@@ -234,7 +234,7 @@ new_alert(struct inf_lcore *il, enum mw_alert_kind kind, uint16_t cls, const flo
 	a->kind = (uint8_t)kind;
 	a->cls = cls;
 	a->score = p[cls];
-	a->n_probs = (uint8_t)RTE_MIN(n, (uint32_t)MW_SEQ_SLOTS);
+	a->n_probs = (uint8_t)RTE_MIN(n, (uint32_t)MW_ALERT_CLASSES);
 	memcpy(a->probs, p, a->n_probs * sizeof(float));
 	a->inf_lcore = il->index;
 	if (ev != NULL) {
@@ -251,8 +251,9 @@ new_alert(struct inf_lcore *il, enum mw_alert_kind kind, uint16_t cls, const flo
 /*
  * The payload model over the calls the pre-filter flagged, in one oneDNN
  * execution per model batch: its input is the normalized text the rules
- * matched in (MW_FIELD_norm). Class 0 is benign; any other class whose
- * probability reaches its threshold raises a payload alert. probs gets
+ * matched in (mw_payload_window of MW_FIELD_norm). Class 0 is benign; any
+ * other class whose probability reaches its threshold raises a payload
+ * alert. probs gets
  * every event's probabilities (zero when not scored) for the trace model.
  */
 static void
@@ -270,12 +271,11 @@ score_payloads(struct inf_lcore *il, void **evs, unsigned int n, float *probs)
 	for (unsigned int i = 0; i <= n; i++) {
 		if (i < n) {
 			struct mw_event *ev = evs[i];
-			uint16_t tl;
-			const char *t = mw_event_field(ev, MW_FIELD_norm, &tl);
-			if (ev->pf_categories == 0 || tl == 0)
+			if (ev->pf_categories == 0)
 				continue;
-			text[k] = (const uint8_t *)t;
-			len[k] = tl;
+			mw_payload_window(ev, p->L, &text[k], &len[k]);
+			if (len[k] == 0)
+				continue;
 			pick[k++] = i;
 			if (k < p->batch)
 				continue;
@@ -291,8 +291,8 @@ score_payloads(struct inf_lcore *il, void **evs, unsigned int n, float *probs)
 			const float *pr = out + (size_t)j * nc;
 			struct mw_event *ev = evs[pick[j]];
 			uint16_t best = argmax(pr, nc, 0);
-			memcpy(probs + (size_t)pick[j] * MW_PAYLOAD_SLOTS, pr,
-					RTE_MIN(nc, (uint32_t)MW_PAYLOAD_SLOTS) * sizeof(float));
+			mw_class_slots(pr, nc, probs + (size_t)pick[j] * MW_PAYLOAD_SLOTS,
+					MW_PAYLOAD_SLOTS);
 			ev->verdict_class = best;
 			ev->score = pr[best];
 			ev->flags |= MW_EV_PAYLOAD_SCORED;
@@ -343,28 +343,6 @@ where_put(struct mw_event *ev, const struct inf_where *w)
 }
 
 /* ---- actor level ---- */
-
-static inline uint32_t
-bloom_bit(uint64_t v, unsigned int k)
-{
-	return (uint32_t)((v * (0x9e3779b97f4a7c15ull + 2 * k)) >> 53) % (INF_BLOOM_WORDS * 64);
-}
-
-/* Whether v was in the actor's set before; adds it. */
-static bool
-bloom_seen(struct inf_actor *a, uint64_t v)
-{
-	bool seen = true;
-
-	for (unsigned int k = 0; k < 2; k++) {
-		uint32_t b = bloom_bit(v, k);
-		uint64_t m = 1ull << (b & 63);
-		if (!(a->seen[b >> 6] & m))
-			seen = false;
-		a->seen[b >> 6] |= m;
-	}
-	return seen;
-}
 
 static inline uint16_t
 actor_owner(const struct inf_lcore *il, uint64_t actor)
@@ -422,11 +400,8 @@ step_actors(struct inf_lcore *il, struct inf_summary **sm, unsigned int n)
 				continue;
 			}
 			a->round = round;
-			struct mw_trace_ctx ctx = { .prev_ts_ns = a->prev_ts_ns };
-			for (unsigned int j = 0; j < m->s.n_ids; j++)
-				ctx.new_ids += !bloom_seen(a, m->s.ids[j]);
-			for (unsigned int j = 0; j < m->s.n_templates; j++)
-				ctx.new_templates += !bloom_seen(a, (uint64_t)m->s.templates[j] << 1 | 1);
+			struct mw_trace_ctx ctx;
+			mw_trace_context(a->seen, a->prev_ts_ns, &m->s, &ctx);
 			mw_trace_features(&m->s, &ctx, x + (size_t)k * MW_TRACE_NFEAT);
 			a->prev_ts_ns = m->s.ts_last_ns;
 			seq_touch(lv->store, (uint32_t)s, now);
@@ -562,47 +537,11 @@ static void
 summarize(struct inf_trace *t, const struct mw_event *ev, const float *pay, const float *p,
 		uint32_t nc)
 {
-	struct seq_summary *s = &t->s;
-	unsigned int sc = ev->status >= 100 && ev->status < 600 ? ev->status / 100 : 0;
-
-	if (s->calls == 0) {
-		s->actor = ev->actor;
-		s->actor_kind = ev->actor_kind;
-		s->ts_first_ns = ev->ts_req_ns;
-	}
-	if (ev->jwt_state != MW_JWT_absent) {
-		s->jwt_state = ev->jwt_state;
-		s->jwt_alg = ev->jwt_alg;
-	}
-	if (!ev->has_parent || s->calls == 0) {
+	if (!ev->has_parent || t->s.calls == 0) {
 		/* the root call (else the first) says where the trace came from */
 		where_get(&t->where, ev);
 	}
-	s->calls += s->calls < UINT16_MAX;
-	s->status_mix[sc]++;
-	s->auth_failures += ev->status == 401 || ev->status == 403;
-	s->not_found += ev->status == 404;
-	s->throttled += ev->status == 429;
-	s->writes += ev->method == MW_METHOD_POST || ev->method == MW_METHOD_PUT ||
-		ev->method == MW_METHOD_PATCH || ev->method == MW_METHOD_DELETE;
-	uint64_t last = ev->ts_resp_ns ? ev->ts_resp_ns : ev->ts_req_ns;
-	if (last > s->ts_last_ns)
-		s->ts_last_ns = last;
-	s->req_bytes += ev->req_body_bytes;
-	s->resp_bytes += ev->resp_body_bytes;
-	s->pf_categories |= ev->pf_categories;
-	for (unsigned int c = 0; c < MW_PAYLOAD_SLOTS; c++)
-		if (pay[c] > s->payload_max[c])
-			s->payload_max[c] = pay[c];
-	memset(s->trace_probs, 0, sizeof(s->trace_probs));
-	memcpy(s->trace_probs, p, RTE_MIN(nc, (uint32_t)MW_SEQ_SLOTS) * sizeof(float));
-	for (unsigned int i = 0; i < ev->n_ids && s->n_ids < MW_SUMMARY_IDS; i++)
-		s->ids[s->n_ids++] = ev->object_ids[i];
-	unsigned int j = 0;
-	while (j < s->n_templates && s->templates[j] != ev->template_id)
-		j++;
-	if (j == s->n_templates && j < MW_SUMMARY_TEMPLATES)
-		s->templates[s->n_templates++] = ev->template_id;
+	mw_summary_add(&t->s, ev, pay, p, nc);
 }
 
 /*

@@ -112,9 +112,8 @@ struct inf_trace {
 
 #define INF_SNIPS 65536		/* snippet journal entries per lcore (4 MiB) */
 
-#define INF_BLOOM_WORDS 32		/* 2048 bits of ids and endpoints seen */
 struct inf_actor {
-	uint64_t seen[INF_BLOOM_WORDS];
+	uint64_t seen[MW_BLOOM_WORDS];	/* ids and endpoints it used */
 	struct mw_explain why;
 	uint64_t prev_ts_ns;
 	float mal;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The feature schema (see features.h): shared by the inference lcores (hot
+/* The feature schema (see schema.h): shared by the inference lcores (hot
  * path) and the training tools. */
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 #include <rte_hash_crc.h>
 
@@ -190,4 +191,104 @@ mw_trace_features(const struct seq_summary *s, const struct mw_trace_ctx *ctx, f
 		x[MW_TF_pf_category + c] = !!(s->pf_categories & (1u << c));
 	memcpy(x + MW_TF_payload_max, s->payload_max, sizeof(s->payload_max));
 	memcpy(x + MW_TF_trace_model, s->trace_probs, sizeof(s->trace_probs));
+}
+
+void
+mw_payload_window(const struct mw_event *ev, uint32_t L, const uint8_t **text, uint32_t *len)
+{
+	uint16_t n;
+	const char *t = mw_event_field(ev, MW_FIELD_norm, &n);
+
+	*text = (const uint8_t *)t;
+	*len = 0;
+	if (ev->pf_nmatch == 0 || ev->pf[0].from >= n || L == 0)
+		return;
+	uint32_t from = ev->pf[0].from, rs = from, re = from;
+	while (rs > 0 && t[rs - 1] != '\x1e')
+		rs--;
+	while (re < n && t[re] != '\x1e')
+		re++;
+	uint32_t ws = from - rs > L / 4 && re - rs > L ? from - L / 4 : rs;
+	*text = (const uint8_t *)t + ws;
+	*len = re - ws < L ? re - ws : L;
+}
+
+void
+mw_class_slots(const float *p, uint32_t n, float *slots, uint32_t nslots)
+{
+	for (uint32_t c = 0; c < nslots; c++)
+		slots[c] = c + 1 < n ? p[c + 1] : 0.0f;
+}
+
+void
+mw_summary_add(struct seq_summary *s, const struct mw_event *ev, const float *pay,
+		const float *p, uint32_t nc)
+{
+	if (s->calls == 0) {
+		s->actor = ev->actor;
+		s->actor_kind = ev->actor_kind;
+		s->ts_first_ns = ev->ts_req_ns;
+	}
+	if (ev->jwt_state != MW_JWT_absent) {
+		s->jwt_state = ev->jwt_state;
+		s->jwt_alg = ev->jwt_alg;
+	}
+	s->calls += s->calls < UINT16_MAX;
+	s->status_mix[status_class(ev->status)]++;
+	s->auth_failures += ev->status == 401 || ev->status == 403;
+	s->not_found += ev->status == 404;
+	s->throttled += ev->status == 429;
+	s->writes += ev->method == MW_METHOD_POST || ev->method == MW_METHOD_PUT ||
+		ev->method == MW_METHOD_PATCH || ev->method == MW_METHOD_DELETE;
+	uint64_t last = ev->ts_resp_ns ? ev->ts_resp_ns : ev->ts_req_ns;
+	if (last > s->ts_last_ns)
+		s->ts_last_ns = last;
+	s->req_bytes += ev->req_body_bytes;
+	s->resp_bytes += ev->resp_body_bytes;
+	s->pf_categories |= ev->pf_categories;
+	for (unsigned int c = 0; c < MW_PAYLOAD_SLOTS; c++)
+		if (pay[c] > s->payload_max[c])
+			s->payload_max[c] = pay[c];
+	mw_class_slots(p, nc, s->trace_probs, MW_SEQ_SLOTS);
+	for (unsigned int i = 0; i < ev->n_ids && s->n_ids < MW_SUMMARY_IDS; i++)
+		s->ids[s->n_ids++] = ev->object_ids[i];
+	unsigned int j = 0;
+	while (j < s->n_templates && s->templates[j] != ev->template_id)
+		j++;
+	if (j == s->n_templates && j < MW_SUMMARY_TEMPLATES)
+		s->templates[s->n_templates++] = ev->template_id;
+}
+
+static inline uint32_t
+bloom_bit(uint64_t v, unsigned int k)
+{
+	return (uint32_t)((v * (0x9e3779b97f4a7c15ull + 2 * k)) >> 53) % (MW_BLOOM_WORDS * 64);
+}
+
+/* Whether v was in the set before; adds it. */
+static bool
+bloom_seen(uint64_t *seen, uint64_t v)
+{
+	bool was = true;
+
+	for (unsigned int k = 0; k < 2; k++) {
+		uint32_t b = bloom_bit(v, k);
+		uint64_t m = 1ull << (b & 63);
+		if (!(seen[b >> 6] & m))
+			was = false;
+		seen[b >> 6] |= m;
+	}
+	return was;
+}
+
+void
+mw_trace_context(uint64_t *seen, uint64_t prev_ts_ns, const struct seq_summary *s,
+		struct mw_trace_ctx *ctx)
+{
+	ctx->prev_ts_ns = prev_ts_ns;
+	ctx->new_ids = ctx->new_templates = 0;
+	for (unsigned int j = 0; j < s->n_ids; j++)
+		ctx->new_ids += !bloom_seen(seen, s->ids[j]);
+	for (unsigned int j = 0; j < s->n_templates; j++)
+		ctx->new_templates += !bloom_seen(seen, (uint64_t)s->templates[j] << 1 | 1);
 }

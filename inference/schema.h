@@ -27,9 +27,11 @@
 #include "mw_event.h"
 #include "prefilter.h"
 
-#define MW_FEATURES_VERSION 1
-#define MW_PAYLOAD_SLOTS 8	/* payload-model probabilities carried */
-#define MW_SEQ_SLOTS 16		/* trace-model probabilities carried to the actor */
+#define MW_FEATURES_VERSION 2
+/* Model probabilities carried as features are those of the non-benign
+ * classes, 1 .. SLOTS (class 0 is benign: one minus their sum). */
+#define MW_PAYLOAD_SLOTS 8	/* payload-model classes carried */
+#define MW_SEQ_SLOTS 16		/* trace-model classes carried to the actor */
 #define MW_SUMMARY_IDS 8	/* object ids per trace summary */
 #define MW_SUMMARY_TEMPLATES 8	/* distinct endpoints per trace summary */
 
@@ -128,6 +130,9 @@ struct mw_trace_ctx {
 	uint32_t new_ids, new_templates;
 };
 
+/* Sets of ids and endpoints an actor has used, as a Bloom filter. */
+#define MW_BLOOM_WORDS 32		/* 2048 bits */
+
 /* The schema's identity: a hash over the version and every group's name and
  * width, one per level. */
 uint64_t mw_call_schema(void);
@@ -136,6 +141,28 @@ uint64_t mw_trace_schema(void);
 /* Fills x[MW_CALL_NFEAT] / x[MW_TRACE_NFEAT]. */
 void mw_call_features(const struct mw_event *ev, const struct mw_call_ctx *ctx, float *x);
 void mw_trace_features(const struct seq_summary *s, const struct mw_trace_ctx *ctx, float *x);
+
+/*
+ * The bytes of a call the payload model reads, at most L of them: the
+ * normalized record (name=value) holding the pre-filter's first match,
+ * from its start, or from L/4 bytes before the match where the record is
+ * longer than that. len 0: the call has no match (nothing to score).
+ */
+void mw_payload_window(const struct mw_event *ev, uint32_t L, const uint8_t **text,
+		uint32_t *len);
+
+/* A model's non-benign probabilities p[1 .. n) into slots[0 .. nslots). */
+void mw_class_slots(const float *p, uint32_t n, float *slots, uint32_t nslots);
+
+/* Adds a stepped call to its trace's running summary: pay its payload
+ * slots (MW_PAYLOAD_SLOTS), p the trace model's probabilities after it. */
+void mw_summary_add(struct seq_summary *s, const struct mw_event *ev, const float *pay,
+		const float *p, uint32_t nc);
+
+/* What an actor knew before trace s: its novelty against the actor's sets
+ * in seen[MW_BLOOM_WORDS] (which then take s's ids and endpoints). */
+void mw_trace_context(uint64_t *seen, uint64_t prev_ts_ns, const struct seq_summary *s,
+		struct mw_trace_ctx *ctx);
 
 /* Names of each feature ("status_class[3]"), for explanations and tools. */
 const char *mw_call_feature_group(unsigned int i, unsigned int *index);
