@@ -6,7 +6,7 @@ MW = $(BUILD)/app/meshwatch
 # configs/demo.conf reads its capture from here, whatever BUILD is
 DEMO = build/demo
 
-.PHONY: all deps build run test test-sanitize bench gen clean
+.PHONY: all deps build run test test-sanitize bench gen model clean
 SAN ?= build-asan
 
 all: build
@@ -55,6 +55,11 @@ bench: build
 	sh perf/bench/latency_bench.sh $(MW) $(GEN) $(BUILD)/tests/make-test-model 8 perf/results
 	if grep -q avx512_bf16 /proc/cpuinfo; then MW_PRECISION=bf16 sh perf/bench/latency_bench.sh \
 		$(MW) $(GEN) $(BUILD)/tests/make-test-model 8 perf/results/bf16; fi
+
+# The default models in configs/models/ (inference/MODEL_CARD.md): generate,
+# turn into event logs with the appliance, train, evaluate on a held-out seed.
+model: build
+	sh scripts/make_model.sh $(BUILD) configs/models $(BUILD)/model
 
 clean:
 	rm -rf $(BUILD) $(SAN)

@@ -1,0 +1,530 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * meshwatch-eval: how good the models are, on a labeled test capture the
+ * appliance turned into an event log, layer by layer.
+ *
+ *   meshwatch-eval --events TEST.events.jsonl --labels PREFIX --models DIR
+ *                  [--json OUT.json] [--plot DIR]
+ *
+ * Scores come from the appliance's own inference code over the event log
+ * (stack.h), with the thresholds written in the model files. Units:
+ *   request  every labeled call; positive: a malicious step of a payload
+ *            class. Layers: the pre-filter alone (any match), the payload
+ *            model (it scores only what the pre-filter matched), the trace
+ *            model at that call, and the appliance (payload or trace alert);
+ *   trace    every trace; positive: it holds a malicious call of a class a
+ *            trace shows; the trace model's first alert is its verdict;
+ *   actor    every actor; positive: an attacker; the actor model's first
+ *            alert is its verdict, and a behavioral subset (BOLA, BFLA, mass
+ *            assignment, broken auth, stuffing, scraping, exfiltration,
+ *            chains) gets its own macro F1.
+ * Per layer: precision, recall, F1, false-positive rate, ROC AUC and PR AUC
+ * (average precision) of attack against benign; per class: precision,
+ * recall, F1 and the confusion matrix. Explanations: the share of true
+ * sequence alerts whose top element (largest rise of the malicious score up
+ * to the alert) is truly malicious.
+ */
+#include <getopt.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data.h"
+#include "stack.h"
+
+struct bin {
+	const char *name;
+	size_t n, tp, fp, fn, tn;
+	double roc_auc, pr_auc;
+	float *score;
+	uint8_t *pos;
+};
+
+struct scored {
+	float s;
+	uint8_t pos;
+};
+
+static int
+by_score_desc(const void *a, const void *b)
+{
+	const struct scored *x = a, *y = b;
+	return (x->s < y->s) - (x->s > y->s);
+}
+
+/* ROC AUC (trapezoids, ties as one step) and average precision. */
+static void
+aucs(struct bin *b, const char *plot, const char *level)
+{
+	struct scored *v = malloc((b->n + 1) * sizeof(*v));
+	size_t P = 0, N = 0, tp = 0, fp = 0;
+	double auc = 0.0, ap = 0.0;
+	FILE *roc = NULL, *pr = NULL;
+	char path[4096];
+
+	for (size_t i = 0; i < b->n; i++) {
+		v[i].s = b->score[i];
+		v[i].pos = b->pos[i];
+		P += b->pos[i];
+	}
+	N = b->n - P;
+	if (plot != NULL) {
+		snprintf(path, sizeof(path), "%s/roc_%s_%s.dat", plot, level, b->name);
+		roc = fopen(path, "w");
+		snprintf(path, sizeof(path), "%s/pr_%s_%s.dat", plot, level, b->name);
+		pr = fopen(path, "w");
+	}
+	qsort(v, b->n, sizeof(*v), by_score_desc);
+	for (size_t i = 0; i < b->n;) {
+		size_t dtp = 0, dfp = 0, j = i;
+		for (; j < b->n && v[j].s == v[i].s; j++)
+			dtp += v[j].pos, dfp += !v[j].pos;
+		double x0 = N ? (double)fp / N : 0, y0 = P ? (double)tp / P : 0;
+		tp += dtp, fp += dfp;
+		double x1 = N ? (double)fp / N : 0, y1 = P ? (double)tp / P : 0;
+		auc += (x1 - x0) * (y0 + y1) / 2.0;
+		if (P && dtp)
+			ap += (double)dtp / P * (double)tp / (double)(tp + fp);
+		if (roc)
+			fprintf(roc, "%g %g\n", x1, y1);
+		if (pr && tp + fp)
+			fprintf(pr, "%g %g\n", y1, (double)tp / (double)(tp + fp));
+		i = j;
+	}
+	if (roc)
+		fclose(roc);
+	if (pr)
+		fclose(pr);
+	b->roc_auc = P && N ? auc : NAN;
+	b->pr_auc = P ? ap : NAN;
+	free(v);
+}
+
+static double
+ratio(size_t a, size_t b)
+{
+	return b ? (double)a / (double)b : NAN;
+}
+
+static json_object *
+num(double v)
+{
+	return isfinite(v) ? json_object_new_double(round(v * 1e6) / 1e6) : NULL;
+}
+
+static json_object *
+bin_report(struct bin *b, const char *plot, const char *level)
+{
+	json_object *o = json_object_new_object();
+	double p = ratio(b->tp, b->tp + b->fp), r = ratio(b->tp, b->tp + b->fn);
+
+	aucs(b, plot, level);
+	json_object_object_add(o, "units", json_object_new_int64((int64_t)b->n));
+	json_object_object_add(o, "positives", json_object_new_int64((int64_t)(b->tp + b->fn)));
+	json_object_object_add(o, "precision", num(p));
+	json_object_object_add(o, "recall", num(r));
+	json_object_object_add(o, "f1", num(2 * p * r / (p + r)));
+	json_object_object_add(o, "fpr", num(ratio(b->fp, b->fp + b->tn)));
+	json_object_object_add(o, "false_positives", json_object_new_int64((int64_t)b->fp));
+	json_object_object_add(o, "roc_auc", num(b->roc_auc));
+	json_object_object_add(o, "pr_auc", num(b->pr_auc));
+	printf("  %-22s %8zu %6zu  P %.4f  R %.4f  F1 %.4f  FPR %.5f  ROC %.4f  PR %.4f\n",
+			b->name, b->n, b->tp + b->fn, p, r, 2 * p * r / (p + r),
+			ratio(b->fp, b->fp + b->tn), b->roc_auc, b->pr_auc);
+	return o;
+}
+
+static void
+bin_add(struct bin *b, int pos, int pred, float score)
+{
+	b->pos[b->n] = (uint8_t)!!pos;
+	b->score[b->n++] = score;
+	if (pos)
+		pred ? b->tp++ : b->fn++;
+	else
+		pred ? b->fp++ : b->tn++;
+}
+
+static int
+bin_init(struct bin *b, const char *name, size_t cap)
+{
+	memset(b, 0, sizeof(*b));
+	b->name = name;
+	b->score = malloc((cap + 1) * sizeof(float));
+	b->pos = malloc(cap + 1);
+	return b->score && b->pos ? 0 : -1;
+}
+
+static void
+bin_free(struct bin *b)
+{
+	free(b->score), free(b->pos);
+}
+
+/* The non-benign class that beat its threshold by the most, or 0 (as the
+ * appliance's alert_class). */
+static int
+alert_class(const float *p, uint32_t n, const float *thr)
+{
+	int best = 0;
+
+	for (uint32_t c = 1; c < n; c++)
+		if (p[c] >= thr[c] && (best == 0 || p[c] > p[best]))
+			best = (int)c;
+	return best;
+}
+
+/* Per-class precision, recall and F1 from a confusion matrix; prints the
+ * classes with any support or prediction. */
+static json_object *
+per_class(const char *const *names, uint32_t N, const uint32_t *cm, const uint8_t *subset,
+		int quiet, double *macro)
+{
+	json_object *o = json_object_new_object();
+	double sum = 0.0;
+	int k = 0;
+
+	for (uint32_t c = 0; c < N; c++) {
+		size_t tp = cm[c * N + c], fn = 0, fp = 0;
+		for (uint32_t x = 0; x < N; x++)
+			if (x != c) {
+				fn += cm[c * N + x];
+				fp += cm[x * N + c];
+			}
+		if (tp + fn + fp == 0)
+			continue;
+		double p = ratio(tp, tp + fp), r = ratio(tp, tp + fn);
+		double f = tp ? 2 * p * r / (p + r) : 0.0;
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "support", json_object_new_int64((int64_t)(tp + fn)));
+		json_object_object_add(j, "precision", num(p));
+		json_object_object_add(j, "recall", num(r));
+		json_object_object_add(j, "f1", num(f));
+		json_object_object_add(o, names[c], j);
+		if (!quiet)
+			printf("    %-20s support %6zu  P %.4f  R %.4f  F1 %.4f\n", names[c], tp + fn, p, r, f);
+		if (subset == NULL ? c > 0 : subset[c]) {
+			if (tp + fn > 0) {
+				sum += f;
+				k++;
+			}
+		}
+	}
+	json_object *cmj = json_object_new_array();
+	for (uint32_t c = 0; c < N; c++) {
+		json_object *row = json_object_new_array();
+		for (uint32_t x = 0; x < N; x++)
+			json_object_array_add(row, json_object_new_int64(cm[c * N + x]));
+		json_object_array_add(cmj, row);
+	}
+	json_object_object_add(o, "confusion", cmj);
+	*macro = k ? sum / k : NAN;
+	return o;
+}
+
+/* ---- the levels ---- */
+
+struct ctx {
+	struct tr_data d;
+	struct tr_stack s;
+	struct mw_model *m[3];
+	const char *plot;
+	json_object *out;
+};
+
+static void
+level_request(struct ctx *c)
+{
+	const struct tr_data *d = &c->d;
+	struct bin pf, pm, tm, all;
+	uint32_t N = c->m[0] ? c->m[0]->n_classes : 0;
+	uint32_t *cm = calloc((size_t)TR_PAYLOAD_CLASSES * TR_PAYLOAD_CLASSES, sizeof(*cm));
+	json_object *o = json_object_new_object();
+
+	bin_init(&pf, "prefilter", d->n), bin_init(&pm, "payload_model", d->n);
+	bin_init(&tm, "trace_model", d->n), bin_init(&all, "appliance", d->n);
+	printf("per request (payload attacks: malicious steps of sqli xss cmdi traversal ssrf "
+			"jndi ssti nosqli)\n  %-22s %8s %6s\n", "layer", "units", "pos");
+	for (size_t t = 0; t < d->n_traces; t++) {
+		int fired = 0;
+		for (uint32_t j = d->trace_off[t]; j < d->trace_off[t + 1]; j++) {
+			size_t i = d->trace_ev[j];
+			const struct tr_truth *tt = &d->truth[i];
+			if (tt->cls < 0)
+				continue;
+			int pos = tt->payload > 0;
+			int pf_hit = d->ev[i]->pf_categories != 0;
+			bin_add(&pf, pos, pf_hit, (float)pf_hit);
+			int pc = 0;
+			float ps = 0.0f;
+			if (N && c->s.scored[i]) {
+				const float *p = c->s.pay + i * N;
+				pc = alert_class(p, N, c->m[0]->thresholds);
+				ps = 1.0f - p[0];
+			}
+			bin_add(&pm, pos, pc != 0, ps);
+			if (N)
+				cm[tt->payload * TR_PAYLOAD_CLASSES + (uint32_t)pc]++;
+			int tc = 0;
+			float ts = 0.0f;
+			if (c->m[1]) {
+				const uint32_t M = c->m[1]->n_classes;
+				const float *p = c->s.tp + i * M;
+				tc = !fired ? alert_class(p, M, c->m[1]->thresholds) : 0;
+				fired |= tc != 0;
+				ts = 1.0f - p[0];
+			}
+			bin_add(&tm, pos, tc != 0, ts);
+			bin_add(&all, pos, pc != 0 || tc != 0, ps > ts ? ps : ts);
+		}
+	}
+	json_object_object_add(o, "prefilter", bin_report(&pf, c->plot, "request"));
+	json_object_object_add(o, "payload_model", bin_report(&pm, c->plot, "request"));
+	json_object_object_add(o, "trace_model", bin_report(&tm, c->plot, "request"));
+	json_object_object_add(o, "appliance", bin_report(&all, c->plot, "request"));
+	if (N) {
+		double macro;
+		printf("  payload model by class:\n");
+		json_object_object_add(o, "payload_classes", per_class(tr_payload_names,
+				TR_PAYLOAD_CLASSES, cm, NULL, 0, &macro));
+		json_object_object_add(o, "payload_macro_f1", num(macro));
+	}
+	json_object_object_add(c->out, "request", o);
+	bin_free(&pf), bin_free(&pm), bin_free(&tm), bin_free(&all);
+	free(cm);
+}
+
+/*
+ * A sequence level: per sequence, the first alert's class, the highest
+ * malicious score, and whether the element that raised the score most up
+ * to the alert is truly malicious.
+ */
+static void
+level_seq(struct ctx *c, int actor)
+{
+	const struct tr_data *d = &c->d;
+	const struct mw_model *m = c->m[actor ? 2 : 1];
+	const uint32_t N = TR_SEQ_CLASSES;
+	const size_t nq = actor ? d->n_actors : d->n_traces;
+	const uint32_t *off = actor ? d->actor_off : d->trace_off, *el = actor ? d->actor_tr : d->trace_ev;
+	const float *P = actor ? c->s.ap : c->s.tp;
+	uint32_t *cm = calloc((size_t)N * N, sizeof(*cm));
+	uint8_t behavioral[TR_SEQ_CLASSES] = { 0 };
+	size_t true_alerts = 0, explained = 0;
+	struct bin b;
+	json_object *o = json_object_new_object();
+
+	if (m == NULL || m->n_classes != N) {
+		free(cm);
+		json_object_put(o);
+		return;
+	}
+	for (int k = CLS_BOLA; k <= CLS_CHAIN; k++)
+		behavioral[k] = 1;
+	bin_init(&b, actor ? "actor_model" : "trace_model", nq);
+	printf("per %s\n", actor ? "actor (attackers: every class)" :
+			"trace (positive: a malicious call of a class a trace shows)");
+	for (size_t q = 0; q < nq; q++) {
+		int truth = actor ? d->actor_cls[q] : d->trace_cls[q], pred = 0, labeled = 0;
+		float best = 0.0f, prev = 1.0f - 0.0f, top_delta = -2.0f;
+		uint32_t top = 0;
+		for (uint32_t j = off[q]; j < off[q + 1]; j++) {
+			uint32_t row = el[j];
+			const float *p = P + (size_t)row * N;
+			float mal = 1.0f - p[0];
+			if (j == off[q])
+				prev = 0.0f;
+			if (pred == 0 && mal - prev > top_delta) {
+				top_delta = mal - prev;
+				top = row;
+			}
+			prev = mal;
+			best = mal > best ? mal : best;
+			if (pred == 0)
+				pred = alert_class(p, N, m->thresholds);
+		}
+		for (uint32_t j = off[q]; j < off[q + 1]; j++) {
+			uint32_t row = el[j];
+			if (actor) {
+				for (uint32_t e = d->trace_off[row]; e < d->trace_off[row + 1]; e++)
+					labeled |= d->truth[d->trace_ev[e]].cls >= 0;
+			} else {
+				labeled |= d->truth[row].cls >= 0;
+			}
+		}
+		if (!labeled)
+			continue;
+		if (!actor && truth > 0) {	/* classes a trace cannot show count as benign */
+			int vis = truth <= CLS_NOSQLI || truth == CLS_BFLA ||
+				truth == CLS_MASS_ASSIGNMENT || truth == CLS_BROKEN_AUTH;
+			truth = vis ? truth : 0;
+		}
+		cm[(uint32_t)truth * N + (uint32_t)pred]++;
+		bin_add(&b, truth > 0, pred > 0, best);
+		if (truth > 0 && pred > 0) {
+			true_alerts++;
+			int mal = 0;
+			if (actor) {
+				for (uint32_t e = d->trace_off[top]; e < d->trace_off[top + 1]; e++)
+					mal |= d->truth[d->trace_ev[e]].malicious;
+			} else {
+				mal = d->truth[top].malicious;
+			}
+			explained += mal;
+		}
+	}
+	json_object_object_add(o, "attack_vs_benign", bin_report(&b, c->plot, actor ? "actor" : "trace"));
+	double macro, bmacro;
+	printf("  by class:\n");
+	json_object_object_add(o, "classes", per_class(tr_seq_names, N, cm, NULL, 0, &macro));
+	json_object_object_add(o, "macro_f1", num(macro));
+	printf("  macro F1 %.4f", macro);
+	if (actor) {
+		json_object *tmp = per_class(tr_seq_names, N, cm, behavioral, 1, &bmacro);
+		json_object_put(tmp);
+		json_object_object_add(o, "behavioral_macro_f1", num(bmacro));
+		printf(", behavioral classes %.4f", bmacro);
+	}
+	printf("\n  explanations: %zu of %zu true alerts have a truly malicious top element (%.1f%%)\n",
+			explained, true_alerts, 100.0 * ratio(explained, true_alerts));
+	json_object_object_add(o, "true_alerts", json_object_new_int64((int64_t)true_alerts));
+	json_object_object_add(o, "explained", num(ratio(explained, true_alerts)));
+	json_object_object_add(c->out, actor ? "actor" : "trace", o);
+	bin_free(&b);
+	free(cm);
+}
+
+/* ROC and PR curves and the score distributions as PNG, with gnuplot. */
+static void
+plots(const char *dir)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/plots.gp", dir);
+	FILE *f = fopen(path, "w");
+	if (f == NULL)
+		return;
+	fprintf(f, "set terminal pngcairo size 900,600 noenhanced\nset grid\ncd '%s'\n"
+		"set output 'roc.png'\nset title 'ROC: attack vs benign'\n"
+		"set xlabel 'false-positive rate'\nset ylabel 'recall'\nset logscale x\n"
+		"set xrange [1e-5:1]\nset key bottom right\n"
+		"plot 'roc_request_prefilter.dat' w steps t 'request: pre-filter', "
+		"'roc_request_payload_model.dat' w steps t 'request: payload model', "
+		"'roc_request_appliance.dat' w steps t 'request: appliance', "
+		"'roc_trace_trace_model.dat' w steps t 'trace: trace model', "
+		"'roc_actor_actor_model.dat' w steps t 'actor: actor model'\n"
+		"unset logscale x\nset xrange [0:1]\n"
+		"set output 'pr.png'\nset title 'precision-recall'\nset xlabel 'recall'\n"
+		"set ylabel 'precision'\nset key bottom left\n"
+		"plot 'pr_request_payload_model.dat' w steps t 'request: payload model', "
+		"'pr_request_appliance.dat' w steps t 'request: appliance', "
+		"'pr_trace_trace_model.dat' w steps t 'trace: trace model', "
+		"'pr_actor_actor_model.dat' w steps t 'actor: actor model'\n"
+		"set output 'scores.png'\nset title 'malicious score (1 - p benign) of flagged "
+		"calls'\nset xlabel 'score'\nset ylabel 'calls'\nset logscale y\nset yrange [0.8:*]\n"
+		"set style fill transparent solid 0.5\nbin(x) = floor(x * 50) / 50.0\n"
+		"plot 'scores.dat' u (bin($1)):($2 == 0) smooth frequency w boxes t 'benign', "
+		"'' u (bin($1)):($2 == 1) smooth frequency w boxes t 'attack'\n", dir);
+	fclose(f);
+	snprintf(path, sizeof(path), "gnuplot '%s/plots.gp' 2>&1", dir);
+	if (system(path) != 0)
+		fprintf(stderr, "meshwatch-eval: gnuplot failed: no plots (is it installed?)\n");
+	else
+		printf("plots: %s/roc.png %s/pr.png %s/scores.png\n", dir, dir, dir);
+}
+
+static struct mw_model *
+load(const char *dir, const char *file, uint32_t kind, uint64_t schema, int *bad)
+{
+	char path[4096], err[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;	/* that level is absent */
+	fclose(f);
+	struct mw_model *m = mw_model_load(path, kind, schema, err, sizeof(err));
+	if (m == NULL) {
+		fprintf(stderr, "meshwatch-eval: %s\n", err);
+		*bad = 1;
+	}
+	return m;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "events", 1, 0, 'e' }, { "labels", 1, 0, 'l' }, { "models", 1, 0, 'm' },
+		{ "json", 1, 0, 'j' }, { "plot", 1, 0, 'p' }, { "help", 0, 0, 'h' }, { 0 }
+	};
+	const char *events = NULL, *labels = NULL, *models = NULL, *json = NULL;
+	static struct ctx c;
+	char err[1024];
+	int o, bad = 0;
+
+	while ((o = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (o) {
+		case 'e': events = optarg; break;
+		case 'l': labels = optarg; break;
+		case 'm': models = optarg; break;
+		case 'j': json = optarg; break;
+		case 'p': c.plot = optarg; break;
+		default:
+			fprintf(o == 'h' ? stdout : stderr, "usage: meshwatch-eval --events "
+					"EVENTS.jsonl --labels PREFIX --models DIR [--json OUT.json] "
+					"[--plot DIR]\n");
+			return o == 'h' ? 0 : 2;
+		}
+	}
+	if (events == NULL || labels == NULL || models == NULL || optind != argc) {
+		fprintf(stderr, "usage: meshwatch-eval --events EVENTS.jsonl --labels PREFIX "
+				"--models DIR [--json OUT.json] [--plot DIR]\n");
+		return 2;
+	}
+	c.m[0] = load(models, "payload.mwm", MW_MODEL_PAYLOAD, 0, &bad);
+	c.m[1] = load(models, "trace.mwm", MW_MODEL_SEQUENCE, mw_call_schema(), &bad);
+	c.m[2] = load(models, "actor.mwm", MW_MODEL_SEQUENCE, mw_trace_schema(), &bad);
+	if (bad)
+		return 1;
+	if (tr_load(&c.d, events, labels, err, sizeof(err)) < 0 ||
+			tr_stack_payload(&c.s, &c.d, c.m[0], err, sizeof(err)) < 0 ||
+			tr_stack_trace(&c.s, &c.d, c.m[1], err, sizeof(err)) < 0 ||
+			tr_stack_actor(&c.s, &c.d, c.m[2], err, sizeof(err)) < 0) {
+		fprintf(stderr, "meshwatch-eval: %s\n", err);
+		return 1;
+	}
+	printf("%s: %zu calls (%zu without a label), %zu traces, %zu actors\n", events, c.d.n,
+			c.d.unlabeled, c.d.n_traces, c.d.n_actors);
+	c.out = json_object_new_object();
+	json_object_object_add(c.out, "events", json_object_new_string(events));
+	json_object_object_add(c.out, "models", json_object_new_string(models));
+	if (c.plot != NULL) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/scores.dat", c.plot);
+		FILE *f = fopen(path, "w");
+		for (size_t i = 0; f != NULL && c.m[0] && i < c.d.n; i++)
+			if (c.s.scored[i] && c.d.truth[i].cls >= 0)
+				fprintf(f, "%g %d\n", 1.0 - c.s.pay[i * c.m[0]->n_classes],
+						c.d.truth[i].payload > 0);
+		if (f)
+			fclose(f);
+	}
+	level_request(&c);
+	level_seq(&c, 0);
+	level_seq(&c, 1);
+	if (c.plot != NULL)
+		plots(c.plot);
+	if (json != NULL && json_object_to_file_ext(json, c.out, JSON_C_TO_STRING_PRETTY) < 0) {
+		fprintf(stderr, "meshwatch-eval: %s: cannot write\n", json);
+		return 1;
+	}
+	json_object_put(c.out);
+	tr_stack_free(&c.s);
+	tr_free(&c.d);
+	for (int k = 0; k < 3; k++)
+		mw_model_free(c.m[k]);
+	return 0;
+}

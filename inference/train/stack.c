@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The models stacked over a data set (see stack.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gru.h"
+#include "payload.h"
+#include "stack.h"
+
+#define BATCH 64
+
+int
+tr_stack_payload(struct tr_stack *s, const struct tr_data *d, const struct mw_model *m,
+		char *err, size_t errlen)
+{
+	struct inf_payload p;
+	const uint8_t *text[BATCH];
+	uint32_t len[BATCH], pick[BATCH], k = 0;
+	static float out[BATCH * MW_MODEL_MAX_CLASSES];
+
+	s->nc[0] = m ? m->n_classes : 0;
+	s->pay = calloc(d->n * (s->nc[0] ? s->nc[0] : 1), sizeof(float));
+	s->scored = calloc(d->n, 1);
+	s->pay_slots = calloc(d->n * MW_PAYLOAD_SLOTS, sizeof(float));
+	if (s->pay == NULL || s->scored == NULL || s->pay_slots == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (m == NULL)
+		return 0;
+	if (inf_payload_init(&p, m, BATCH, -1, INF_F32, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i <= d->n; i++) {
+		if (i < d->n) {
+			if (d->ev[i]->pf_categories == 0)
+				continue;
+			mw_payload_window(d->ev[i], p.L, &text[k], &len[k]);
+			if (len[k] == 0)
+				continue;
+			pick[k++] = (uint32_t)i;
+			if (k < BATCH)
+				continue;
+		}
+		if (k == 0)
+			continue;
+		if (inf_payload_run(&p, text, len, k, out) < 0) {
+			inf_payload_free(&p);
+			snprintf(err, errlen, "oneDNN: payload model failed");
+			return -1;
+		}
+		for (uint32_t j = 0; j < k; j++) {
+			memcpy(s->pay + (size_t)pick[j] * s->nc[0], out + (size_t)j * s->nc[0],
+					s->nc[0] * sizeof(float));
+			mw_class_slots(out + (size_t)j * s->nc[0], s->nc[0],
+					s->pay_slots + (size_t)pick[j] * MW_PAYLOAD_SLOTS, MW_PAYLOAD_SLOTS);
+			s->scored[pick[j]] = 1;
+		}
+		k = 0;
+	}
+	inf_payload_free(&p);
+	return 0;
+}
+
+int
+tr_stack_gru(const struct mw_model *m, const float *x, uint32_t I, const uint32_t *off,
+		const uint32_t *el, size_t n_seq, float *probs, char *err, size_t errlen)
+{
+	struct inf_gru g;
+	float *state = NULL, *xb = NULL, *pb = NULL;
+	float *sp[BATCH];
+	uint32_t row[BATCH];
+	int rc = -1;
+
+	if (inf_gru_init(&g, m, BATCH, -1, INF_F32, err, errlen) < 0)
+		return -1;
+	state = calloc((size_t)BATCH * g.H, sizeof(float));
+	xb = calloc((size_t)BATCH * I, sizeof(float));
+	pb = calloc((size_t)BATCH * g.n_classes, sizeof(float));
+	if (state == NULL || xb == NULL || pb == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	/* BATCH sequences at a time, stepping their j-th elements together */
+	for (size_t q0 = 0; q0 < n_seq; q0 += BATCH) {
+		size_t nq = n_seq - q0 < BATCH ? n_seq - q0 : BATCH;
+		uint32_t longest = 0;
+		memset(state, 0, (size_t)BATCH * g.H * sizeof(float));
+		for (size_t q = 0; q < nq; q++)
+			if (off[q0 + q + 1] - off[q0 + q] > longest)
+				longest = off[q0 + q + 1] - off[q0 + q];
+		for (uint32_t j = 0; j < longest; j++) {
+			uint32_t k = 0;
+			for (size_t q = 0; q < nq; q++) {
+				if (off[q0 + q] + j >= off[q0 + q + 1])
+					continue;
+				row[k] = el[off[q0 + q] + j];
+				memcpy(xb + (size_t)k * I, x + (size_t)row[k] * I, I * sizeof(float));
+				sp[k++] = state + q * g.H;
+			}
+			if (inf_gru_step(&g, xb, sp, k, pb) < 0) {
+				snprintf(err, errlen, "oneDNN: sequence model failed");
+				goto out;
+			}
+			for (uint32_t r = 0; r < k; r++)
+				memcpy(probs + (size_t)row[r] * g.n_classes, pb + (size_t)r * g.n_classes,
+						g.n_classes * sizeof(float));
+		}
+	}
+	rc = 0;
+out:
+	free(state), free(xb), free(pb);
+	inf_gru_free(&g);
+	return rc;
+}
+
+int
+tr_stack_trace(struct tr_stack *s, const struct tr_data *d, const struct mw_model *m,
+		char *err, size_t errlen)
+{
+	s->nc[1] = m ? m->n_classes : 0;
+	s->xc = calloc(d->n * MW_CALL_NFEAT, sizeof(float));
+	s->tp = calloc(d->n * (s->nc[1] ? s->nc[1] : 1), sizeof(float));
+	if (s->xc == NULL || s->tp == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t t = 0; t < d->n_traces; t++) {
+		uint64_t prev = 0;
+		for (uint32_t j = d->trace_off[t]; j < d->trace_off[t + 1]; j++) {
+			uint32_t i = d->trace_ev[j];
+			struct mw_call_ctx ctx = { .position = j - d->trace_off[t], .prev_ts_ns = prev,
+				.payload = s->pay_slots + (size_t)i * MW_PAYLOAD_SLOTS,
+				.n_payload = MW_PAYLOAD_SLOTS };
+			mw_call_features(d->ev[i], &ctx, s->xc + (size_t)i * MW_CALL_NFEAT);
+			prev = d->ev[i]->ts_req_ns;
+		}
+	}
+	if (m == NULL)
+		return 0;
+	return tr_stack_gru(m, s->xc, MW_CALL_NFEAT, d->trace_off, d->trace_ev, d->n_traces, s->tp,
+			err, errlen);
+}
+
+int
+tr_stack_actor(struct tr_stack *s, const struct tr_data *d, const struct mw_model *m,
+		char *err, size_t errlen)
+{
+	struct seq_summary *sum = calloc(d->n_traces + 1, sizeof(*sum));
+	uint64_t seen[MW_BLOOM_WORDS];
+	const float zero[MW_MODEL_MAX_CLASSES] = { 0 };
+
+	s->nc[2] = m ? m->n_classes : 0;
+	s->xt = calloc(d->n_traces * MW_TRACE_NFEAT + 1, sizeof(float));
+	s->ap = calloc(d->n_traces * (s->nc[2] ? s->nc[2] : 1) + 1, sizeof(float));
+	if (sum == NULL || s->xt == NULL || s->ap == NULL) {
+		free(sum);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t t = 0; t < d->n_traces; t++)
+		for (uint32_t j = d->trace_off[t]; j < d->trace_off[t + 1]; j++) {
+			uint32_t i = d->trace_ev[j];
+			mw_summary_add(&sum[t], d->ev[i], s->pay_slots + (size_t)i * MW_PAYLOAD_SLOTS,
+					s->nc[1] ? s->tp + (size_t)i * s->nc[1] : zero,
+					s->nc[1] ? s->nc[1] : 1);
+			sum[t].timed_out = d->ev[d->trace_end[t]]->has_parent;
+		}
+	for (size_t a = 0; a < d->n_actors; a++) {
+		uint64_t prev = 0;
+		memset(seen, 0, sizeof(seen));
+		for (uint32_t j = d->actor_off[a]; j < d->actor_off[a + 1]; j++) {
+			uint32_t t = d->actor_tr[j];
+			struct mw_trace_ctx ctx;
+			mw_trace_context(seen, prev, &sum[t], &ctx);
+			mw_trace_features(&sum[t], &ctx, s->xt + (size_t)t * MW_TRACE_NFEAT);
+			prev = sum[t].ts_last_ns;
+		}
+	}
+	free(sum);
+	if (m == NULL)
+		return 0;
+	return tr_stack_gru(m, s->xt, MW_TRACE_NFEAT, d->actor_off, d->actor_tr, d->n_actors, s->ap,
+			err, errlen);
+}
+
+void
+tr_stack_free(struct tr_stack *s)
+{
+	free(s->pay), free(s->scored), free(s->pay_slots), free(s->xc), free(s->tp);
+	free(s->xt), free(s->ap);
+	memset(s, 0, sizeof(*s));
+}
