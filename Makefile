@@ -6,7 +6,7 @@ MW = $(BUILD)/app/meshwatch
 # configs/demo.conf reads its capture from here, whatever BUILD is
 DEMO = build/demo
 
-.PHONY: all deps build run test test-sanitize bench gen model clean
+.PHONY: all deps build run test test-sanitize bench gen model model-transfer clean
 SAN ?= build-asan
 
 all: build
@@ -34,6 +34,9 @@ run: build
 	@echo "pre-filter: $$(jq -c 'select(.prefilter)' $(DEMO)/events.jsonl | wc -l) calls flagged, by category:"
 	@jq -r '.prefilter.categories[]?' $(DEMO)/events.jsonl | sort | uniq -c | sort -rn
 	@echo "for example:"; jq -r 'select(.prefilter) | "  \(.method) \(.path) <- \(.prefilter.matches[0].name) in \(.prefilter.text[.prefilter.matches[0].record // 0].name)=\(.prefilter.text[.prefilter.matches[0].record // 0].value[0:60])"' $(DEMO)/events.jsonl | awk 'NR % 9 == 1' | head -6
+	@echo; echo "alerts from the default models ($(DEMO)/alerts.jsonl), by kind and class:"
+	@jq -r 'select(.event_type == "alert") | "\(.meshwatch.kind) \(.meshwatch.class)"' $(DEMO)/alerts.jsonl | sort | uniq -c | sort -rn | head -12
+	@echo "the first, explained:"; jq -c 'select(.event_type == "alert") | {sig: .alert.signature, score: .meshwatch.score, why: [.meshwatch.explanation[] | {method, template, status, delta, rules: [.rules[]?.name], snippet}]}' $(DEMO)/alerts.jsonl | head -2
 
 test: build
 	meson test -C $(BUILD) --print-errorlogs --num-processes 2
@@ -60,6 +63,10 @@ bench: build
 # turn into event logs with the appliance, train, evaluate on a held-out seed.
 model: build
 	sh scripts/make_model.sh $(BUILD) configs/models $(BUILD)/model
+
+# Transfer to ride-hailing with 5% of its labels, against training from scratch.
+model-transfer: build
+	sh scripts/transfer.sh $(BUILD) configs/models $(BUILD)/transfer
 
 clean:
 	rm -rf $(BUILD) $(SAN)

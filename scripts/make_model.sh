@@ -16,7 +16,7 @@ GEN=$BUILD/perf/gen/meshwatch-gen MW=$BUILD/app/meshwatch
 TRAIN=$BUILD/inference/train/meshwatch-train EVAL=$BUILD/inference/train/meshwatch-eval
 APP=configs/apps/dvdrental.conf RULES=configs/signatures
 mkdir -p "$WORK" "$OUT"
-"$GEN" --app $APP --seed 101 --requests 150000 --attack all=0.01 --out "$WORK/train" --quiet
+"$GEN" --app $APP --seed 101 --requests 300000 --attack all=0.02 --out "$WORK/train" --quiet
 "$GEN" --app $APP --seed 102 --requests 60000 --attack all=0.01 --out "$WORK/val" --quiet
 "$GEN" --app $APP --seed 201 --requests 60000 --attack all=0.01 --out "$WORK/test" --quiet
 for s in train val test; do

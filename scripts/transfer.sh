@@ -1,0 +1,31 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# Transfer to a new application: the DVD-rental models (configs/models)
+# fine-tuned on 5% of ride-hailing's labels (the labels of a seeded 5% of
+# its actors; pre-training sees all of its traffic, unlabeled), beside the
+# same models trained from scratch on the same 5%. Both are evaluated on a
+# ride-hailing test seed neither saw.
+#
+#   transfer.sh BUILD MODELS WORK
+set -eu
+BUILD=$1 MODELS=$2 WORK=$3
+GEN=$BUILD/perf/gen/meshwatch-gen MW=$BUILD/app/meshwatch
+TRAIN=$BUILD/inference/train/meshwatch-train EVAL=$BUILD/inference/train/meshwatch-eval
+APP=configs/apps/ridehail.conf RULES=configs/signatures
+mkdir -p "$WORK"
+"$GEN" --app $APP --seed 301 --requests 100000 --attack all=0.01 --out "$WORK/train" --quiet
+"$GEN" --app $APP --seed 302 --requests 40000 --attack all=0.01 --out "$WORK/val" --quiet
+"$GEN" --app $APP --seed 303 --requests 60000 --attack all=0.01 --out "$WORK/test" --quiet
+for s in train val test; do sh scripts/events.sh "$MW" "$WORK/$s" $RULES "$WORK/cache"; done
+common="--events $WORK/train.events.jsonl --labels $WORK/train --val-events $WORK/val.events.jsonl
+	--val-labels $WORK/val --label-fraction 0.05 --seed 3 --epochs 10 --seq-epochs 16"
+"$TRAIN" $common --init "$MODELS" --pretrain-epochs 2 --out "$WORK/finetuned"
+"$TRAIN" $common --pretrain-epochs 2 --out "$WORK/scratch"
+for m in finetuned scratch; do
+	echo "== $m"
+	"$EVAL" --events "$WORK/test.events.jsonl" --labels "$WORK/test" --models "$WORK/$m" \
+		--json "$WORK/$m.eval.json" | tee "$WORK/$m.eval.txt"
+done
+for m in finetuned scratch; do
+	jq -r --arg m $m '"\($m): payload macro F1 \(.request.payload_macro_f1), trace macro F1 \(.trace.macro_f1), actor macro F1 \(.actor.macro_f1)"' "$WORK/$m.eval.json"
+done
