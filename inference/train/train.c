@@ -736,13 +736,22 @@ level_seq(struct run *r, int k)
 		for (int i = 0; i < 3; i++)
 			memcpy(pre.p[i].w, g.p[i].w, g.p[i].n * sizeof(float));
 		next_targets(d, S.off, S.el, S.n_seq, actor, y, w);
-		if (train_gru(&pre, &S, o->pretrain_epochs, o->lr, o->seed + 11, what, &loss, r->err,
-				sizeof(r->err)) < 0)
-			goto out;
-		for (int i = 0; i < 3; i++)
-			memcpy(g.p[i].w, pre.p[i].w, g.p[i].n * sizeof(float));
-		json_object_object_add(meta, "pretrain_epochs", json_object_new_int(o->pretrain_epochs));
-		json_object_object_add(meta, "pretrain_loss", json_object_new_double(loss));
+		size_t targets = 0;
+		for (size_t i = 0; i < rows; i++)
+			targets += w[i] > 0.0f;
+		if (targets == 0) {
+			/* e.g. W3C traffic, where every call ends its trace */
+			fprintf(stderr, "%s: no sequence has a next element; skipped\n", what);
+		} else {
+			if (train_gru(&pre, &S, o->pretrain_epochs, o->lr, o->seed + 11, what, &loss,
+					r->err, sizeof(r->err)) < 0)
+				goto out;
+			for (int i = 0; i < 3; i++)
+				memcpy(g.p[i].w, pre.p[i].w, g.p[i].n * sizeof(float));
+			json_object_object_add(meta, "pretrain_epochs",
+					json_object_new_int(o->pretrain_epochs));
+			json_object_object_add(meta, "pretrain_loss", json_object_new_double(loss));
+		}
 	}
 	if (actor)
 		actor_targets(d, r->keep, y, w);
