@@ -2,12 +2,12 @@
 /* Event log + labels -> events, truths and sequences (see data.h). */
 #include <errno.h>
 #include <json-c/json.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "data.h"
+#include "onednn.h"
 #include "prefilter.h"
 
 const char *const tr_payload_names[TR_PAYLOAD_CLASSES] = {
@@ -25,17 +25,6 @@ tr_class_index(const char *const *names, int n, const char *name)
 	for (int i = 0; i < n; i++)
 		if (strcmp(names[i], name) == 0)
 			return i;
-	return -1;
-}
-
-static int
-fail(char *err, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, n, fmt, ap);
-	va_end(ap);
 	return -1;
 }
 
@@ -86,17 +75,17 @@ unhex(const char *s, uint8_t *out, size_t n)
 static size_t
 unbase64(const char *s, char *out, size_t cap)
 {
+	static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		"0123456789+/";
 	uint32_t acc = 0;
 	size_t k = 0;
 	int bits = 0;
 
 	for (; *s && *s != '='; s++) {
-		const char *p = strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-				"0123456789+/", *s);
-		if (p == NULL || *s == '\0')
+		const char *p = strchr(digits, *s);
+		if (p == NULL)
 			continue;
-		acc = acc << 6 | (uint32_t)(p - "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-				"0123456789+/");
+		acc = acc << 6 | (uint32_t)(p - digits);
 		if ((bits += 6) >= 8 && k < cap) {
 			bits -= 8;
 			out[k++] = (char)(acc >> bits);
@@ -309,19 +298,19 @@ each_line(const char *path, int (*fn)(void *, json_object *, uint32_t), void *ar
 	int rc = 0;
 
 	if (f == NULL)
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
+		return inf_fail(err, errlen, "%s: %s", path, strerror(errno));
 	while (rc == 0 && getline(&line, &cap, f) > 0) {
 		n++;
 		if (line[0] == '\n')
 			continue;
 		json_object *o = json_tokener_parse(line);
 		if (o == NULL || !json_object_is_type(o, json_type_object)) {
-			rc = fail(err, errlen, "%s:%u: not a JSON object", path, n);
+			rc = inf_fail(err, errlen, "%s:%u: not a JSON object", path, n);
 			json_object_put(o);
 			break;
 		}
 		if (fn(arg, o, n) < 0)
-			rc = fail(err, errlen, "%s:%u: out of memory", path, n);
+			rc = inf_fail(err, errlen, "%s:%u: out of memory", path, n);
 		json_object_put(o);
 	}
 	free(line);
@@ -329,14 +318,19 @@ each_line(const char *path, int (*fn)(void *, json_object *, uint32_t), void *ar
 	return rc;
 }
 
+/* A label actor: its name's hash, its class, its line (a name may come
+ * twice: the first line counts). */
+struct lab_actor {
+	uint32_t hash, line;
+	int8_t cls;
+};
+
 struct loader {
 	struct tr_data *d;
 	struct key *ek, *lk;
 	size_t cap, n_lab, lab_cap;
 	struct tr_truth *lab;
-	/* label actor name hash -> class */
-	uint32_t *act_hash;
-	int8_t *act_cls;
+	struct lab_actor *act;		/* by name hash, once every label is in */
 	size_t n_act, act_cap;
 };
 
@@ -405,16 +399,43 @@ static int
 one_actor(void *arg, json_object *o, uint32_t line)
 {
 	struct loader *L = arg;
-	size_t c = L->act_cap;
 
-	(void)line;
-	if (grow((void **)&L->act_hash, &c, L->n_act, sizeof(*L->act_hash)) < 0 ||
-			grow((void **)&L->act_cls, &L->act_cap, L->n_act, sizeof(*L->act_cls)) < 0)
+	if (grow((void **)&L->act, &L->act_cap, L->n_act, sizeof(*L->act)) < 0)
 		return -1;
 	int k = tr_class_index(tr_seq_names, TR_SEQ_CLASSES, str(o, "class"));
-	L->act_hash[L->n_act] = hash_str(str(o, "actor"));
-	L->act_cls[L->n_act++] = (int8_t)(k < 0 ? 0 : k);
+	L->act[L->n_act].hash = hash_str(str(o, "actor"));
+	L->act[L->n_act].line = line;
+	L->act[L->n_act++].cls = (int8_t)(k < 0 ? 0 : k);
 	return 0;
+}
+
+static int
+by_hash(const void *a, const void *b)
+{
+	const struct lab_actor *x = a, *y = b;
+	return (x->hash > y->hash) - (x->hash < y->hash);
+}
+
+static int
+by_hash_line(const void *a, const void *b)
+{
+	const struct lab_actor *x = a, *y = b;
+	int c = by_hash(a, b);
+	return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/* Each label's actor class, looked up once. */
+static void
+label_actor_classes(struct loader *L)
+{
+	qsort(L->act, L->n_act, sizeof(*L->act), by_hash_line);
+	for (size_t i = 0; i < L->n_lab; i++) {
+		struct lab_actor key = { .hash = L->lab[i].label_actor };
+		const struct lab_actor *a = bsearch(&key, L->act, L->n_act, sizeof(*L->act), by_hash);
+		while (a != NULL && a > L->act && a[-1].hash == a->hash)
+			a--;	/* the first line of that name */
+		L->lab[i].actor_cls = a != NULL ? a->cls : 0;
+	}
 }
 
 /* Merge of the sorted keys: equal keys pair up in order. */
@@ -526,7 +547,7 @@ cut_traces(struct tr_data *d)
 /* Actors: traces grouped by their first call's actor, in order of ending.
  * Class: the label actor's class, most common over the actor's calls. */
 static int
-cut_actors(struct tr_data *d, const struct loader *L)
+cut_actors(struct tr_data *d)
 {
 	struct ord *o = malloc((d->n_traces + 1) * sizeof(*o));
 	size_t na = 0;
@@ -564,13 +585,8 @@ cut_actors(struct tr_data *d, const struct loader *L)
 			uint32_t t = d->actor_tr[j];
 			for (uint32_t e = d->trace_off[t]; e < d->trace_off[t + 1]; e++) {
 				const struct tr_truth *tt = &d->truth[d->trace_ev[e]];
-				if (tt->cls < 0)
-					continue;
-				for (size_t q = 0; q < L->n_act; q++)
-					if (L->act_hash[q] == tt->label_actor) {
-						votes[L->act_cls[q]] += L->act_cls[q] != 0;
-						break;
-					}
+				if (tt->cls >= 0)
+					votes[tt->actor_cls] += tt->actor_cls != 0;
 			}
 		}
 		int best = 0;
@@ -593,7 +609,7 @@ tr_load(struct tr_data *d, const char *events, const char *prefix, char *err, si
 	if (each_line(events, one_event, &L, err, errlen) < 0)
 		goto out;
 	if (d->n == 0) {
-		fail(err, errlen, "%s: no events", events);
+		inf_fail(err, errlen, "%s: no events", events);
 		goto out;
 	}
 	d->truth = calloc(d->n, sizeof(*d->truth));
@@ -608,22 +624,22 @@ tr_load(struct tr_data *d, const char *events, const char *prefix, char *err, si
 		snprintf(path, sizeof(path), "%s.actors.jsonl", prefix);
 		if (each_line(path, one_actor, &L, err, errlen) < 0)
 			goto out;
+		label_actor_classes(&L);
 		join(&L);
 	}
 	for (size_t i = 0; i < d->n; i++)
 		d->unlabeled += d->truth[i].cls < 0;
-	if (cut_traces(d) < 0 || cut_actors(d, &L) < 0)
+	if (cut_traces(d) < 0 || cut_actors(d) < 0)
 		goto oom;
 	rc = 0;
 	goto out;
 oom:
-	fail(err, errlen, "%s: out of memory", events);
+	inf_fail(err, errlen, "%s: out of memory", events);
 out:
 	free(L.ek);
 	free(L.lk);
 	free(L.lab);
-	free(L.act_hash);
-	free(L.act_cls);
+	free(L.act);
 	if (rc < 0)
 		tr_free(d);
 	return rc;

@@ -39,7 +39,7 @@ struct tr_truth {
 	int8_t cls;		/* enum cls; -1: no label */
 	uint8_t malicious;	/* step malicious or recon */
 	uint8_t payload;	/* index in tr_payload_names (0: benign) */
-	uint8_t pad;
+	int8_t actor_cls;	/* its label actor's class (actors.jsonl) */
 	uint32_t attack_id;
 	uint32_t label_actor;	/* hash of the label's actor name */
 };

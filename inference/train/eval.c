@@ -328,14 +328,12 @@ level_seq(struct ctx *c, int actor)
 			"trace (positive: a malicious call of a class a trace shows)");
 	for (size_t q = 0; q < nq; q++) {
 		int truth = actor ? d->actor_cls[q] : d->trace_cls[q], pred = 0, labeled = 0;
-		float best = 0.0f, prev = 1.0f - 0.0f, top_delta = -2.0f;
+		float best = 0.0f, prev = 0.0f, top_delta = -2.0f;
 		uint32_t top = 0;
 		for (uint32_t j = off[q]; j < off[q + 1]; j++) {
 			uint32_t row = el[j];
 			const float *p = P + (size_t)row * N;
 			float mal = 1.0f - p[0];
-			if (j == off[q])
-				prev = 0.0f;
 			if (pred == 0 && mal - prev > top_delta) {
 				top_delta = mal - prev;
 				top = row;

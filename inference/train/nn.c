@@ -1,29 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Training nets over oneDNN (see nn.h). */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nn.h"
-
-static int
-fail(char *err, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-#define TRY(call, what) do { \
-		dnnl_status_t s_ = (call); \
-		if (s_ != dnnl_success) \
-			return fail(err, errlen, "oneDNN: %s failed (status %d)", what, (int)s_); \
-	} while (0)
+#include "onednn.h"
 
 /* ---- optimizer, init, loss ---- */
 
@@ -68,22 +51,33 @@ tr_adam(struct tr_opt *o, struct tr_param *p, unsigned int n)
 		}
 }
 
-double
-tr_softmax_xent(const float *logits, const int *y, const float *w, uint32_t n, uint32_t N,
-		float wsum, float *probs, float *dlogits)
+/* Softmax over each of n rows of N logits. */
+static void
+softmax_rows(const float *logits, float *probs, size_t n, uint32_t N)
 {
-	double loss = 0.0;
-
-	for (uint32_t i = 0; i < n; i++) {
-		const float *z = logits + (size_t)i * N;
-		float *p = probs + (size_t)i * N, *d = dlogits + (size_t)i * N;
-		float mx = z[0], s = 0.0f;
+	for (size_t i = 0; i < n; i++) {
+		const float *z = logits + i * N;
+		float *p = probs + i * N, mx = z[0], s = 0.0f;
 		for (uint32_t c = 1; c < N; c++)
 			mx = z[c] > mx ? z[c] : mx;
 		for (uint32_t c = 0; c < N; c++)
 			s += (p[c] = expf(z[c] - mx));
 		for (uint32_t c = 0; c < N; c++)
 			p[c] /= s;
+	}
+}
+
+double
+tr_xent(const float *probs, const int *y, const float *w, uint32_t n, uint32_t N, float *dlogits)
+{
+	double loss = 0.0;
+	float wsum = 0.0f;
+
+	for (uint32_t i = 0; i < n; i++)
+		wsum += w[i];
+	for (uint32_t i = 0; i < n; i++) {
+		const float *p = probs + (size_t)i * N;
+		float *d = dlogits + (size_t)i * N;
 		const float wi = w[i] / (wsum > 0.0f ? wsum : 1.0f);
 		for (uint32_t c = 0; c < N; c++)
 			d[c] = wi * (p[c] - (c == (uint32_t)y[i] ? 1.0f : 0.0f));
@@ -160,8 +154,8 @@ static int
 prim(struct prim *x, const_dnnl_op_desc_t desc, const_dnnl_primitive_desc_t hint,
 		dnnl_engine_t eng, const char *what, char *err, size_t errlen)
 {
-	TRY(dnnl_primitive_desc_create(&x->pd, desc, NULL, eng, hint), what);
-	TRY(dnnl_primitive_create(&x->p, x->pd), what);
+	DNNL_TRY(dnnl_primitive_desc_create(&x->pd, desc, NULL, eng, hint), what);
+	DNNL_TRY(dnnl_primitive_create(&x->p, x->pd), what);
 	return 0;
 }
 
@@ -186,7 +180,7 @@ static int
 mem(dnnl_memory_t *m, const dnnl_memory_desc_t *md, dnnl_engine_t eng, void *buf, char *err,
 		size_t errlen)
 {
-	TRY(dnnl_memory_create(m, md, eng, buf ? buf : DNNL_MEMORY_ALLOCATE), "memory");
+	DNNL_TRY(dnnl_memory_create(m, md, eng, buf ? buf : DNNL_MEMORY_ALLOCATE), "memory");
 	return 0;
 }
 
@@ -226,11 +220,11 @@ view(struct view *v, const dnnl_memory_desc_t *user_md, void *buf, const dnnl_me
 	}
 	if (mem(&v->own, want, eng, NULL, err, errlen) < 0)
 		return -1;
-	TRY(dnnl_reorder_primitive_desc_create(&v->to.pd, user_md, eng, want, eng, NULL), "reorder");
-	TRY(dnnl_primitive_create(&v->to.p, v->to.pd), "reorder");
-	TRY(dnnl_reorder_primitive_desc_create(&v->from.pd, want, eng, user_md, eng, NULL),
+	DNNL_TRY(dnnl_reorder_primitive_desc_create(&v->to.pd, user_md, eng, want, eng, NULL), "reorder");
+	DNNL_TRY(dnnl_primitive_create(&v->to.p, v->to.pd), "reorder");
+	DNNL_TRY(dnnl_reorder_primitive_desc_create(&v->from.pd, want, eng, user_md, eng, NULL),
 			"reorder");
-	TRY(dnnl_primitive_create(&v->from.p, v->from.pd), "reorder");
+	DNNL_TRY(dnnl_primitive_create(&v->from.p, v->from.pd), "reorder");
 	return 0;
 }
 
@@ -281,7 +275,7 @@ tr_payload_init(struct tr_payload *n, uint32_t L, uint32_t E, uint32_t C, uint32
 	memset(n, 0, sizeof(*n));
 	n->L = L, n->E = E, n->C = C, n->K = K, n->N = N, n->B = B;
 	if (L < 8 || E == 0 || C == 0 || K == 0 || K > L || N < 2 || B == 0)
-		return fail(err, errlen, "payload net: bad shape L=%u E=%u C=%u K=%u N=%u B=%u",
+		return inf_fail(err, errlen, "payload net: bad shape L=%u E=%u C=%u K=%u N=%u B=%u",
 				L, E, C, K, N, B);
 	struct tr_payload_dnnl *d = n->d = calloc(1, sizeof(*d));
 	if (d == NULL || param(&n->p[0], "embed", 2, 256, E, 0, 0) < 0 ||
@@ -289,7 +283,7 @@ tr_payload_init(struct tr_payload *n, uint32_t L, uint32_t E, uint32_t C, uint32
 			param(&n->p[2], "conv.bias", 1, C, 0, 0, 0) < 0 ||
 			param(&n->p[3], "fc.weight", 2, N, C, 0, 0) < 0 ||
 			param(&n->p[4], "fc.bias", 1, N, 0, 0, 0) < 0)
-		return fail(err, errlen, "out of memory");
+		return inf_fail(err, errlen, "out of memory");
 	tr_init_uniform(&n->p[0], 0.5f, &seed);
 	tr_init_uniform(&n->p[1], sqrtf(6.0f / (float)(E * K)), &seed);
 	tr_init_uniform(&n->p[3], sqrtf(6.0f / (float)(C + N)), &seed);
@@ -300,9 +294,9 @@ tr_payload_init(struct tr_payload *n, uint32_t L, uint32_t E, uint32_t C, uint32
 	d->src_buf = calloc((size_t)B * E * L, sizeof(float));
 	d->d_src_buf = calloc((size_t)B * E * L, sizeof(float));
 	if (!n->bytes || !n->logits || !n->probs || !n->dlogits || !d->src_buf || !d->d_src_buf)
-		return fail(err, errlen, "out of memory");
-	TRY(dnnl_engine_create(&d->eng, dnnl_cpu, 0), "engine");
-	TRY(dnnl_stream_create(&d->s, d->eng, dnnl_stream_default_flags), "stream");
+		return inf_fail(err, errlen, "out of memory");
+	DNNL_TRY(dnnl_engine_create(&d->eng, dnnl_cpu, 0), "engine");
+	DNNL_TRY(dnnl_stream_create(&d->s, d->eng, dnnl_stream_default_flags), "stream");
 
 	const dnnl_dim_t b = B, e = E, l = L, c = C, k = K, nn = N;
 	dnnl_memory_desc_t src_md, w_md, b_md, out_md, pool_md, fw_md, fb_md, lo_md;
@@ -310,58 +304,58 @@ tr_payload_init(struct tr_payload *n, uint32_t L, uint32_t E, uint32_t C, uint32
 		pool_d = { b, c, 1, 1 }, fw_d = { nn, c, 1, 1 }, fb_d = { nn }, lo_d = { b, nn };
 	dnnl_dims_t strides = { 1, 1 }, pad_l = { 0, (k - 1) / 2 }, pad_r = { 0, k - 1 - (k - 1) / 2 };
 	dnnl_dims_t kernel = { 1, l }, pstride = { 1, l }, dil = { 0, 0 }, zero2 = { 0, 0 };
-	TRY(dnnl_memory_desc_init_by_tag(&src_md, 4, src_d, dnnl_f32, dnnl_nchw), "md");
-	TRY(dnnl_memory_desc_init_by_tag(&w_md, 4, w_d, dnnl_f32, dnnl_oihw), "md");
-	TRY(dnnl_memory_desc_init_by_tag(&b_md, 1, b_d, dnnl_f32, dnnl_x), "md");
-	TRY(dnnl_memory_desc_init_by_tag(&out_md, 4, out_d, dnnl_f32, dnnl_nchw), "md");
-	TRY(dnnl_memory_desc_init_by_tag(&pool_md, 4, pool_d, dnnl_f32, dnnl_nchw), "md");
-	TRY(dnnl_memory_desc_init_by_tag(&fw_md, 4, fw_d, dnnl_f32, dnnl_oihw), "md");
-	TRY(dnnl_memory_desc_init_by_tag(&fb_md, 1, fb_d, dnnl_f32, dnnl_x), "md");
-	TRY(dnnl_memory_desc_init_by_tag(&lo_md, 2, lo_d, dnnl_f32, dnnl_nc), "md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&src_md, 4, src_d, dnnl_f32, dnnl_nchw), "md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&w_md, 4, w_d, dnnl_f32, dnnl_oihw), "md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&b_md, 1, b_d, dnnl_f32, dnnl_x), "md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&out_md, 4, out_d, dnnl_f32, dnnl_nchw), "md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&pool_md, 4, pool_d, dnnl_f32, dnnl_nchw), "md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&fw_md, 4, fw_d, dnnl_f32, dnnl_oihw), "md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&fb_md, 1, fb_d, dnnl_f32, dnnl_x), "md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&lo_md, 2, lo_d, dnnl_f32, dnnl_nc), "md");
 
 	dnnl_convolution_desc_t cd;
 	dnnl_eltwise_desc_t ed;
 	dnnl_pooling_v2_desc_t pl;
 	dnnl_inner_product_desc_t ip;
-	TRY(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_training, dnnl_convolution_direct,
+	DNNL_TRY(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_training, dnnl_convolution_direct,
 			&src_md, &w_md, &b_md, &out_md, strides, pad_l, pad_r), "conv desc");
 	if (prim(&d->conv, &cd, NULL, d->eng, "convolution", err, errlen) < 0)
 		return -1;
-	TRY(dnnl_eltwise_forward_desc_init(&ed, dnnl_forward_training, dnnl_eltwise_relu, &out_md,
+	DNNL_TRY(dnnl_eltwise_forward_desc_init(&ed, dnnl_forward_training, dnnl_eltwise_relu, &out_md,
 			0.0f, 0.0f), "relu desc");
 	if (prim(&d->relu, &ed, NULL, d->eng, "relu", err, errlen) < 0)
 		return -1;
-	TRY(dnnl_pooling_v2_forward_desc_init(&pl, dnnl_forward_training, dnnl_pooling_max, &out_md,
+	DNNL_TRY(dnnl_pooling_v2_forward_desc_init(&pl, dnnl_forward_training, dnnl_pooling_max, &out_md,
 			&pool_md, pstride, kernel, dil, zero2, zero2), "pool desc");
 	if (prim(&d->pool, &pl, NULL, d->eng, "pooling", err, errlen) < 0)
 		return -1;
-	TRY(dnnl_inner_product_forward_desc_init(&ip, dnnl_forward_training, &pool_md, &fw_md,
+	DNNL_TRY(dnnl_inner_product_forward_desc_init(&ip, dnnl_forward_training, &pool_md, &fw_md,
 			&fb_md, &lo_md), "fc desc");
 	if (prim(&d->fc, &ip, NULL, d->eng, "inner product", err, errlen) < 0)
 		return -1;
 	/* backward */
-	TRY(dnnl_inner_product_backward_data_desc_init(&ip, &pool_md, &fw_md, &lo_md), "fc bd");
+	DNNL_TRY(dnnl_inner_product_backward_data_desc_init(&ip, &pool_md, &fw_md, &lo_md), "fc bd");
 	if (prim(&d->fc_bd, &ip, d->fc.pd, d->eng, "inner product backward data", err, errlen) < 0)
 		return -1;
-	TRY(dnnl_inner_product_backward_weights_desc_init(&ip, &pool_md, &fw_md, &fb_md, &lo_md),
+	DNNL_TRY(dnnl_inner_product_backward_weights_desc_init(&ip, &pool_md, &fw_md, &fb_md, &lo_md),
 			"fc bw");
 	if (prim(&d->fc_bw, &ip, d->fc.pd, d->eng, "inner product backward weights", err,
 			errlen) < 0)
 		return -1;
-	TRY(dnnl_pooling_v2_backward_desc_init(&pl, dnnl_pooling_max, &out_md, &pool_md, pstride,
+	DNNL_TRY(dnnl_pooling_v2_backward_desc_init(&pl, dnnl_pooling_max, &out_md, &pool_md, pstride,
 			kernel, dil, zero2, zero2), "pool bwd");
 	if (prim(&d->pool_b, &pl, d->pool.pd, d->eng, "pooling backward", err, errlen) < 0)
 		return -1;
-	TRY(dnnl_eltwise_backward_desc_init(&ed, dnnl_eltwise_relu, &out_md, &out_md, 0.0f, 0.0f),
+	DNNL_TRY(dnnl_eltwise_backward_desc_init(&ed, dnnl_eltwise_relu, &out_md, &out_md, 0.0f, 0.0f),
 			"relu bwd");
 	if (prim(&d->relu_b, &ed, d->relu.pd, d->eng, "relu backward", err, errlen) < 0)
 		return -1;
-	TRY(dnnl_convolution_backward_weights_desc_init(&cd, dnnl_convolution_direct, &src_md,
+	DNNL_TRY(dnnl_convolution_backward_weights_desc_init(&cd, dnnl_convolution_direct, &src_md,
 			&w_md, &b_md, &out_md, strides, pad_l, pad_r), "conv bw");
 	if (prim(&d->conv_bw, &cd, d->conv.pd, d->eng, "convolution backward weights", err,
 			errlen) < 0)
 		return -1;
-	TRY(dnnl_convolution_backward_data_desc_init(&cd, dnnl_convolution_direct, &src_md, &w_md,
+	DNNL_TRY(dnnl_convolution_backward_data_desc_init(&cd, dnnl_convolution_direct, &src_md, &w_md,
 			&out_md, strides, pad_l, pad_r), "conv bd");
 	if (prim(&d->conv_bd, &cd, d->conv.pd, d->eng, "convolution backward data", err,
 			errlen) < 0)
@@ -454,17 +448,7 @@ tr_payload_forward(struct tr_payload *n)
 			run(&d->pool, d->s, 3, pool) || run(&d->fc, d->s, 4, fc) ||
 			dnnl_stream_wait(d->s))
 		return -1;
-	/* probabilities (no loss) */
-	for (uint32_t b = 0; b < n->B; b++) {
-		const float *z = n->logits + (size_t)b * n->N;
-		float *p = n->probs + (size_t)b * n->N, mx = z[0], s = 0.0f;
-		for (uint32_t c = 1; c < n->N; c++)
-			mx = z[c] > mx ? z[c] : mx;
-		for (uint32_t c = 0; c < n->N; c++)
-			s += (p[c] = expf(z[c] - mx));
-		for (uint32_t c = 0; c < n->N; c++)
-			p[c] /= s;
-	}
+	softmax_rows(n->logits, n->probs, n->B, n->N);
 	return 0;
 }
 
@@ -473,13 +457,10 @@ tr_payload_step(struct tr_payload *n, const int *y, const float *w)
 {
 	struct tr_payload_dnnl *d = n->d;
 	const uint32_t L = n->L, E = n->E;
-	float wsum = 0.0f;
 
 	if (tr_payload_forward(n) < 0)
 		return -1.0;
-	for (uint32_t b = 0; b < n->B; b++)
-		wsum += w[b];
-	double loss = tr_softmax_xent(n->logits, y, w, n->B, n->N, wsum, n->probs, n->dlogits);
+	double loss = tr_xent(n->probs, y, w, n->B, n->N, n->dlogits);
 	dnnl_exec_arg_t fc_bd[] = { { DNNL_ARG_DIFF_DST, d->d_logits },
 		{ DNNL_ARG_WEIGHTS, d->fc_w }, { DNNL_ARG_DIFF_SRC, d->d_pooled } };
 	dnnl_exec_arg_t fc_bw[] = { { DNNL_ARG_SRC, d->pooled }, { DNNL_ARG_DIFF_DST, d->d_logits },
@@ -528,14 +509,14 @@ tr_gru_init(struct tr_gru *g, uint32_t I, uint32_t H, uint32_t N, uint32_t B, ui
 	memset(g, 0, sizeof(*g));
 	g->I = I, g->H = H, g->N = N, g->B = B, g->T = T;
 	if (I == 0 || H == 0 || N < 2 || B == 0 || T == 0)
-		return fail(err, errlen, "GRU net: bad shape I=%u H=%u N=%u B=%u T=%u", I, H, N, B, T);
+		return inf_fail(err, errlen, "GRU net: bad shape I=%u H=%u N=%u B=%u T=%u", I, H, N, B, T);
 	struct tr_gru_dnnl *d = g->d = calloc(1, sizeof(*d));
 	if (d == NULL || param(&g->p[0], "gru.w_layer", 3, I, 3, H, 0) < 0 ||
 			param(&g->p[1], "gru.w_iter", 3, H, 3, H, 0) < 0 ||
 			param(&g->p[2], "gru.bias", 2, 3, H, 0, 0) < 0 ||
 			param(&g->p[3], "head.weight", 2, N, H, 0, 0) < 0 ||
 			param(&g->p[4], "head.bias", 1, N, 0, 0, 0) < 0)
-		return fail(err, errlen, "out of memory");
+		return inf_fail(err, errlen, "out of memory");
 	tr_init_uniform(&g->p[0], 1.0f / sqrtf((float)H), &seed);
 	tr_init_uniform(&g->p[1], 1.0f / sqrtf((float)H), &seed);
 	tr_init_uniform(&g->p[3], sqrtf(6.0f / (float)(H + N)), &seed);
@@ -550,9 +531,9 @@ tr_gru_init(struct tr_gru *g, uint32_t I, uint32_t H, uint32_t N, uint32_t B, ui
 	d->d_hs_buf = calloc(TB * H, sizeof(float));
 	if (!g->x || !g->h0 || !g->hT || !g->hs || !g->logits || !g->probs || !g->dlogits ||
 			!d->d_hs_buf)
-		return fail(err, errlen, "out of memory");
-	TRY(dnnl_engine_create(&d->eng, dnnl_cpu, 0), "engine");
-	TRY(dnnl_stream_create(&d->s, d->eng, dnnl_stream_default_flags), "stream");
+		return inf_fail(err, errlen, "out of memory");
+	DNNL_TRY(dnnl_engine_create(&d->eng, dnnl_cpu, 0), "engine");
+	DNNL_TRY(dnnl_stream_create(&d->s, d->eng, dnnl_stream_default_flags), "stream");
 
 	const dnnl_dim_t t = T, b = B, i = I, h = H, nn = N;
 	dnnl_memory_desc_t x_md, h_md, wl_any, wi_any, wl_md, wi_md, b_md, hs_md, hs2_md, hw_md,
@@ -560,39 +541,39 @@ tr_gru_init(struct tr_gru *g, uint32_t I, uint32_t H, uint32_t N, uint32_t B, ui
 	dnnl_dims_t x_d = { t, b, i }, h_d = { 1, 1, b, h }, wl_d = { 1, 1, i, 3, h },
 		wi_d = { 1, 1, h, 3, h }, b_d = { 1, 1, 3, h }, hs_d = { t, b, h }, hs2_d = { t * b, h },
 		hw_d = { nn, h }, hb_d = { nn }, lo_d = { t * b, nn };
-	TRY(dnnl_memory_desc_init_by_tag(&x_md, 3, x_d, dnnl_f32, dnnl_tnc), "md");
-	TRY(dnnl_memory_desc_init_by_tag(&h_md, 4, h_d, dnnl_f32, dnnl_ldnc), "md");
-	TRY(dnnl_memory_desc_init_by_tag(&wl_any, 5, wl_d, dnnl_f32, dnnl_format_tag_any), "md");
-	TRY(dnnl_memory_desc_init_by_tag(&wi_any, 5, wi_d, dnnl_f32, dnnl_format_tag_any), "md");
-	TRY(dnnl_memory_desc_init_by_tag(&wl_md, 5, wl_d, dnnl_f32, dnnl_ldigo), "md");
-	TRY(dnnl_memory_desc_init_by_tag(&wi_md, 5, wi_d, dnnl_f32, dnnl_ldigo), "md");
-	TRY(dnnl_memory_desc_init_by_tag(&b_md, 4, b_d, dnnl_f32, dnnl_ldgo), "md");
-	TRY(dnnl_memory_desc_init_by_tag(&hs_md, 3, hs_d, dnnl_f32, dnnl_tnc), "md");
-	TRY(dnnl_memory_desc_init_by_tag(&hs2_md, 2, hs2_d, dnnl_f32, dnnl_nc), "md");
-	TRY(dnnl_memory_desc_init_by_tag(&hw_md, 2, hw_d, dnnl_f32, dnnl_oi), "md");
-	TRY(dnnl_memory_desc_init_by_tag(&hb_md, 1, hb_d, dnnl_f32, dnnl_x), "md");
-	TRY(dnnl_memory_desc_init_by_tag(&lo_md, 2, lo_d, dnnl_f32, dnnl_nc), "md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&x_md, 3, x_d, dnnl_f32, dnnl_tnc), "md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&h_md, 4, h_d, dnnl_f32, dnnl_ldnc), "md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&wl_any, 5, wl_d, dnnl_f32, dnnl_format_tag_any), "md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&wi_any, 5, wi_d, dnnl_f32, dnnl_format_tag_any), "md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&wl_md, 5, wl_d, dnnl_f32, dnnl_ldigo), "md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&wi_md, 5, wi_d, dnnl_f32, dnnl_ldigo), "md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&b_md, 4, b_d, dnnl_f32, dnnl_ldgo), "md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&hs_md, 3, hs_d, dnnl_f32, dnnl_tnc), "md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&hs2_md, 2, hs2_d, dnnl_f32, dnnl_nc), "md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&hw_md, 2, hw_d, dnnl_f32, dnnl_oi), "md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&hb_md, 1, hb_d, dnnl_f32, dnnl_x), "md");
+	DNNL_TRY(dnnl_memory_desc_init_by_tag(&lo_md, 2, lo_d, dnnl_f32, dnnl_nc), "md");
 
 	dnnl_rnn_desc_t rd;
-	TRY(dnnl_gru_forward_desc_init(&rd, dnnl_forward_training, dnnl_unidirectional_left2right,
+	DNNL_TRY(dnnl_gru_forward_desc_init(&rd, dnnl_forward_training, dnnl_unidirectional_left2right,
 			&x_md, &h_md, &wl_any, &wi_any, &b_md, &hs_md, &h_md, dnnl_rnn_flags_undef),
 			"gru desc");
 	if (prim(&d->fwd, &rd, NULL, d->eng, "GRU forward", err, errlen) < 0)
 		return -1;
-	TRY(dnnl_gru_backward_desc_init(&rd, dnnl_backward, dnnl_unidirectional_left2right,
+	DNNL_TRY(dnnl_gru_backward_desc_init(&rd, dnnl_backward, dnnl_unidirectional_left2right,
 			&x_md, &h_md, &wl_any, &wi_any, &b_md, &hs_md, &h_md, &x_md, &h_md, &wl_any,
 			&wi_any, &b_md, &hs_md, &h_md, dnnl_rnn_flags_undef), "gru bwd desc");
 	if (prim(&d->bwd, &rd, d->fwd.pd, d->eng, "GRU backward", err, errlen) < 0)
 		return -1;
 	dnnl_inner_product_desc_t ip;
-	TRY(dnnl_inner_product_forward_desc_init(&ip, dnnl_forward_training, &hs2_md, &hw_md,
+	DNNL_TRY(dnnl_inner_product_forward_desc_init(&ip, dnnl_forward_training, &hs2_md, &hw_md,
 			&hb_md, &lo_md), "head desc");
 	if (prim(&d->head, &ip, NULL, d->eng, "head", err, errlen) < 0)
 		return -1;
-	TRY(dnnl_inner_product_backward_data_desc_init(&ip, &hs2_md, &hw_md, &lo_md), "head bd");
+	DNNL_TRY(dnnl_inner_product_backward_data_desc_init(&ip, &hs2_md, &hw_md, &lo_md), "head bd");
 	if (prim(&d->head_bd, &ip, d->head.pd, d->eng, "head backward data", err, errlen) < 0)
 		return -1;
-	TRY(dnnl_inner_product_backward_weights_desc_init(&ip, &hs2_md, &hw_md, &hb_md, &lo_md),
+	DNNL_TRY(dnnl_inner_product_backward_weights_desc_init(&ip, &hs2_md, &hw_md, &hb_md, &lo_md),
 			"head bw");
 	if (prim(&d->head_bw, &ip, d->head.pd, d->eng, "head backward weights", err, errlen) < 0)
 		return -1;
@@ -678,16 +659,7 @@ tr_gru_forward(struct tr_gru *g)
 	if (sync(&d->wl_f, d->s, 1) || sync(&d->wi_f, d->s, 1) || run(&d->fwd, d->s, 8, fwd) ||
 			run(&d->head, d->s, 4, head) || dnnl_stream_wait(d->s))
 		return -1;
-	for (size_t r = 0; r < TB; r++) {
-		const float *z = g->logits + r * g->N;
-		float *p = g->probs + r * g->N, mx = z[0], s = 0.0f;
-		for (uint32_t c = 1; c < g->N; c++)
-			mx = z[c] > mx ? z[c] : mx;
-		for (uint32_t c = 0; c < g->N; c++)
-			s += (p[c] = expf(z[c] - mx));
-		for (uint32_t c = 0; c < g->N; c++)
-			p[c] /= s;
-	}
+	softmax_rows(g->logits, g->probs, TB, g->N);
 	return 0;
 }
 
@@ -695,14 +667,10 @@ double
 tr_gru_step(struct tr_gru *g, const int *y, const float *w)
 {
 	struct tr_gru_dnnl *d = g->d;
-	const uint32_t TB = g->T * g->B;
-	float wsum = 0.0f;
 
 	if (tr_gru_forward(g) < 0)
 		return -1.0;
-	for (uint32_t r = 0; r < TB; r++)
-		wsum += w[r];
-	double loss = tr_softmax_xent(g->logits, y, w, TB, g->N, wsum, g->probs, g->dlogits);
+	double loss = tr_xent(g->probs, y, w, g->T * g->B, g->N, g->dlogits);
 	dnnl_exec_arg_t hbd[] = { { DNNL_ARG_DIFF_DST, d->d_logits },
 		{ DNNL_ARG_WEIGHTS, d->head_w }, { DNNL_ARG_DIFF_SRC, d->d_hs } };
 	dnnl_exec_arg_t hbw[] = { { DNNL_ARG_SRC, d->hs }, { DNNL_ARG_DIFF_DST, d->d_logits },

@@ -46,12 +46,13 @@ float tr_uniform(uint64_t *s);		/* [0, 1) */
 void tr_init_uniform(struct tr_param *p, float scale, uint64_t *seed);
 
 /*
- * Softmax cross-entropy over rows of logits[n][N]: probs out, the weighted
- * loss sum returned, dlogits[i] = w[i] * (p - onehot(y[i])) / wsum.
- * w[i] = 0 leaves row i out (padding).
+ * Softmax cross-entropy over n rows of probabilities (the forward pass's
+ * softmax): the weighted mean loss returned, and its gradient wrt the logits,
+ * dlogits[i] = w[i] * (p - onehot(y[i])) / sum(w). w[i] = 0 leaves row i
+ * out (padding).
  */
-double tr_softmax_xent(const float *logits, const int *y, const float *w, uint32_t n,
-		uint32_t N, float wsum, float *probs, float *dlogits);
+double tr_xent(const float *probs, const int *y, const float *w, uint32_t n, uint32_t N,
+		float *dlogits);
 
 /* ---- the payload CNN ---- */
 

@@ -118,10 +118,11 @@ int
 tr_stack_trace(struct tr_stack *s, const struct tr_data *d, const struct mw_model *m,
 		char *err, size_t errlen)
 {
+	free(s->tp);
 	s->nc[1] = m ? m->n_classes : 0;
-	s->xc = calloc(d->n * MW_CALL_NFEAT, sizeof(float));
 	s->tp = calloc(d->n * (s->nc[1] ? s->nc[1] : 1), sizeof(float));
-	if (s->xc == NULL || s->tp == NULL) {
+	if (s->tp == NULL || (s->xc == NULL &&
+			(s->xc = calloc(d->n * MW_CALL_NFEAT, sizeof(float))) == NULL)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}

@@ -31,7 +31,9 @@ struct tr_stack {
 };
 
 /* Each level in turn; levels after the first NULL model are computed with
- * it absent. 0, or -1 with a message. */
+ * it absent. tr_stack_trace() may be called again once its model exists:
+ * the call features are kept, the probabilities recomputed. 0, or -1 with
+ * a message. */
 int tr_stack_payload(struct tr_stack *s, const struct tr_data *d, const struct mw_model *m,
 		char *err, size_t errlen);
 int tr_stack_trace(struct tr_stack *s, const struct tr_data *d, const struct mw_model *m,

@@ -827,19 +827,13 @@ main(int argc, char **argv)
 	/* level by level, each on what the levels below give */
 	if ((want(&r.o, "payload") ? level_payload(&r) : 0) < 0 || reload(&r, 0) < 0 ||
 			tr_stack_payload(&r.s, &r.d, r.m[0], r.err, sizeof(r.err)) < 0 ||
-			(tr_stack_free(&r.vs), tr_stack_payload(&r.vs, &r.v, r.m[0], r.err,
-				sizeof(r.err))) < 0 ||
+			(r.vs.pay == NULL && tr_stack_payload(&r.vs, &r.v, r.m[0], r.err,
+				sizeof(r.err)) < 0) ||
 			tr_stack_trace(&r.s, &r.d, NULL, r.err, sizeof(r.err)) < 0 ||
-			(want(&r.o, "trace") ? level_seq(&r, 1) : reload(&r, 1)) < 0)
-		goto fail;
-	/* the trace model's probabilities along the training traces */
-	if (r.m[1] != NULL && tr_stack_gru(r.m[1], r.s.xc, MW_CALL_NFEAT, r.d.trace_off,
-			r.d.trace_ev, r.d.n_traces, (free(r.s.tp), r.s.tp = calloc(r.d.n *
-			r.m[1]->n_classes + 1, sizeof(float))), r.err, sizeof(r.err)) < 0)
-		goto fail;
-	r.s.nc[1] = r.m[1] ? r.m[1]->n_classes : 0;
-	if (r.m[1] != NULL && r.vs.tp == NULL && tr_stack_trace(&r.vs, &r.v, r.m[1], r.err,
-			sizeof(r.err)) < 0)
+			(want(&r.o, "trace") ? level_seq(&r, 1) : reload(&r, 1)) < 0 ||
+			tr_stack_trace(&r.s, &r.d, r.m[1], r.err, sizeof(r.err)) < 0 ||
+			(r.vs.xc == NULL && tr_stack_trace(&r.vs, &r.v, r.m[1], r.err,
+				sizeof(r.err)) < 0))
 		goto fail;
 	if (tr_stack_actor(&r.s, &r.d, NULL, r.err, sizeof(r.err)) < 0 ||
 			(want(&r.o, "actor") ? level_seq(&r, 2) : 0) < 0)
