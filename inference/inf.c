@@ -400,10 +400,7 @@ step_actors(struct inf_lcore *il, struct inf_summary **sm, unsigned int n)
 				continue;
 			}
 			a->round = round;
-			struct mw_trace_ctx ctx;
-			mw_trace_context(a->seen, a->prev_ts_ns, &m->s, &ctx);
-			mw_trace_features(&m->s, &ctx, x + (size_t)k * MW_TRACE_NFEAT);
-			a->prev_ts_ns = m->s.ts_last_ns;
+			mw_actor_step(&a->hist, &m->s, x + (size_t)k * MW_TRACE_NFEAT);
 			seq_touch(lv->store, (uint32_t)s, now);
 			state[k] = seq_state(lv->store, (uint32_t)s);
 			slot[k] = s;

@@ -113,9 +113,8 @@ struct inf_trace {
 #define INF_SNIPS 65536		/* snippet journal entries per lcore (4 MiB) */
 
 struct inf_actor {
-	uint64_t seen[MW_BLOOM_WORDS];	/* ids and endpoints it used */
+	struct mw_actor_history hist;	/* what its earlier traces did */
 	struct mw_explain why;
-	uint64_t prev_ts_ns;
 	float mal;
 	uint32_t traces;
 	uint32_t alerted;

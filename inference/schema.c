@@ -169,8 +169,9 @@ mw_trace_features(const struct seq_summary *s, const struct mw_trace_ctx *ctx, f
 	x[MW_TF_calls] = lg(n, 10);
 	if (s->ts_last_ns > s->ts_first_ns)
 		x[MW_TF_duration] = lg((double)(s->ts_last_ns - s->ts_first_ns) / 1e3, 32);
-	if (ctx->prev_ts_ns && s->ts_first_ns > ctx->prev_ts_ns)
-		x[MW_TF_since_prev] = lg((double)(s->ts_first_ns - ctx->prev_ts_ns) / 1e3, 32);
+	const struct mw_actor_history *h = ctx->h;
+	if (h != NULL && h->traces > 0 && s->ts_first_ns > h->prev_ts_ns)
+		x[MW_TF_since_prev] = lg((double)(s->ts_first_ns - h->prev_ts_ns) / 1e3, 32);
 	for (unsigned int k = 0; k < 6; k++)
 		x[MW_TF_status_mix + k] = frac(s->status_mix[k], n);
 	x[MW_TF_auth_failures] = frac(s->auth_failures, n);
@@ -191,6 +192,19 @@ mw_trace_features(const struct seq_summary *s, const struct mw_trace_ctx *ctx, f
 		x[MW_TF_pf_category + c] = !!(s->pf_categories & (1u << c));
 	memcpy(x + MW_TF_payload_max, s->payload_max, sizeof(s->payload_max));
 	memcpy(x + MW_TF_trace_model, s->trace_probs, sizeof(s->trace_probs));
+	if (h == NULL || h->traces == 0)
+		return;
+	x[MW_TF_history_traces] = lg(h->traces, 12);
+	x[MW_TF_history_calls] = lg(h->calls, 14);
+	x[MW_TF_history_auth_failures] = lg(h->auth_failures, 10);
+	x[MW_TF_history_not_found] = lg(h->not_found, 10);
+	x[MW_TF_history_writes] = lg(h->writes, 10);
+	x[MW_TF_history_ids] = lg(h->ids, 12);
+	x[MW_TF_history_endpoints] = lg(h->endpoints, 8);
+	if (s->ts_first_ns > h->first_ts_ns)
+		x[MW_TF_history_age] = lg((double)(s->ts_first_ns - h->first_ts_ns) / 1e3, 36);
+	memcpy(x + MW_TF_history_payload_max, h->payload_max, sizeof(h->payload_max));
+	memcpy(x + MW_TF_history_trace_max, h->trace_max, sizeof(h->trace_max));
 }
 
 void
@@ -282,13 +296,27 @@ bloom_seen(uint64_t *seen, uint64_t v)
 }
 
 void
-mw_trace_context(uint64_t *seen, uint64_t prev_ts_ns, const struct seq_summary *s,
-		struct mw_trace_ctx *ctx)
+mw_actor_step(struct mw_actor_history *h, const struct seq_summary *s, float *x)
 {
-	ctx->prev_ts_ns = prev_ts_ns;
-	ctx->new_ids = ctx->new_templates = 0;
+	struct mw_trace_ctx ctx = { .h = h };
+
 	for (unsigned int j = 0; j < s->n_ids; j++)
-		ctx->new_ids += !bloom_seen(seen, s->ids[j]);
+		ctx.new_ids += !bloom_seen(h->seen, s->ids[j]);
 	for (unsigned int j = 0; j < s->n_templates; j++)
-		ctx->new_templates += !bloom_seen(seen, (uint64_t)s->templates[j] << 1 | 1);
+		ctx.new_templates += !bloom_seen(h->seen, (uint64_t)s->templates[j] << 1 | 1);
+	mw_trace_features(s, &ctx, x);
+	if (h->traces == 0)
+		h->first_ts_ns = s->ts_first_ns;
+	h->prev_ts_ns = s->ts_last_ns;
+	h->traces++;
+	h->calls += s->calls;
+	h->auth_failures += s->auth_failures;
+	h->not_found += s->not_found;
+	h->writes += s->writes;
+	h->ids += ctx.new_ids;
+	h->endpoints += ctx.new_templates;
+	for (unsigned int c = 0; c < MW_PAYLOAD_SLOTS; c++)
+		h->payload_max[c] = fmaxf(h->payload_max[c], s->payload_max[c]);
+	for (unsigned int c = 0; c < MW_SEQ_SLOTS; c++)
+		h->trace_max[c] = fmaxf(h->trace_max[c], s->trace_probs[c]);
 }

@@ -11,8 +11,12 @@
  *          previous call);
  *   trace  an element of an actor sequence: the summary of one finished
  *          trace (struct seq_summary) plus what its actor knew before it
- *          (object ids and endpoints already seen, time since its previous
- *          trace).
+ *          (struct mw_actor_history: object ids and endpoints already seen,
+ *          time since its previous trace, and running counts and maxima
+ *          over all its earlier traces, because a GRU counts and latches
+ *          badly over hundreds of steps and the attacks it must see are
+ *          exactly those: the 150th failed login, the one injection among
+ *          forty harmless traces).
  *
  * Each level is an X-macro list of (name, width) groups; values are scaled
  * to about [0, 1] with log2 for sizes and times, so no normalization
@@ -27,7 +31,7 @@
 #include "mw_event.h"
 #include "prefilter.h"
 
-#define MW_FEATURES_VERSION 2
+#define MW_FEATURES_VERSION 3
 /* Model probabilities carried as features are those of the non-benign
  * classes, 1 .. SLOTS (class 0 is benign: one minus their sum). */
 #define MW_PAYLOAD_SLOTS 8	/* payload-model classes carried */
@@ -79,7 +83,17 @@
 	X(jwt_alg, 4) \
 	X(pf_category, PF_CAT_MAX) \
 	X(payload_max, MW_PAYLOAD_SLOTS) \
-	X(trace_model, MW_SEQ_SLOTS)	/* the trace model's last probabilities */
+	X(trace_model, MW_SEQ_SLOTS)	/* the trace model's last probabilities */ \
+	X(history_traces, 1)		/* the actor's earlier traces ... */ \
+	X(history_calls, 1)		/* ... their calls */ \
+	X(history_auth_failures, 1)	/* ... their 401/403 calls */ \
+	X(history_not_found, 1)		/* ... their 404 calls */ \
+	X(history_writes, 1)		/* ... their writes */ \
+	X(history_ids, 1)		/* ... distinct object ids */ \
+	X(history_endpoints, 1)		/* ... distinct endpoints */ \
+	X(history_age, 1)		/* since the actor's first trace */ \
+	X(history_payload_max, MW_PAYLOAD_SLOTS)	/* highest payload probabilities */ \
+	X(history_trace_max, MW_SEQ_SLOTS)	/* highest trace-model probabilities */
 
 enum mw_call_feature {
 #define X(n, w) MW_CF_##n, MW_CF_##n##_end = MW_CF_##n + (w) - 1,
@@ -124,14 +138,23 @@ struct seq_summary {
 	uint32_t templates[MW_SUMMARY_TEMPLATES];
 };
 
-/* What the actor knew before this trace. */
-struct mw_trace_ctx {
-	uint64_t prev_ts_ns;		/* 0: first trace */
-	uint32_t new_ids, new_templates;
-};
-
 /* Sets of ids and endpoints an actor has used, as a Bloom filter. */
 #define MW_BLOOM_WORDS 32		/* 2048 bits */
+
+/* What an actor's owner keeps of its earlier traces (zeroed: none yet). */
+struct mw_actor_history {
+	uint64_t seen[MW_BLOOM_WORDS];	/* ids and endpoints it used */
+	uint64_t first_ts_ns, prev_ts_ns;
+	uint32_t traces, calls, auth_failures, not_found, writes, ids, endpoints;
+	float payload_max[MW_PAYLOAD_SLOTS];
+	float trace_max[MW_SEQ_SLOTS];
+};
+
+/* What the actor knew before this trace. */
+struct mw_trace_ctx {
+	const struct mw_actor_history *h;	/* before this trace; NULL: none */
+	uint32_t new_ids, new_templates;	/* this trace's, new to the actor */
+};
 
 /* The schema's identity: a hash over the version and every group's name and
  * width, one per level. */
@@ -159,10 +182,9 @@ void mw_class_slots(const float *p, uint32_t n, float *slots, uint32_t nslots);
 void mw_summary_add(struct seq_summary *s, const struct mw_event *ev, const float *pay,
 		const float *p, uint32_t nc);
 
-/* What an actor knew before trace s: its novelty against the actor's sets
- * in seen[MW_BLOOM_WORDS] (which then take s's ids and endpoints). */
-void mw_trace_context(uint64_t *seen, uint64_t prev_ts_ns, const struct seq_summary *s,
-		struct mw_trace_ctx *ctx);
+/* Trace s's features in x[MW_TRACE_NFEAT], against what actor history h
+ * knew before it; then h takes s in. */
+void mw_actor_step(struct mw_actor_history *h, const struct seq_summary *s, float *x);
 
 /* Names of each feature ("status_class[3]"), for explanations and tools. */
 const char *mw_call_feature_group(unsigned int i, unsigned int *index);

@@ -318,20 +318,11 @@ each_line(const char *path, int (*fn)(void *, json_object *, uint32_t), void *ar
 	return rc;
 }
 
-/* A label actor: its name's hash, its class, its line (a name may come
- * twice: the first line counts). */
-struct lab_actor {
-	uint32_t hash, line;
-	int8_t cls;
-};
-
 struct loader {
 	struct tr_data *d;
 	struct key *ek, *lk;
 	size_t cap, n_lab, lab_cap;
 	struct tr_truth *lab;
-	struct lab_actor *act;		/* by name hash, once every label is in */
-	size_t n_act, act_cap;
 };
 
 static int
@@ -393,49 +384,6 @@ one_label(void *arg, json_object *o, uint32_t line)
 	L->lk[L->n_lab].line = line;
 	L->n_lab++;
 	return 0;
-}
-
-static int
-one_actor(void *arg, json_object *o, uint32_t line)
-{
-	struct loader *L = arg;
-
-	if (grow((void **)&L->act, &L->act_cap, L->n_act, sizeof(*L->act)) < 0)
-		return -1;
-	int k = tr_class_index(tr_seq_names, TR_SEQ_CLASSES, str(o, "class"));
-	L->act[L->n_act].hash = hash_str(str(o, "actor"));
-	L->act[L->n_act].line = line;
-	L->act[L->n_act++].cls = (int8_t)(k < 0 ? 0 : k);
-	return 0;
-}
-
-static int
-by_hash(const void *a, const void *b)
-{
-	const struct lab_actor *x = a, *y = b;
-	return (x->hash > y->hash) - (x->hash < y->hash);
-}
-
-static int
-by_hash_line(const void *a, const void *b)
-{
-	const struct lab_actor *x = a, *y = b;
-	int c = by_hash(a, b);
-	return c ? c : (x->line > y->line) - (x->line < y->line);
-}
-
-/* Each label's actor class, looked up once. */
-static void
-label_actor_classes(struct loader *L)
-{
-	qsort(L->act, L->n_act, sizeof(*L->act), by_hash_line);
-	for (size_t i = 0; i < L->n_lab; i++) {
-		struct lab_actor key = { .hash = L->lab[i].label_actor };
-		const struct lab_actor *a = bsearch(&key, L->act, L->n_act, sizeof(*L->act), by_hash);
-		while (a != NULL && a > L->act && a[-1].hash == a->hash)
-			a--;	/* the first line of that name */
-		L->lab[i].actor_cls = a != NULL ? a->cls : 0;
-	}
 }
 
 /* Merge of the sorted keys: equal keys pair up in order. */
@@ -545,7 +493,7 @@ cut_traces(struct tr_data *d)
 }
 
 /* Actors: traces grouped by their first call's actor, in order of ending.
- * Class: the label actor's class, most common over the actor's calls. */
+ * Class: the attack class most common among its malicious calls. */
 static int
 cut_actors(struct tr_data *d)
 {
@@ -577,16 +525,20 @@ cut_actors(struct tr_data *d)
 	d->actor_off[na] = (uint32_t)d->n_traces;
 	d->n_actors = na;
 	free(o);
-	/* the class: of the label actors behind its calls, the most common
-	 * attacker, else benign */
+	/* the class: of its malicious calls' attack classes, the most common,
+	 * else benign. Calls, not the generator's actor file: one address is
+	 * many label actors over a capture (a benign session, then an attack
+	 * from the same address), and an attacker's calls that did nothing
+	 * malicious under this key (browsing before the login that changed
+	 * the key) leave it benign: there is nothing here to detect. */
 	for (size_t a = 0; a < na; a++) {
 		uint32_t votes[TR_SEQ_CLASSES] = { 0 };
 		for (uint32_t j = d->actor_off[a]; j < d->actor_off[a + 1]; j++) {
 			uint32_t t = d->actor_tr[j];
 			for (uint32_t e = d->trace_off[t]; e < d->trace_off[t + 1]; e++) {
 				const struct tr_truth *tt = &d->truth[d->trace_ev[e]];
-				if (tt->cls >= 0)
-					votes[tt->actor_cls] += tt->actor_cls != 0;
+				if (tt->malicious && tt->cls > 0)
+					votes[tt->cls]++;
 			}
 		}
 		int best = 0;
@@ -621,10 +573,6 @@ tr_load(struct tr_data *d, const char *events, const char *prefix, char *err, si
 		snprintf(path, sizeof(path), "%s.requests.jsonl", prefix);
 		if (each_line(path, one_label, &L, err, errlen) < 0)
 			goto out;
-		snprintf(path, sizeof(path), "%s.actors.jsonl", prefix);
-		if (each_line(path, one_actor, &L, err, errlen) < 0)
-			goto out;
-		label_actor_classes(&L);
 		join(&L);
 	}
 	for (size_t i = 0; i < d->n; i++)
@@ -639,7 +587,6 @@ out:
 	free(L.ek);
 	free(L.lk);
 	free(L.lab);
-	free(L.act);
 	if (rc < 0)
 		tr_free(d);
 	return rc;

@@ -39,7 +39,6 @@ struct tr_truth {
 	int8_t cls;		/* enum cls; -1: no label */
 	uint8_t malicious;	/* step malicious or recon */
 	uint8_t payload;	/* index in tr_payload_names (0: benign) */
-	int8_t actor_cls;	/* its label actor's class (actors.jsonl) */
 	uint32_t attack_id;
 	uint32_t label_actor;	/* hash of the label's actor name */
 };
@@ -57,12 +56,12 @@ struct tr_data {
 	/* actors: traces actor_tr[actor_off[a] .. actor_off[a + 1]) by end */
 	size_t n_actors;
 	uint32_t *actor_off, *actor_tr;
-	int8_t *actor_cls;		/* its label actor's class, else 0 */
+	int8_t *actor_cls;		/* its malicious calls' class, else 0 */
 	uint64_t *actor_key;
 };
 
 /* Reads EVENTS (meshwatch's event log) and, when prefix is not NULL, the
- * labels PREFIX.requests.jsonl and PREFIX.actors.jsonl. 0, or -1 with a
+ * labels PREFIX.requests.jsonl. 0, or -1 with a
  * message "FILE:LINE: what" in err. */
 int tr_load(struct tr_data *d, const char *events, const char *prefix, char *err,
 		size_t errlen);

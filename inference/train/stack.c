@@ -148,7 +148,7 @@ tr_stack_actor(struct tr_stack *s, const struct tr_data *d, const struct mw_mode
 		char *err, size_t errlen)
 {
 	struct seq_summary *sum = calloc(d->n_traces + 1, sizeof(*sum));
-	uint64_t seen[MW_BLOOM_WORDS];
+	struct mw_actor_history h;
 	const float zero[MW_MODEL_MAX_CLASSES] = { 0 };
 
 	s->nc[2] = m ? m->n_classes : 0;
@@ -168,14 +168,10 @@ tr_stack_actor(struct tr_stack *s, const struct tr_data *d, const struct mw_mode
 			sum[t].timed_out = d->ev[d->trace_end[t]]->has_parent;
 		}
 	for (size_t a = 0; a < d->n_actors; a++) {
-		uint64_t prev = 0;
-		memset(seen, 0, sizeof(seen));
+		memset(&h, 0, sizeof(h));
 		for (uint32_t j = d->actor_off[a]; j < d->actor_off[a + 1]; j++) {
 			uint32_t t = d->actor_tr[j];
-			struct mw_trace_ctx ctx;
-			mw_trace_context(seen, prev, &sum[t], &ctx);
-			mw_trace_features(&sum[t], &ctx, s->xt + (size_t)t * MW_TRACE_NFEAT);
-			prev = sum[t].ts_last_ns;
+			mw_actor_step(&h, &sum[t], s->xt + (size_t)t * MW_TRACE_NFEAT);
 		}
 	}
 	free(sum);

@@ -383,30 +383,72 @@ by_float_desc(const void *a, const void *b)
 	return (x < y) - (x > y);
 }
 
+/* Benign units that some class's threshold would alert on. */
+static size_t
+union_alerts(const float *scores, const uint8_t *benign, size_t units, uint32_t N,
+		const float *thr)
+{
+	size_t n = 0;
+
+	for (size_t u = 0; u < units; u++) {
+		if (!benign[u])
+			continue;
+		uint32_t c = 1;
+		while (c < N && scores[u * N + c] < thr[c])
+			c++;
+		n += c < N;
+	}
+	return n;
+}
+
 /*
- * Per class: the lowest threshold (not under floor_) at which at most
- * fpr x n_benign of the benign units score at or above it; scores[u * N + c]
- * is unit u's highest probability of class c.
+ * Thresholds for a false-positive rate of the whole model, not of each
+ * class: at most fpr x n_benign of the benign units may alert on any class.
+ * Every class gets the same share b of benign units above its threshold
+ * (its lowest threshold, not under floor_, with at most b benign scores at
+ * or above it), and b is the largest share whose union stays in budget.
+ * scores[u * N + c] is unit u's highest probability of class c.
  */
 static void
 pick_thresholds(const float *scores, const uint8_t *benign, size_t units, uint32_t N, double fpr,
 		float floor_, float *thr)
 {
-	float *v = malloc((units + 1) * sizeof(float));
+	float *v = malloc((units + 1) * sizeof(float) * N);
 	size_t nb = 0;
 
 	for (size_t u = 0; u < units; u++)
 		nb += benign[u];
 	size_t budget = (size_t)floor(fpr * (double)nb);
-	thr[0] = 1.0f;
 	for (uint32_t c = 1; c < N; c++) {
+		float *vc = v + (size_t)c * (units + 1);
 		size_t k = 0;
 		for (size_t u = 0; u < units; u++)
 			if (benign[u])
-				v[k++] = scores[u * N + c];
-		qsort(v, k, sizeof(float), by_float_desc);
-		/* above the (budget+1)-th highest benign score */
-		float t = budget < k ? nextafterf(v[budget], 2.0f) : floor_;
+				vc[k++] = scores[u * N + c];
+		qsort(vc, k, sizeof(float), by_float_desc);
+	}
+	size_t lo = 0, hi = budget;	/* the largest share b that fits */
+	while (lo <= hi) {
+		size_t b = lo + (hi - lo) / 2;
+		thr[0] = 1.0f;
+		for (uint32_t c = 1; c < N; c++) {
+			const float *vc = v + (size_t)c * (units + 1);
+			/* above the (b+1)-th highest benign score */
+			float t = b < nb ? nextafterf(vc[b], 2.0f) : floor_;
+			thr[c] = t < floor_ ? floor_ : t > 0.999f ? 0.999f : t;
+		}
+		if (union_alerts(scores, benign, units, N, thr) <= budget)
+			lo = b + 1;
+		else if (b == 0)
+			break;
+		else
+			hi = b - 1;
+	}
+	size_t b = lo > 0 ? lo - 1 : 0;
+	thr[0] = 1.0f;
+	for (uint32_t c = 1; c < N; c++) {
+		const float *vc = v + (size_t)c * (units + 1);
+		float t = b < nb ? nextafterf(vc[b], 2.0f) : floor_;
 		thr[c] = t < floor_ ? floor_ : t > 0.999f ? 0.999f : t;
 	}
 	free(v);
@@ -534,15 +576,15 @@ usage(FILE *f)
 		"usage: meshwatch-train --events EVENTS.jsonl --labels PREFIX\n"
 		"         --val-events EVENTS.jsonl --val-labels PREFIX --out DIR [options]\n"
 		"  EVENTS: meshwatch's event log (output.events, output.redact = false);\n"
-		"  PREFIX: meshwatch-gen's --out (PREFIX.requests.jsonl, PREFIX.actors.jsonl)\n"
+		"  PREFIX: meshwatch-gen's --out (PREFIX.requests.jsonl)\n"
 		"  --only LIST          payload,trace,actor (others load from --init or are absent)\n"
 		"  --init DIR           warm start from DIR/{payload,trace,actor}.mwm\n"
 		"  --label-fraction F   train on the labels of a seeded fraction F of actors [1]\n"
 		"  --pretrain-epochs N  self-supervised next-call epochs before the sequence\n"
 		"                       models' supervised ones [0]\n"
 		"  --epochs N           payload model epochs [6]; --seq-epochs N [8]\n"
-		"  --fpr F              payload model: benign calls alerted, per request [0.001]\n"
-		"  --seq-fpr F          sequence models: benign traces/actors alerted [0.005]\n"
+		"  --fpr F              payload model: share of benign calls alerted on any class [0.001]\n"
+		"  --seq-fpr F          sequence models: share of benign traces/actors alerted on any class [0.005]\n"
 		"  --payload-shape L,E,C,K [128,16,64,3]   --hidden H [32]   --window T [16]\n"
 		"  --lr R [0.002]   --seed N [1]   --threads N [all]\n");
 }

@@ -115,7 +115,7 @@ test_schema(void)
 	struct seq_summary sm = { .calls = 4, .status_mix = { 0, 0, 2, 0, 2, 0 },
 		.auth_failures = 2, .n_ids = 4, .n_templates = 2, .ts_first_ns = 1,
 		.ts_last_ns = 1000000000ull, .resp_bytes = 1ull << 60 };
-	struct mw_trace_ctx tctx = { .new_ids = 3, .new_templates = 1, .prev_ts_ns = 0 };
+	struct mw_trace_ctx tctx = { .new_ids = 3, .new_templates = 1 };
 	mw_trace_features(&sm, &tctx, y);
 	bad = 0;
 	for (unsigned int i = 0; i < MW_TRACE_NFEAT; i++)
