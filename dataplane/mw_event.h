@@ -166,7 +166,8 @@ struct mw_event {
 	uint32_t pf_categories;
 	uint8_t pf_nmatch;
 	uint8_t pad1[3];
-	struct mw_match pf[MW_EVENT_MAX_MATCHES];
+	struct mw_match pf[MW_EVENT_MAX_MATCHES];	/* the payload model moves the match of
+							 * the record it found most malicious first */
 
 	/* inference results: the payload model's class and its probability,
 	 * the trace model's most likely non-benign class and its probability

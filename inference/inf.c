@@ -99,7 +99,8 @@ alert_class(const float *p, uint32_t n, const float *thr, uint32_t skip)
 
 /* ---- snippets ---- */
 
-/* The snippet of ev's first pre-filter match into sn (seq left alone);
+/* The snippet of ev's first pre-filter match (the payload model's pick,
+ * where it scored ev) into sn (seq left alone);
  * false if it has none. */
 static bool
 snip_make(struct mw_snip *sn, const struct mw_event *ev)
@@ -249,71 +250,59 @@ new_alert(struct inf_lcore *il, enum mw_alert_kind kind, uint16_t cls, const flo
 }
 
 /*
- * The payload model over the calls the pre-filter flagged, in one oneDNN
- * execution per model batch: its input is the normalized text the rules
- * matched in (mw_payload_window of MW_FIELD_norm). Class 0 is benign; any
+ * The payload model over the calls the pre-filter flagged, one oneDNN
+ * execution per model batch of windows: each flagged record of a call is a
+ * window (mw_payload_windows) and the call takes its most malicious one;
+ * that window's match moves to ev->pf[0], so the event log, snippets and
+ * explanations point at the field the model judged. Class 0 is benign; any
  * other class whose probability reaches its threshold raises a payload
- * alert. probs gets
- * every event's probabilities (zero when not scored) for the trace model.
+ * alert. probs gets every event's non-benign slots (zero when not scored)
+ * for the trace model.
  */
 static void
 score_payloads(struct inf_lcore *il, void **evs, unsigned int n, float *probs)
 {
 	struct inf_payload *p = il->payload;
-	const uint8_t *text[INF_MAX_BATCH];
-	uint32_t len[INF_MAX_BATCH];
-	unsigned int pick[INF_MAX_BATCH];
-	static __thread float out[INF_MAX_BATCH * MW_MODEL_MAX_CLASSES];
+	static __thread float pr_all[INF_MAX_BATCH * MW_MODEL_MAX_CLASSES];
+	int8_t best[INF_MAX_BATCH];
 	const uint32_t nc = p->n_classes;
-	unsigned int k = 0;
+	uint32_t windows;
 
 	memset(probs, 0, (size_t)n * MW_PAYLOAD_SLOTS * sizeof(float));
-	for (unsigned int i = 0; i <= n; i++) {
-		if (i < n) {
-			struct mw_event *ev = evs[i];
-			if (ev->pf_categories == 0)
-				continue;
-			mw_payload_window(ev, p->L, &text[k], &len[k]);
-			if (len[k] == 0)
-				continue;
-			pick[k++] = i;
-			if (k < p->batch)
-				continue;
-		}
-		if (k == 0)
+	il->c[INF_C_model_errors] += inf_payload_score(p, (const struct mw_event *const *)evs, n,
+			pr_all, best, &windows);
+	il->c[INF_C_payload_windows] += windows;
+	for (unsigned int i = 0; i < n; i++) {
+		struct mw_event *ev = evs[i];
+		const float *pr = pr_all + (size_t)i * nc;
+		if (best[i] < 0)
 			continue;
-		if (inf_payload_run(p, text, len, k, out) < 0) {
-			il->c[INF_C_model_errors] += k;
-			k = 0;
+		il->c[INF_C_payload_scored]++;
+		if (best[i] > 0) {
+			struct mw_match m0 = ev->pf[0];
+			ev->pf[0] = ev->pf[best[i]];
+			ev->pf[best[i]] = m0;
+		}
+		uint16_t top = argmax(pr, nc, 0);
+		mw_class_slots(pr, nc, probs + (size_t)i * MW_PAYLOAD_SLOTS, MW_PAYLOAD_SLOTS);
+		ev->verdict_class = top;
+		ev->score = pr[top];
+		ev->flags |= MW_EV_PAYLOAD_SCORED;
+		uint16_t cls = alert_class(pr, nc, il->thresholds, 0);
+		if (cls == 0)
 			continue;
-		}
-		for (unsigned int j = 0; j < k; j++) {
-			const float *pr = out + (size_t)j * nc;
-			struct mw_event *ev = evs[pick[j]];
-			uint16_t best = argmax(pr, nc, 0);
-			mw_class_slots(pr, nc, probs + (size_t)pick[j] * MW_PAYLOAD_SLOTS,
-					MW_PAYLOAD_SLOTS);
-			ev->verdict_class = best;
-			ev->score = pr[best];
-			ev->flags |= MW_EV_PAYLOAD_SCORED;
-			uint16_t cls = alert_class(pr, nc, il->thresholds, 0);
-			if (cls == 0)
-				continue;
-			ev->flags |= MW_EV_PAYLOAD_ALERT;
-			il->c[INF_C_payload_alerts]++;
-			struct mw_alert *a = new_alert(il, MW_ALERT_payload, cls, pr, nc, ev);
-			if (a == NULL)
-				continue;
-			a->calls = 1;
-			make_elem(&a->why.e[0], ev, 1.0f - pr[0], 1.0f - pr[0]);
-			a->why.n = 1;
-			/* the call itself, snippet and all: no need of the journal */
-			a->snip[0].seq = snip_make(&a->snip[0], ev) ? 1 : 0;
-			a->why.e[0].snip = a->snip[0].seq;
-			send_alert(il, a);
-		}
-		il->c[INF_C_payload_scored] += k;
-		k = 0;
+		ev->flags |= MW_EV_PAYLOAD_ALERT;
+		il->c[INF_C_payload_alerts]++;
+		struct mw_alert *a = new_alert(il, MW_ALERT_payload, cls, pr, nc, ev);
+		if (a == NULL)
+			continue;
+		a->calls = 1;
+		make_elem(&a->why.e[0], ev, 1.0f - pr[0], 1.0f - pr[0]);
+		a->why.n = 1;
+		/* the call itself, snippet and all: no need of the journal */
+		a->snip[0].seq = snip_make(&a->snip[0], ev) ? 1 : 0;
+		a->why.e[0].snip = a->snip[0].seq;
+		send_alert(il, a);
 	}
 }
 

@@ -62,7 +62,7 @@ inf_lat_upper(unsigned int b)
 }
 
 #define INF_COUNTERS(X) X(events_in) X(batches) X(events_out) X(out_ring_full) \
-	X(payload_scored) X(payload_alerts) X(model_errors) \
+	X(payload_scored) X(payload_windows) X(payload_alerts) X(model_errors) \
 	X(trace_steps) X(traces_ended) X(traces_timed_out) X(traces_evicted) X(trace_alerts) \
 	X(summaries_sent) X(summaries_lost) X(actor_steps) X(actors_aged) X(actors_evicted) \
 	X(actor_alerts) X(alerts_out) X(alerts_lost) X(snippets_aged)

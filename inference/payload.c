@@ -12,6 +12,7 @@
 
 #include "onednn.h"
 #include "payload.h"
+#include "schema.h"
 
 struct inf_payload_net {
 	struct inf_prim conv, pool, fc, softmax;
@@ -293,4 +294,51 @@ inf_payload_reference(const struct inf_payload *p, const uint8_t *text, uint32_t
 	for (uint32_t k = 0; k < N; k++)
 		probs[k] = (float)(exp((double)logits[k] - max) / sum);
 	free(pooled);
+}
+
+uint32_t
+inf_payload_score(struct inf_payload *p, const struct mw_event *const *ev, uint32_t n,
+		float *probs, int8_t *best, uint32_t *windows)
+{
+	enum { MAXB = 256 };
+	const uint8_t *text[MAXB];
+	uint32_t len[MAXB], owner[MAXB], failed = 0, k = 0;
+	uint8_t match[MAXB];
+	static __thread float out[MAXB * MW_MODEL_MAX_CLASSES];
+	const uint32_t nc = p->n_classes, cap = p->batch < MAXB ? p->batch : MAXB;
+
+	memset(probs, 0, (size_t)n * nc * sizeof(float));
+	memset(best, -1, n);
+	*windows = 0;
+	for (uint32_t i = 0; i <= n; i++) {
+		const uint8_t *wt[MW_PAYLOAD_WINDOWS];
+		uint32_t wl[MW_PAYLOAD_WINDOWS];
+		uint8_t wm[MW_PAYLOAD_WINDOWS];
+		unsigned int nw = i < n ? mw_payload_windows(ev[i], p->L, wt, wl, wm,
+				MW_PAYLOAD_WINDOWS) : 0;
+		/* run what is pending when this call's windows would not fit, or at the end */
+		if (k > 0 && (i == n || k + nw > cap)) {
+			if (inf_payload_run(p, text, len, k, out) < 0) {
+				failed += k;
+			} else {
+				*windows += k;
+				for (uint32_t j = 0; j < k; j++) {
+					const float *pr = out + (size_t)j * nc;
+					float *row = probs + (size_t)owner[j] * nc;
+					if (best[owner[j]] < 0 || 1.0f - pr[0] > 1.0f - row[0]) {
+						memcpy(row, pr, nc * sizeof(float));
+						best[owner[j]] = (int8_t)match[j];
+					}
+				}
+			}
+			k = 0;
+		}
+		for (unsigned int w = 0; w < nw && k < cap; w++) {
+			text[k] = wt[w];
+			len[k] = wl[w];
+			match[k] = wm[w];
+			owner[k++] = i;
+		}
+	}
+	return failed;
 }

@@ -55,6 +55,19 @@ void inf_payload_free(struct inf_payload *p);
 int inf_payload_run(struct inf_payload *p, const uint8_t *const *text, const uint32_t *len,
 		uint32_t n, float *probs);
 
+struct mw_event;
+
+/*
+ * The model over calls: every window of each call (mw_payload_windows),
+ * batch by batch; per call i, the probabilities of its most malicious
+ * window (highest 1 - p[0]) in probs[i * n_classes ..] and that window's
+ * match index in ev->pf in best[i], or zeros and -1 where the call has no
+ * window. *windows counts the windows scored. Returns how many windows a
+ * failed oneDNN execution left unscored (0: none).
+ */
+uint32_t inf_payload_score(struct inf_payload *p, const struct mw_event *const *ev, uint32_t n,
+		float *probs, int8_t *best, uint32_t *windows);
+
 /* The same computation in plain C, one text at a time (tests). */
 void inf_payload_reference(const struct inf_payload *p, const uint8_t *text, uint32_t len,
 		float *logits, float *probs);

@@ -207,24 +207,63 @@ mw_trace_features(const struct seq_summary *s, const struct mw_trace_ctx *ctx, f
 	memcpy(x + MW_TF_history_trace_max, h->trace_max, sizeof(h->trace_max));
 }
 
-void
-mw_payload_window(const struct mw_event *ev, uint32_t L, const uint8_t **text, uint32_t *len)
+/* The record [rs, re) of MW_FIELD_norm holding byte at. */
+static void
+record_of(const char *t, uint32_t n, uint32_t at, uint32_t *rs, uint32_t *re)
+{
+	*rs = *re = at;
+	while (*rs > 0 && t[*rs - 1] != '\x1e')
+		(*rs)--;
+	while (*re < n && t[*re] != '\x1e')
+		(*re)++;
+}
+
+unsigned int
+mw_payload_windows(const struct mw_event *ev, uint32_t L, const uint8_t **text, uint32_t *len,
+		uint8_t *match, unsigned int max)
 {
 	uint16_t n;
 	const char *t = mw_event_field(ev, MW_FIELD_norm, &n);
+	uint32_t starts[MW_EVENT_MAX_MATCHES];
+	unsigned int k = 0;
 
-	*text = (const uint8_t *)t;
+	if (L == 0)
+		return 0;
+	for (unsigned int m = 0; m < ev->pf_nmatch && m < MW_EVENT_MAX_MATCHES && k < max; m++) {
+		uint32_t from = ev->pf[m].from, rs, re;
+		if (from >= n)
+			continue;
+		record_of(t, n, from, &rs, &re);
+		unsigned int j = 0;
+		while (j < k && starts[j] != rs)
+			j++;
+		if (j < k)	/* a record already windowed */
+			continue;
+		uint32_t ws = from - rs > L / 4 && re - rs > L ? from - L / 4 : rs;
+		starts[k] = rs;
+		text[k] = (const uint8_t *)t + ws;
+		len[k] = re - ws < L ? re - ws : L;
+		match[k++] = (uint8_t)m;
+	}
+	return k;
+}
+
+void
+mw_payload_record_name(const struct mw_event *ev, unsigned int match, const char **name,
+		uint32_t *len)
+{
+	uint16_t n;
+	const char *t = mw_event_field(ev, MW_FIELD_norm, &n);
+	uint32_t rs, re;
+
+	*name = t;
 	*len = 0;
-	if (ev->pf_nmatch == 0 || ev->pf[0].from >= n || L == 0)
+	if (match >= ev->pf_nmatch || ev->pf[match].from >= n)
 		return;
-	uint32_t from = ev->pf[0].from, rs = from, re = from;
-	while (rs > 0 && t[rs - 1] != '\x1e')
-		rs--;
-	while (re < n && t[re] != '\x1e')
-		re++;
-	uint32_t ws = from - rs > L / 4 && re - rs > L ? from - L / 4 : rs;
-	*text = (const uint8_t *)t + ws;
-	*len = re - ws < L ? re - ws : L;
+	record_of(t, n, ev->pf[match].from, &rs, &re);
+	const char *eq = memchr(t + rs, '=', re - rs);
+	*name = t + rs;
+	*len = eq != NULL ? (uint32_t)(eq - (t + rs)) : 0;
 }
 
 void

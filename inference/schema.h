@@ -166,12 +166,23 @@ void mw_call_features(const struct mw_event *ev, const struct mw_call_ctx *ctx, 
 void mw_trace_features(const struct seq_summary *s, const struct mw_trace_ctx *ctx, float *x);
 
 /*
- * The bytes of a call the payload model reads, at most L of them: the
- * normalized record (name=value) holding the pre-filter's first match,
- * from its start, or from L/4 bytes before the match where the record is
- * longer than that. len 0: the call has no match (nothing to score).
+ * The bytes of a call the payload model reads: one window per normalized
+ * record (name=value) that holds a pre-filter match, in the order of their
+ * first matches, at most max of them. A window is its record from the
+ * start, or from L/4 bytes before that first match where the record is
+ * longer than L; at most L bytes. match[i]: the index in ev->pf of the
+ * match window i was cut around. Returns the number of windows (0: the
+ * call has no match, nothing to score). The model scores every window and
+ * the call takes its most malicious one: an attack sits in one field, and
+ * the first field flagged (an avatar URL, a quoted search) is often not it.
  */
-void mw_payload_window(const struct mw_event *ev, uint32_t L, const uint8_t **text,
+#define MW_PAYLOAD_WINDOWS 4
+unsigned int mw_payload_windows(const struct mw_event *ev, uint32_t L, const uint8_t **text,
+		uint32_t *len, uint8_t *match, unsigned int max);
+
+/* The record window i was cut from: its name (before '='), for labels that
+ * say which field an attack is in. */
+void mw_payload_record_name(const struct mw_event *ev, unsigned int match, const char **name,
 		uint32_t *len);
 
 /* A model's non-benign probabilities p[1 .. n) into slots[0 .. nslots). */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Event log + labels -> events, truths and sequences (see data.h). */
+#include <ctype.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -286,6 +287,16 @@ hash_str(const char *s)
 	return h;
 }
 
+uint32_t
+tr_name_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n && s[i]; i++)
+		h = (h ^ (uint8_t)tolower((unsigned char)s[i])) * 16777619u;
+	return h;
+}
+
 /* Each line of path through fn; -1 with "path:line: why". */
 static int
 each_line(const char *path, int (*fn)(void *, json_object *, uint32_t), void *arg, char *err,
@@ -379,6 +390,8 @@ one_label(void *arg, json_object *o, uint32_t line)
 	t->payload = (uint8_t)(p > 0 && t->malicious ? p : 0);
 	t->attack_id = (uint32_t)num(o, "attack_id");
 	t->label_actor = hash_str(str(o, "actor"));
+	const char *loc = str(o, "location"), *colon = strchr(loc, ':');
+	t->location = colon != NULL && colon[1] ? tr_name_hash(colon + 1, strlen(colon + 1)) : 0;
 	label_key(o, &L->lk[L->n_lab]);
 	L->lk[L->n_lab].i = (uint32_t)L->n_lab;
 	L->lk[L->n_lab].line = line;

@@ -41,7 +41,11 @@ struct tr_truth {
 	uint8_t payload;	/* index in tr_payload_names (0: benign) */
 	uint32_t attack_id;
 	uint32_t label_actor;	/* hash of the label's actor name */
+	uint32_t location;	/* tr_name_hash of the field an attack is in; 0: not said */
 };
+
+/* A field name's hash, case folded: labels' locations against records. */
+uint32_t tr_name_hash(const char *s, size_t n);
 
 struct tr_data {
 	size_t n;

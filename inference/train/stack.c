@@ -15,9 +15,8 @@ tr_stack_payload(struct tr_stack *s, const struct tr_data *d, const struct mw_mo
 		char *err, size_t errlen)
 {
 	struct inf_payload p;
-	const uint8_t *text[BATCH];
-	uint32_t len[BATCH], pick[BATCH], k = 0;
-	static float out[BATCH * MW_MODEL_MAX_CLASSES];
+	int8_t best[BATCH];
+	uint32_t windows;
 
 	s->nc[0] = m ? m->n_classes : 0;
 	s->pay = calloc(d->n * (s->nc[0] ? s->nc[0] : 1), sizeof(float));
@@ -31,32 +30,20 @@ tr_stack_payload(struct tr_stack *s, const struct tr_data *d, const struct mw_mo
 		return 0;
 	if (inf_payload_init(&p, m, BATCH, -1, INF_F32, err, errlen) < 0)
 		return -1;
-	for (size_t i = 0; i <= d->n; i++) {
-		if (i < d->n) {
-			if (d->ev[i]->pf_categories == 0)
-				continue;
-			mw_payload_window(d->ev[i], p.L, &text[k], &len[k]);
-			if (len[k] == 0)
-				continue;
-			pick[k++] = (uint32_t)i;
-			if (k < BATCH)
-				continue;
-		}
-		if (k == 0)
-			continue;
-		if (inf_payload_run(&p, text, len, k, out) < 0) {
+	/* the appliance's scoring, BATCH calls at a time */
+	for (size_t i = 0; i < d->n; i += BATCH) {
+		uint32_t k = d->n - i < BATCH ? (uint32_t)(d->n - i) : BATCH;
+		if (inf_payload_score(&p, (const struct mw_event *const *)d->ev + i, k,
+				s->pay + i * s->nc[0], best, &windows) > 0) {
 			inf_payload_free(&p);
 			snprintf(err, errlen, "oneDNN: payload model failed");
 			return -1;
 		}
 		for (uint32_t j = 0; j < k; j++) {
-			memcpy(s->pay + (size_t)pick[j] * s->nc[0], out + (size_t)j * s->nc[0],
-					s->nc[0] * sizeof(float));
-			mw_class_slots(out + (size_t)j * s->nc[0], s->nc[0],
-					s->pay_slots + (size_t)pick[j] * MW_PAYLOAD_SLOTS, MW_PAYLOAD_SLOTS);
-			s->scored[pick[j]] = 1;
+			s->scored[i + j] = best[j] >= 0;
+			mw_class_slots(s->pay + (i + j) * s->nc[0], s->nc[0],
+					s->pay_slots + (i + j) * MW_PAYLOAD_SLOTS, MW_PAYLOAD_SLOTS);
 		}
-		k = 0;
 	}
 	inf_payload_free(&p);
 	return 0;

@@ -109,36 +109,79 @@ class_weights(const int *y, const float *w, size_t n, uint32_t N, float *cw)
 
 /* ---- the payload model ---- */
 
+/* Which of a payload attack's windows holds the attack: the record its
+ * label names, else the record with the most pre-filter matches (named:
+ * 1, so the others may serve as benign examples). */
+static unsigned int
+attack_window(const struct mw_event *ev, const struct tr_truth *t, const uint8_t *match,
+		unsigned int nw, int *named)
+{
+	unsigned int best = 0, most = 0;
+
+	*named = 0;
+	for (unsigned int w = 0; w < nw; w++) {
+		const char *name, *other;
+		uint32_t len, olen;
+		mw_payload_record_name(ev, match[w], &name, &len);
+		if (t->location != 0 && tr_name_hash(name, len) == t->location) {
+			*named = 1;
+			return w;
+		}
+		unsigned int in = 0;
+		for (unsigned int k = 0; k < ev->pf_nmatch && k < MW_EVENT_MAX_MATCHES; k++) {
+			mw_payload_record_name(ev, k, &other, &olen);
+			in += other == name;
+		}
+		if (in > most)
+			most = in, best = w;
+	}
+	return best;
+}
+
 static int
 train_payload(struct tr_payload *net, const struct tr_data *d, const uint8_t *keep,
 		const struct opts *o, json_object *meta, char *err, size_t errlen)
 {
 	const uint32_t B = net->B;
-	size_t n = 0;
-	uint32_t *idx = malloc(d->n * sizeof(*idx));
-	int *ys = malloc(d->n * sizeof(int)), yb[256];
-	float *ws = malloc(d->n * sizeof(float)), wb[256], cw[MW_MODEL_MAX_CLASSES];
+	size_t n = 0, cap = d->n * MW_PAYLOAD_WINDOWS;
+	uint32_t *idx = malloc(cap * sizeof(*idx));
+	uint8_t *win = malloc(cap);
+	int *ys = malloc(cap * sizeof(int)), yb[256];
+	float *ws = malloc(cap * sizeof(float)), wb[256], cw[MW_MODEL_MAX_CLASSES];
 	uint64_t seed = o->seed ^ 0x5041594c4f4144ull;
 	struct tr_opt opt = { .lr = o->lr, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f,
 		.decay = 1e-5f };
 	double loss = 0.0;
 
-	if (idx == NULL || ys == NULL || ws == NULL)
+	if (idx == NULL || win == NULL || ys == NULL || ws == NULL) {
+		free(idx), free(win), free(ys), free(ws);
 		return snprintf(err, errlen, "out of memory"), -1;
+	}
+	/* samples are windows: every window of a benign call is benign; a
+	 * payload attack's own window has its class, and its other windows
+	 * are benign when the label says which field the attack is in */
 	for (size_t i = 0; i < d->n; i++) {
-		const uint8_t *t;
-		uint32_t len;
-		if (d->truth[i].cls < 0 || !keep[i] || d->ev[i]->pf_categories == 0)
+		const uint8_t *t[MW_PAYLOAD_WINDOWS];
+		uint32_t len[MW_PAYLOAD_WINDOWS];
+		uint8_t m[MW_PAYLOAD_WINDOWS];
+		const struct tr_truth *tt = &d->truth[i];
+		if (tt->cls < 0 || !keep[i] || d->ev[i]->pf_categories == 0)
 			continue;
-		mw_payload_window(d->ev[i], net->L, &t, &len);
-		if (len == 0)
-			continue;
-		idx[n] = (uint32_t)i;
-		ys[n] = d->truth[i].payload;
-		ws[n++] = 1.0f;
+		unsigned int nw = mw_payload_windows(d->ev[i], net->L, t, len, m,
+				MW_PAYLOAD_WINDOWS);
+		int named = 1;
+		unsigned int a = tt->payload ? attack_window(d->ev[i], tt, m, nw, &named) : nw;
+		for (unsigned int w = 0; w < nw; w++) {
+			if (w != a && !named)
+				continue;
+			idx[n] = (uint32_t)i;
+			win[n] = (uint8_t)w;
+			ys[n] = w == a ? tt->payload : 0;
+			ws[n++] = 1.0f;
+		}
 	}
 	if (n == 0) {
-		free(idx), free(ys), free(ws);
+		free(idx), free(win), free(ys), free(ws);
 		return snprintf(err, errlen, "no labeled calls with a pre-filter match to train the "
 				"payload model on"), -1;
 	}
@@ -155,10 +198,12 @@ train_payload(struct tr_payload *net, const struct tr_data *d, const uint8_t *ke
 			for (uint32_t b = 0; b < B; b++) {
 				if (s + b < n) {
 					uint32_t k = order[s + b];
-					const uint8_t *t;
-					uint32_t len;
-					mw_payload_window(d->ev[idx[k]], net->L, &t, &len);
-					tr_payload_set(net, b, t, len);
+					const uint8_t *t[MW_PAYLOAD_WINDOWS];
+					uint32_t len[MW_PAYLOAD_WINDOWS];
+					uint8_t m[MW_PAYLOAD_WINDOWS];
+					mw_payload_windows(d->ev[idx[k]], net->L, t, len, m,
+							MW_PAYLOAD_WINDOWS);
+					tr_payload_set(net, b, t[win[k]], len[win[k]]);
 					yb[b] = ys[k];
 					wb[b] = cw[ys[k]];
 				} else {
@@ -169,7 +214,7 @@ train_payload(struct tr_payload *net, const struct tr_data *d, const uint8_t *ke
 			}
 			double l = tr_payload_step(net, yb, wb);
 			if (l < 0) {
-				free(idx), free(ys), free(ws), free(order);
+				free(idx), free(win), free(ys), free(ws), free(order);
 				return snprintf(err, errlen, "oneDNN: payload training step failed"), -1;
 			}
 			tr_adam(&opt, net->p, 5);
@@ -184,7 +229,7 @@ train_payload(struct tr_payload *net, const struct tr_data *d, const uint8_t *ke
 	}
 	json_object_object_add(meta, "samples", json_object_new_int64((int64_t)n));
 	json_object_object_add(meta, "final_loss", json_object_new_double(loss));
-	free(idx), free(ys), free(ws), free(order);
+	free(idx), free(win), free(ys), free(ws), free(order);
 	return 0;
 }
 
