@@ -52,6 +52,7 @@ inf_lcore_free(struct inf_lcore *il)
 	seq_store_free(il->actor.store);
 	rte_free(il->lone_state);
 	rte_free(il->snips);
+	rte_free(il->endpoints);
 	rte_free(il);
 }
 
@@ -520,14 +521,14 @@ end_trace(struct inf_lcore *il, uint32_t slot, bool timed_out)
 
 /* Adds one stepped call to its trace's running summary. */
 static void
-summarize(struct inf_trace *t, const struct mw_event *ev, const float *pay, const float *p,
-		uint32_t nc)
+summarize(struct inf_trace *t, const struct mw_event *ev, const float *x, const float *pay,
+		const float *p, uint32_t nc)
 {
 	if (!ev->has_parent || t->s.calls == 0) {
 		/* the root call (else the first) says where the trace came from */
 		where_get(&t->where, ev);
 	}
-	mw_summary_add(&t->s, ev, pay, p, nc);
+	mw_summary_add(&t->s, ev, x, pay, p, nc);
 }
 
 /*
@@ -599,6 +600,7 @@ step_traces(struct inf_lcore *il, void **evs, unsigned int n, const float *pay)
 				.payload = pay + (size_t)idx[i] * MW_PAYLOAD_SLOTS,
 				.n_payload = MW_PAYLOAD_SLOTS,
 			};
+			mw_endpoint_observe(il->endpoints, ev, &ctx);
 			mw_call_features(ev, &ctx, x + (size_t)k * MW_CALL_NFEAT);
 			t->prev_ts_ns = ev->ts_req_ns;
 			tr[k] = t;
@@ -618,8 +620,8 @@ step_traces(struct inf_lcore *il, void **evs, unsigned int n, const float *pay)
 				ev->seq_class = best;
 				ev->seq_score = p[best];
 				ev->flags |= MW_EV_TRACE_SCORED;
-				summarize(t, ev, pay + (size_t)idx[j] * MW_PAYLOAD_SLOTS, p,
-						g->n_classes);
+				summarize(t, ev, x + (size_t)j * MW_CALL_NFEAT,
+						pay + (size_t)idx[j] * MW_PAYLOAD_SLOTS, p, g->n_classes);
 				if (mw_explain_wants(&t->why, mal - t->mal)) {
 					struct mw_elem el;
 					make_elem(&el, ev, mal - t->mal, mal);
@@ -821,7 +823,10 @@ inf_lcore_levels(struct inf_lcore *il, const struct inf_level *trace, uint32_t t
 				il->socket);
 		il->snips = rte_zmalloc_socket("snippets", sizeof(struct mw_snip) * INF_SNIPS,
 				RTE_CACHE_LINE_SIZE, il->socket);
-		if (il->trace.store == NULL || il->lone_state == NULL || il->snips == NULL)
+		il->endpoints = rte_zmalloc_socket("endpoints", sizeof(*il->endpoints),
+				RTE_CACHE_LINE_SIZE, il->socket);
+		if (il->trace.store == NULL || il->lone_state == NULL || il->snips == NULL ||
+				il->endpoints == NULL)
 			return inf_fail(err, errlen, "inference lcore %u: cannot allocate %u trace "
 					"keys on socket %d (%s); lower models.trace_keys or give "
 					"EAL more memory (-m)", il->lcore_id, trace_keys, il->socket,

@@ -158,6 +158,32 @@ mw_call_features(const struct mw_event *ev, const struct mw_call_ctx *ctx, float
 	x[MW_CF_pf_matches] = (float)ev->pf_nmatch / MW_EVENT_MAX_MATCHES;
 	for (unsigned int c = 0; ctx->payload && c < ctx->n_payload && c < MW_PAYLOAD_SLOTS; c++)
 		x[MW_CF_payload + c] = ctx->payload[c];
+	x[MW_CF_endpoint_rarity] = ctx->rarity;
+	x[MW_CF_resp_excess] = ctx->resp_excess;
+}
+
+void
+mw_endpoint_observe(struct mw_endpoints *b, const struct mw_event *ev, struct mw_call_ctx *ctx)
+{
+	struct mw_endpoint_slot *e =
+		&b->slot[(ev->template_id * 0x9e3779b1u) >> 20 & (MW_ENDPOINT_SLOTS - 1)];
+	const float r = (float)log2(1.0 + ev->resp_body_bytes);
+
+	if (e->template_id != ev->template_id || e->calls == 0) {
+		memset(e, 0, sizeof(*e));
+		e->template_id = ev->template_id;
+	}
+	/* log2 of how many calls there are per call of this endpoint: 0 for
+	 * the only endpoint, 1 at 2^16 */
+	float rare = (float)(log2((double)(b->calls + 1) / (double)(e->calls + 1)) / 16.0);
+	ctx->rarity = rare < 0.0f ? 0.0f : rare > 1.0f ? 1.0f : rare;
+	/* in powers of 2 over the endpoint's mean, once it has one: 1 at 2^8 */
+	float ex = e->calls >= 8 ? (r - e->resp_log) / 8.0f : 0.0f;
+	ctx->resp_excess = ex < -1.0f ? -1.0f : ex > 1.0f ? 1.0f : ex;
+	b->calls++;
+	e->calls += e->calls < UINT32_MAX;
+	/* the mean, then a moving mean over about 256 calls */
+	e->resp_log += (r - e->resp_log) / (float)(e->calls < 256 ? e->calls : 256);
 }
 
 void
@@ -192,6 +218,8 @@ mw_trace_features(const struct seq_summary *s, const struct mw_trace_ctx *ctx, f
 		x[MW_TF_pf_category + c] = !!(s->pf_categories & (1u << c));
 	memcpy(x + MW_TF_payload_max, s->payload_max, sizeof(s->payload_max));
 	memcpy(x + MW_TF_trace_model, s->trace_probs, sizeof(s->trace_probs));
+	x[MW_TF_rarest_endpoint] = s->rarest;
+	x[MW_TF_resp_excess_max] = s->resp_excess_max;
 	if (h == NULL || h->traces == 0)
 		return;
 	x[MW_TF_history_traces] = lg(h->traces, 12);
@@ -274,9 +302,11 @@ mw_class_slots(const float *p, uint32_t n, float *slots, uint32_t nslots)
 }
 
 void
-mw_summary_add(struct seq_summary *s, const struct mw_event *ev, const float *pay,
-		const float *p, uint32_t nc)
+mw_summary_add(struct seq_summary *s, const struct mw_event *ev, const float *x,
+		const float *pay, const float *p, uint32_t nc)
 {
+	s->rarest = fmaxf(s->rarest, x[MW_CF_endpoint_rarity]);
+	s->resp_excess_max = fmaxf(s->resp_excess_max, x[MW_CF_resp_excess]);
 	if (s->calls == 0) {
 		s->actor = ev->actor;
 		s->actor_kind = ev->actor_kind;

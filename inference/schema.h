@@ -31,7 +31,7 @@
 #include "mw_event.h"
 #include "prefilter.h"
 
-#define MW_FEATURES_VERSION 3
+#define MW_FEATURES_VERSION 4
 /* Model probabilities carried as features are those of the non-benign
  * classes, 1 .. SLOTS (class 0 is benign: one minus their sum). */
 #define MW_PAYLOAD_SLOTS 8	/* payload-model classes carried */
@@ -60,7 +60,9 @@
 	X(pf_category, PF_CAT_MAX) \
 	X(pf_field, PF_CLASS_MAX) \
 	X(pf_matches, 1) \
-	X(payload, MW_PAYLOAD_SLOTS)	/* payload-model probabilities */
+	X(payload, MW_PAYLOAD_SLOTS)	/* payload-model probabilities */ \
+	X(endpoint_rarity, 1)		/* how rarely its endpoint is called */ \
+	X(resp_excess, 1)		/* response size against its endpoint's usual */
 
 #define MW_TRACE_FEATURES(X) \
 	X(calls, 1) \
@@ -84,6 +86,8 @@
 	X(pf_category, PF_CAT_MAX) \
 	X(payload_max, MW_PAYLOAD_SLOTS) \
 	X(trace_model, MW_SEQ_SLOTS)	/* the trace model's last probabilities */ \
+	X(rarest_endpoint, 1)		/* highest endpoint_rarity of its calls */ \
+	X(resp_excess_max, 1)		/* highest resp_excess of its calls */ \
 	X(history_traces, 1)		/* the actor's earlier traces ... */ \
 	X(history_calls, 1)		/* ... their calls */ \
 	X(history_auth_failures, 1)	/* ... their 401/403 calls */ \
@@ -109,13 +113,43 @@ enum mw_trace_feature {
 	MW_TRACE_NFEAT
 };
 
-/* What the trace knew before this call. */
+/* What the trace knew before this call, and what the endpoint baselines
+ * said of it (mw_endpoint_observe). */
 struct mw_call_ctx {
 	uint32_t position;		/* calls of the trace before this one */
 	uint64_t prev_ts_ns;		/* the previous call's request time; 0: none */
 	const float *payload;		/* payload-model probabilities, or NULL */
 	uint32_t n_payload;
+	float rarity, resp_excess;
 };
+
+/*
+ * Per-endpoint baselines an inference lcore learns from the calls it sees:
+ * how often each endpoint (path template) is called, and how large its
+ * responses are. An endpoint no ordinary client uses (a legacy version, an
+ * admin path) and a response far larger than the endpoint's usual (a bulk
+ * export) are what exfiltration, BFLA and reconnaissance look like from
+ * the network, in any application, without a list of its endpoints.
+ * Bounded: slots indexed by the template id's hash with the id as tag; a
+ * collision restarts the slot (the endpoint looks new again).
+ */
+#define MW_ENDPOINT_SLOTS 4096
+struct mw_endpoint_slot {
+	uint32_t template_id;
+	uint32_t calls;
+	float resp_log;			/* mean log2(1 + response bytes) */
+	uint32_t pad;
+};
+struct mw_endpoints {
+	uint64_t calls;
+	struct mw_endpoint_slot slot[MW_ENDPOINT_SLOTS];
+};
+
+/* What the baselines knew of ev's endpoint before it, into ctx->rarity and
+ * ctx->resp_excess; then they take ev in. Calls must come in arrival
+ * order. */
+void mw_endpoint_observe(struct mw_endpoints *b, const struct mw_event *ev,
+		struct mw_call_ctx *ctx);
 
 /*
  * A finished trace, as its owner sends it to the actor's owner. Counts and
@@ -132,6 +166,7 @@ struct seq_summary {
 	uint32_t pf_categories;
 	uint64_t ts_first_ns, ts_last_ns;
 	uint64_t req_bytes, resp_bytes;
+	float rarest, resp_excess_max;
 	float payload_max[MW_PAYLOAD_SLOTS];
 	float trace_probs[MW_SEQ_SLOTS];
 	uint64_t ids[MW_SUMMARY_IDS];
@@ -188,10 +223,11 @@ void mw_payload_record_name(const struct mw_event *ev, unsigned int match, const
 /* A model's non-benign probabilities p[1 .. n) into slots[0 .. nslots). */
 void mw_class_slots(const float *p, uint32_t n, float *slots, uint32_t nslots);
 
-/* Adds a stepped call to its trace's running summary: pay its payload
- * slots (MW_PAYLOAD_SLOTS), p the trace model's probabilities after it. */
-void mw_summary_add(struct seq_summary *s, const struct mw_event *ev, const float *pay,
-		const float *p, uint32_t nc);
+/* Adds a stepped call to its trace's running summary: x its call features
+ * (MW_CALL_NFEAT), pay its payload slots (MW_PAYLOAD_SLOTS), p the trace
+ * model's probabilities after it. */
+void mw_summary_add(struct seq_summary *s, const struct mw_event *ev, const float *x,
+		const float *pay, const float *p, uint32_t nc);
 
 /* Trace s's features in x[MW_TRACE_NFEAT], against what actor history h
  * knew before it; then h takes s in. */

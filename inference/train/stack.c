@@ -113,17 +113,34 @@ tr_stack_trace(struct tr_stack *s, const struct tr_data *d, const struct mw_mode
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	/* the endpoint baselines see the calls in log order, as the appliance's
+	 * inference lcore did */
+	struct mw_endpoints *eb = calloc(1, sizeof(*eb));
+	float *view = malloc(d->n * 2 * sizeof(float) + 1);
+	if (eb == NULL || view == NULL) {
+		free(eb), free(view);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < d->n; i++) {
+		struct mw_call_ctx ctx = { 0 };
+		mw_endpoint_observe(eb, d->ev[i], &ctx);
+		view[2 * i] = ctx.rarity;
+		view[2 * i + 1] = ctx.resp_excess;
+	}
 	for (size_t t = 0; t < d->n_traces; t++) {
 		uint64_t prev = 0;
 		for (uint32_t j = d->trace_off[t]; j < d->trace_off[t + 1]; j++) {
 			uint32_t i = d->trace_ev[j];
 			struct mw_call_ctx ctx = { .position = j - d->trace_off[t], .prev_ts_ns = prev,
 				.payload = s->pay_slots + (size_t)i * MW_PAYLOAD_SLOTS,
-				.n_payload = MW_PAYLOAD_SLOTS };
+				.n_payload = MW_PAYLOAD_SLOTS, .rarity = view[2 * i],
+				.resp_excess = view[2 * i + 1] };
 			mw_call_features(d->ev[i], &ctx, s->xc + (size_t)i * MW_CALL_NFEAT);
 			prev = d->ev[i]->ts_req_ns;
 		}
 	}
+	free(eb), free(view);
 	if (m == NULL)
 		return 0;
 	return tr_stack_gru(m, s->xc, MW_CALL_NFEAT, d->trace_off, d->trace_ev, d->n_traces, s->tp,
@@ -137,6 +154,7 @@ tr_stack_actor(struct tr_stack *s, const struct tr_data *d, const struct mw_mode
 	struct seq_summary *sum = calloc(d->n_traces + 1, sizeof(*sum));
 	struct mw_actor_history h;
 	const float zero[MW_MODEL_MAX_CLASSES] = { 0 };
+	static const float zero_call[MW_CALL_NFEAT];
 
 	s->nc[2] = m ? m->n_classes : 0;
 	s->xt = calloc(d->n_traces * MW_TRACE_NFEAT + 1, sizeof(float));
@@ -149,7 +167,9 @@ tr_stack_actor(struct tr_stack *s, const struct tr_data *d, const struct mw_mode
 	for (size_t t = 0; t < d->n_traces; t++)
 		for (uint32_t j = d->trace_off[t]; j < d->trace_off[t + 1]; j++) {
 			uint32_t i = d->trace_ev[j];
-			mw_summary_add(&sum[t], d->ev[i], s->pay_slots + (size_t)i * MW_PAYLOAD_SLOTS,
+			mw_summary_add(&sum[t], d->ev[i], s->xc ? s->xc + (size_t)i * MW_CALL_NFEAT :
+					zero_call,
+					s->pay_slots + (size_t)i * MW_PAYLOAD_SLOTS,
 					s->nc[1] ? s->tp + (size_t)i * s->nc[1] : zero,
 					s->nc[1] ? s->nc[1] : 1);
 			sum[t].timed_out = d->ev[d->trace_end[t]]->has_parent;
