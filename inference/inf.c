@@ -524,7 +524,7 @@ static void
 summarize(struct inf_trace *t, const struct mw_event *ev, const float *x, const float *pay,
 		const float *p, uint32_t nc)
 {
-	if (!ev->has_parent || t->s.calls == 0) {
+	if (mw_trace_root(ev) || t->s.calls == 0) {
 		/* the root call (else the first) says where the trace came from */
 		where_get(&t->where, ev);
 	}
@@ -534,7 +534,7 @@ summarize(struct inf_trace *t, const struct mw_event *ev, const float *x, const 
 /*
  * The trace model over a batch: one GRU execution per round, each call
  * stepping its trace's state. Calls without a trace id are traces of one
- * call. A trace ends when its root call (no parent span) completes: the
+ * call. A trace ends when its root call (mw_trace_root) completes: the
  * root's response is the last thing a trace does.
  */
 static void
@@ -645,7 +645,7 @@ step_traces(struct inf_lcore *il, void **evs, unsigned int n, const float *pay)
 				}
 				if (slot[j] < 0)
 					send_summary(il, t, ev->trace_id, false);
-				else if (!ev->has_parent)
+				else if (mw_trace_root(ev))
 					end_trace(il, (uint32_t)slot[j], false);
 			}
 		}

@@ -124,6 +124,23 @@ mw_trace_feature_group(unsigned int i, unsigned int *index)
 	return group_of(i, index, trace_names, trace_widths, NGROUPS(trace_names));
 }
 
+bool
+mw_trace_root(const struct mw_event *ev)
+{
+	uint16_t n;
+
+	switch (ev->trace_kind) {
+	case MW_TRACE_none:
+		return true;
+	case MW_TRACE_b3:
+	case MW_TRACE_uber:
+		return !ev->has_parent;
+	default:
+		mw_event_field(ev, MW_FIELD_xff, &n);
+		return n > 0;
+	}
+}
+
 void
 mw_call_features(const struct mw_event *ev, const struct mw_call_ctx *ctx, float *x)
 {
@@ -147,7 +164,7 @@ mw_call_features(const struct mw_event *ev, const struct mw_call_ctx *ctx, float
 		x[MW_CF_since_prev] = lg((double)(ev->ts_req_ns - ctx->prev_ts_ns) / 1e3, 32);
 	x[MW_CF_position] = lg(ctx->position, 10);
 	x[MW_CF_object_ids] = (float)ev->n_ids / MW_EVENT_MAX_IDS;
-	x[MW_CF_root] = !ev->has_parent;
+	x[MW_CF_root] = mw_trace_root(ev);
 	onehot(x, MW_CF_actor_kind, MW_ACTOR_MAX, ev->actor_kind);
 	onehot(x, MW_CF_jwt_state, MW_JWT_STATE_MAX, ev->jwt_state);
 	onehot(x, MW_CF_jwt_alg, 4, jwt_alg_group(ev->jwt_alg));
@@ -307,11 +324,12 @@ mw_summary_add(struct seq_summary *s, const struct mw_event *ev, const float *x,
 {
 	s->rarest = fmaxf(s->rarest, x[MW_CF_endpoint_rarity]);
 	s->resp_excess_max = fmaxf(s->resp_excess_max, x[MW_CF_resp_excess]);
-	if (s->calls == 0) {
+	if (s->calls == 0 || mw_trace_root(ev)) {	/* the root's actor, else the first's */
 		s->actor = ev->actor;
 		s->actor_kind = ev->actor_kind;
-		s->ts_first_ns = ev->ts_req_ns;
 	}
+	if (s->calls == 0 || ev->ts_req_ns < s->ts_first_ns)
+		s->ts_first_ns = ev->ts_req_ns;
 	if (ev->jwt_state != MW_JWT_absent) {
 		s->jwt_state = ev->jwt_state;
 		s->jwt_alg = ev->jwt_alg;

@@ -26,12 +26,13 @@
 #ifndef INF_SCHEMA_H
 #define INF_SCHEMA_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "mw_event.h"
 #include "prefilter.h"
 
-#define MW_FEATURES_VERSION 4
+#define MW_FEATURES_VERSION 5
 /* Model probabilities carried as features are those of the non-benign
  * classes, 1 .. SLOTS (class 0 is benign: one minus their sum). */
 #define MW_PAYLOAD_SLOTS 8	/* payload-model classes carried */
@@ -53,7 +54,7 @@
 	X(since_prev, 1)		/* since the trace's previous call */ \
 	X(position, 1)			/* index in the trace */ \
 	X(object_ids, 1)		/* {id} segments in the path */ \
-	X(root, 1)			/* no parent span */ \
+	X(root, 1)			/* the trace's root (mw_trace_root) */ \
 	X(actor_kind, MW_ACTOR_MAX) \
 	X(jwt_state, MW_JWT_STATE_MAX) \
 	X(jwt_alg, 4)			/* absent, alg none, HMAC, public key */ \
@@ -195,6 +196,17 @@ struct mw_trace_ctx {
  * width, one per level. */
 uint64_t mw_call_schema(void);
 uint64_t mw_trace_schema(void);
+
+/*
+ * Whether ev is its trace's root, whose completion ends the trace: a call
+ * without trace context; a B3 or Jaeger call without a parent span; and,
+ * for W3C traceparent and x-request-id, which carry no parent on the wire,
+ * the call that came in through the edge (an ingress proxy's
+ * X-Forwarded-For). Calls complete inside out, so the root is the last of
+ * its trace; a trace whose root never shows ends by idle timeout. Its
+ * actor is the trace's actor: nested calls carry a service's identity.
+ */
+bool mw_trace_root(const struct mw_event *ev);
 
 /* Fills x[MW_CALL_NFEAT] / x[MW_TRACE_NFEAT]. */
 void mw_call_features(const struct mw_event *ev, const struct mw_call_ctx *ctx, float *x);

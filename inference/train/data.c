@@ -10,6 +10,7 @@
 #include "data.h"
 #include "onednn.h"
 #include "prefilter.h"
+#include "schema.h"
 
 const char *const tr_payload_names[TR_PAYLOAD_CLASSES] = {
 	"benign", "sqli", "xss", "cmdi", "traversal", "ssrf", "jndi", "ssti", "nosqli",
@@ -219,7 +220,8 @@ event_back(json_object *o)
 				ev->flags |= 1u << f;	/* not the verdicts of a past run */
 		}
 	static const enum mw_field fs[] = { MW_FIELD_path, MW_FIELD_query, MW_FIELD_template,
-		MW_FIELD_host, MW_FIELD_user_agent, MW_FIELD_content_type, MW_FIELD_req_body };
+		MW_FIELD_host, MW_FIELD_user_agent, MW_FIELD_content_type, MW_FIELD_req_body,
+		MW_FIELD_xff };
 	for (unsigned int i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
 		size_t n = text(o, mw_field_names[fs[i]], buf, sizeof(buf));
 		put_field(ev, fs[i], buf, n);
@@ -490,7 +492,7 @@ cut_traces(struct tr_data *d)
 		const struct tr_truth *t = &d->truth[o[i].i];
 		if (t->malicious && t->cls > 0 && d->trace_cls[nt] == 0)
 			d->trace_cls[nt] = t->cls;
-		if (!ev->has_parent || ev->trace_kind == MW_TRACE_none) {	/* root: ends it */
+		if (mw_trace_root(ev)) {	/* root: ends it */
 			d->trace_end[nt++] = last;
 			d->trace_off[nt] = (uint32_t)k;
 			open = 0;
@@ -505,7 +507,7 @@ cut_traces(struct tr_data *d)
 	return 0;
 }
 
-/* Actors: traces grouped by their first call's actor, in order of ending.
+/* Actors: traces grouped by their actor, in order of ending.
  * Class: the attack class most common among its malicious calls. */
 static int
 cut_actors(struct tr_data *d)
@@ -523,7 +525,9 @@ cut_actors(struct tr_data *d)
 		return -1;
 	}
 	for (size_t t = 0; t < d->n_traces; t++) {
-		o[t].a = d->ev[d->trace_ev[d->trace_off[t]]]->actor;
+		/* the root's actor, else the first call's (mw_summary_add) */
+		const struct mw_event *end = d->ev[d->trace_end[t]];
+		o[t].a = mw_trace_root(end) ? end->actor : d->ev[d->trace_ev[d->trace_off[t]]]->actor;
 		o[t].b = d->trace_end[t];
 		o[t].i = (uint32_t)t;
 	}

@@ -172,7 +172,7 @@ tr_stack_actor(struct tr_stack *s, const struct tr_data *d, const struct mw_mode
 					s->pay_slots + (size_t)i * MW_PAYLOAD_SLOTS,
 					s->nc[1] ? s->tp + (size_t)i * s->nc[1] : zero,
 					s->nc[1] ? s->nc[1] : 1);
-			sum[t].timed_out = d->ev[d->trace_end[t]]->has_parent;
+			sum[t].timed_out = !mw_trace_root(d->ev[d->trace_end[t]]);
 		}
 	for (size_t a = 0; a < d->n_actors; a++) {
 		memset(&h, 0, sizeof(h));

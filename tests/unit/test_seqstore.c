@@ -96,6 +96,7 @@ test_schema(void)
 	ev->pf_categories = 1u << PF_CAT_sqli;
 	ev->pf_nmatch = 1;
 	ev->pf[0].field = PF_CLASS_body;
+	ev->trace_kind = MW_TRACE_b3;
 	ev->has_parent = 1;
 	struct mw_call_ctx ctx = { .position = 3, .prev_ts_ns = ev->ts_req_ns - 1000000,
 		.payload = pay, .n_payload = 2 };
@@ -104,6 +105,19 @@ test_schema(void)
 	for (unsigned int i = 0; i < MW_CALL_NFEAT; i++)
 		bad += !(x[i] >= 0.0f && x[i] <= 1.0f);
 	CHECK(bad == 0, "call features in [0, 1]");
+	/* roots: B3 by its parent span; W3C, which has none, by the edge's
+	 * X-Forwarded-For */
+	CHECK(!mw_trace_root(ev), "a B3 call with a parent is not its trace's root");
+	ev->trace_kind = MW_TRACE_w3c;
+	ev->has_parent = 0;
+	CHECK(!mw_trace_root(ev), "a W3C call from inside the mesh is not a root");
+	memcpy(ev->data + ev->data_len, "192.0.2.7", 9);
+	ev->field[MW_FIELD_xff].off = ev->data_len;
+	ev->field[MW_FIELD_xff].len = 9;
+	CHECK(mw_trace_root(ev), "a W3C call through the edge is its trace's root");
+	ev->field[MW_FIELD_xff].len = 0;
+	ev->trace_kind = MW_TRACE_b3;
+	ev->has_parent = 1;
 	CHECK(x[MW_CF_method + MW_METHOD_POST] == 1.0f && x[MW_CF_status_class + 4] == 1.0f &&
 			x[MW_CF_status_auth + 1] == 1.0f && x[MW_CF_root] == 0.0f &&
 			x[MW_CF_pf_category + PF_CAT_sqli] == 1.0f &&
