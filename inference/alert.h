@@ -106,11 +106,14 @@ struct mw_alert {
 
 #define MW_ALERT_SIZE (sizeof(struct mw_alert) + MW_EVENT_DATA_SIZE)
 
-/* Whether an element with this delta earns a place in the top list. */
+/* Whether an element with this delta earns a place in the top list: only
+ * an element that raised the malicious score explains an alert (a key's
+ * score starts from 0, so its first element is credited with all of its
+ * own). */
 static inline int
 mw_explain_wants(const struct mw_explain *x, float delta)
 {
-	return x->n < MW_EXPLAIN_MAX || delta > x->e[MW_EXPLAIN_MAX - 1].delta;
+	return delta > 0.0f && (x->n < MW_EXPLAIN_MAX || delta > x->e[MW_EXPLAIN_MAX - 1].delta);
 }
 
 /* Adds el to the top list if its delta earns a place. */

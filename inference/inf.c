@@ -375,14 +375,12 @@ step_actors(struct inf_lcore *il, struct inf_summary **sm, unsigned int n)
 					seq_del(lv->store, old);
 					il->c[INF_C_actors_evicted]++;
 				}
-				s = seq_add(lv->store, &m->s.actor, now);
+				s = seq_add(lv->store, &m->s.actor, now);	/* zeroed */
 				if (s < 0) {
 					il->c[INF_C_summaries_lost]++;
 					rte_mempool_put(il->summary_pool, m);
 					continue;
 				}
-				((struct inf_actor *)seq_entry(lv->store, (uint32_t)s))->mal =
-					lv->base_mal;
 			}
 			struct inf_actor *a = seq_entry(lv->store, (uint32_t)s);
 			if (a->round == round) {
@@ -574,9 +572,8 @@ step_traces(struct inf_lcore *il, void **evs, unsigned int n, const float *pay)
 					end_trace(il, old, true);
 					il->c[INF_C_traces_evicted]++;
 				}
-				if (s < 0 && (s = seq_add(lv->store, ev->trace_id, now)) >= 0)
-					((struct inf_trace *)seq_entry(lv->store, (uint32_t)s))->mal =
-						lv->base_mal;
+				if (s < 0)
+					s = seq_add(lv->store, ev->trace_id, now);	/* zeroed */
 			}
 			if (s >= 0) {
 				t = seq_entry(lv->store, (uint32_t)s);
@@ -590,7 +587,6 @@ step_traces(struct inf_lcore *il, void **evs, unsigned int n, const float *pay)
 			} else {
 				t = &lone[k];
 				memset(t, 0, sizeof(*t));
-				t->mal = lv->base_mal;
 				state[k] = il->lone_state + (size_t)k * g->H;
 				memset(state[k], 0, g->H * sizeof(float));
 			}
@@ -789,23 +785,6 @@ inf_main(void *arg)
 
 /* ---- control path ---- */
 
-/* What the model says of a sequence before its first element: deltas are
- * measured from there, so the first element is not credited with the
- * model's prior. */
-static float
-base_mal(const struct inf_gru *g)
-{
-	float *x = calloc(g->I + g->H + g->n_classes, sizeof(float));
-	float p0 = 1.0f;
-
-	if (x != NULL) {
-		inf_gru_reference(g, x, x + g->I, x + g->I + g->H);
-		p0 = x[g->I + g->H];
-		free(x);
-	}
-	return 1.0f - p0;
-}
-
 int
 inf_lcore_levels(struct inf_lcore *il, const struct inf_level *trace, uint32_t trace_keys,
 		const struct inf_level *actor, uint32_t actor_keys, char *err, size_t errlen)
@@ -814,7 +793,6 @@ inf_lcore_levels(struct inf_lcore *il, const struct inf_level *trace, uint32_t t
 
 	if (trace->gru != NULL) {
 		il->trace = *trace;
-		il->trace.base_mal = base_mal(trace->gru);
 		snprintf(name, sizeof(name), "traces_%u", il->index);
 		il->trace.store = seq_store_create(name, 16, trace_keys, sizeof(struct inf_trace),
 				trace->gru->H, il->socket);
@@ -834,7 +812,6 @@ inf_lcore_levels(struct inf_lcore *il, const struct inf_level *trace, uint32_t t
 	}
 	if (actor->gru != NULL) {
 		il->actor = *actor;
-		il->actor.base_mal = base_mal(actor->gru);
 		snprintf(name, sizeof(name), "actors_%u", il->index);
 		il->actor.store = seq_store_create(name, 8, actor_keys, sizeof(struct inf_actor),
 				actor->gru->H, il->socket);

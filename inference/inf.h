@@ -80,7 +80,6 @@ struct inf_level {
 	struct seq_store *store;
 	const float *thresholds;	/* per class */
 	uint64_t timeout_ns;		/* idle keys end after this */
-	float base_mal;			/* 1 - p(benign) of the empty sequence */
 };
 
 /* Where a trace came from and went: its root call's endpoints. */

@@ -9,7 +9,8 @@
 # a class per pre-filter category, latched by the first flagged element. So
 # what each alert must say is known:
 #   - every explanation element names a real call of the event log (request
-#     time, method, template, status), and every one the pre-filter flagged
+#     time, method, template, status) that raised the key's score (delta >
+#     0, the first from zero), and every one the pre-filter flagged
 #     shows a snippet of text the pre-filter saw in that call;
 #   - a trace alert's top element is a call the pre-filter flagged in the
 #     alert's class;
@@ -73,6 +74,9 @@ for r in $runs; do
 		[.ts, .method, .template, .status] | @tsv' "$A" | sort -u > "$DIR/$r.named"
 	check "$r: explanation elements that name no call of the event log" \
 		"$(comm -23 "$DIR/$r.named" "$DIR/$r.calls" | wc -l)"
+	check "$r: explanation elements that did not raise the score" \
+		"$(jq -c 'select(.event_type == "alert") | .meshwatch.explanation[] |
+			select(.delta <= 0)' "$A" | wc -l)"
 	check "$r: alerts without an explanation" \
 		"$(jq -c 'select(.event_type == "alert" and (.meshwatch.explanation | length) == 0)' "$A" | wc -l)"
 	check "$r: trace alerts whose top call the pre-filter did not flag in their class" \
