@@ -13,7 +13,9 @@
  *            model (it scores only what the pre-filter matched), the trace
  *            model at that call, and the appliance (payload or trace alert);
  *   trace    every trace; positive: it holds a malicious call of a class a
- *            trace shows; the trace model's first alert is its verdict;
+ *            trace shows; traces of attacks only an actor shows (BOLA,
+ *            stuffing, scraping, ...) are left out, neither benign nor
+ *            missed; the trace model's first alert is its verdict;
  *   actor    every actor; positive: an attacker; the actor model's first
  *            alert is its verdict, and a behavioral subset (BOLA, BFLA, mass
  *            assignment, broken auth, stuffing, scraping, exfiltration,
@@ -312,7 +314,7 @@ level_seq(struct ctx *c, int actor)
 	const float *P = actor ? c->s.ap : c->s.tp;
 	uint32_t *cm = calloc((size_t)N * N, sizeof(*cm));
 	uint8_t behavioral[TR_SEQ_CLASSES] = { 0 };
-	size_t true_alerts = 0, explained = 0;
+	size_t true_alerts = 0, explained = 0, left_out = 0;
 	struct bin b;
 	json_object *o = json_object_new_object();
 
@@ -354,10 +356,10 @@ level_seq(struct ctx *c, int actor)
 		}
 		if (!labeled)
 			continue;
-		if (!actor && truth > 0) {	/* classes a trace cannot show count as benign */
-			int vis = truth <= CLS_NOSQLI || truth == CLS_BFLA ||
-				truth == CLS_MASS_ASSIGNMENT || truth == CLS_BROKEN_AUTH;
-			truth = vis ? truth : 0;
+		if (!actor && truth > 0 && !(truth <= CLS_NOSQLI || truth == CLS_BFLA ||
+				truth == CLS_MASS_ASSIGNMENT || truth == CLS_BROKEN_AUTH)) {
+			left_out++;	/* an attack only its actor shows: neither benign nor a miss */
+			continue;
 		}
 		cm[(uint32_t)truth * N + (uint32_t)pred]++;
 		bin_add(&b, truth > 0, pred > 0, best);
@@ -375,6 +377,10 @@ level_seq(struct ctx *c, int actor)
 	}
 	json_object_object_add(o, "attack_vs_benign", bin_report(&b, c->plot, actor ? "actor" : "trace"));
 	double macro, bmacro;
+	if (!actor) {
+		printf("  (%zu traces of attacks only an actor shows left out)\n", left_out);
+		json_object_object_add(o, "left_out", json_object_new_int64((int64_t)left_out));
+	}
 	printf("  by class:\n");
 	json_object_object_add(o, "classes", per_class(tr_seq_names, N, cm, NULL, 0, &macro));
 	json_object_object_add(o, "macro_f1", num(macro));
