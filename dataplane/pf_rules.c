@@ -148,7 +148,8 @@ parse_line(struct parse *p, char *line, struct pf_rule *r)
 	int k = lookup(cat, pf_category_names, PF_CAT_MAX);
 	if (k < 0) {
 		rule_error(p, id, "unknown category '%s'; expected one of sqli xss cmdi traversal "
-				"lfi rfi ssrf ssti jndi xxe nosqli ldapi crlf deserialization smuggling",
+				"lfi rfi ssrf ssti jndi xxe nosqli ldapi crlf deserialization smuggling "
+				"massassign",
 				cat);
 		return -1;
 	}

@@ -29,7 +29,7 @@
 
 #define PF_CATEGORIES(X) \
 	X(sqli) X(xss) X(cmdi) X(traversal) X(lfi) X(rfi) X(ssrf) X(ssti) X(jndi) \
-	X(xxe) X(nosqli) X(ldapi) X(crlf) X(deserialization) X(smuggling)
+	X(xxe) X(nosqli) X(ldapi) X(crlf) X(deserialization) X(smuggling) X(massassign)
 enum pf_category {
 #define X(c) PF_CAT_##c,
 	PF_CATEGORIES(X)

@@ -32,7 +32,7 @@
 #include "mw_event.h"
 #include "prefilter.h"
 
-#define MW_FEATURES_VERSION 5
+#define MW_FEATURES_VERSION 6
 /* Model probabilities carried as features are those of the non-benign
  * classes, 1 .. SLOTS (class 0 is benign: one minus their sum). */
 #define MW_PAYLOAD_SLOTS 8	/* payload-model classes carried */
