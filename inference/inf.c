@@ -85,19 +85,6 @@ argmax(const float *p, uint32_t n, uint16_t from)
 	return best;
 }
 
-/* The non-benign class that beat its threshold by the most probability,
- * or 0. */
-static uint16_t
-alert_class(const float *p, uint32_t n, const float *thr, uint32_t skip)
-{
-	uint16_t best = 0;
-
-	for (uint16_t c = 1; c < n; c++)
-		if (!(skip & (1u << (c & 31))) && p[c] >= thr[c] && (best == 0 || p[c] > p[best]))
-			best = c;
-	return best;
-}
-
 /* ---- snippets ---- */
 
 /* The snippet of ev's first pre-filter match (the payload model's pick,
@@ -112,12 +99,8 @@ snip_make(struct mw_snip *sn, const struct mw_event *ev)
 	if (ev->pf_nmatch == 0 || ev->pf[0].from >= n)
 		return false;
 	/* the record (name=value, records split by 0x1e) holding the match */
-	uint32_t from = ev->pf[0].from, to = RTE_MIN(ev->pf[0].to, (uint32_t)n);
-	uint32_t rs = from, re = from;
-	while (rs > 0 && t[rs - 1] != '\x1e')
-		rs--;
-	while (re < n && t[re] != '\x1e')
-		re++;
+	uint32_t from = ev->pf[0].from, to = RTE_MIN(ev->pf[0].to, (uint32_t)n), rs, re;
+	mw_norm_record(t, n, from, &rs, &re);
 	const char *eq = memchr(t + rs, '=', re - rs);
 	uint32_t vs = eq != NULL && (uint32_t)(eq - t) < from ? (uint32_t)(eq - t) + 1 : rs;
 	/* up to MW_SNIP_TEXT bytes of the value, from a little before the match */
@@ -289,7 +272,7 @@ score_payloads(struct inf_lcore *il, void **evs, unsigned int n, float *probs)
 		ev->verdict_class = top;
 		ev->score = pr[top];
 		ev->flags |= MW_EV_PAYLOAD_SCORED;
-		uint16_t cls = alert_class(pr, nc, il->thresholds, 0);
+		uint16_t cls = mw_alert_class(pr, nc, il->thresholds, 0);
 		if (cls == 0)
 			continue;
 		ev->flags |= MW_EV_PAYLOAD_ALERT;
@@ -415,7 +398,7 @@ step_actors(struct inf_lcore *il, struct inf_summary **sm, unsigned int n)
 					el.snip = m->top_snip.seq ? snip_put(il, &m->top_snip) : 0;
 					mw_explain_add(&a->why, &el);
 				}
-				uint16_t cls = alert_class(p, g->n_classes, lv->thresholds, a->alerted);
+				uint16_t cls = mw_alert_class(p, g->n_classes, lv->thresholds, a->alerted);
 				if (cls == 0)
 					continue;
 				a->alerted |= 1u << (cls & 31);
@@ -625,7 +608,7 @@ step_traces(struct inf_lcore *il, void **evs, unsigned int n, const float *pay)
 					mw_explain_add(&t->why, &el);
 				}
 				t->mal = mal;
-				uint16_t cls = alert_class(p, g->n_classes, lv->thresholds, t->alerted);
+				uint16_t cls = mw_alert_class(p, g->n_classes, lv->thresholds, t->alerted);
 				if (cls != 0) {
 					t->alerted |= 1u << (cls & 31);
 					ev->flags |= MW_EV_TRACE_ALERT;

@@ -89,4 +89,19 @@ const struct mw_tensor *mw_model_tensor(const struct mw_model *m, const char *na
 const float *mw_model_weights(const struct mw_model *m, const char *name, uint32_t ndim,
 		uint32_t a, uint32_t b, uint32_t c, char *err, size_t errlen);
 
+/* The non-benign class whose probability reached its threshold (thr, per
+ * class) with the most probability, or 0; classes with their bit set in
+ * skip are passed over (a key that already alerted on them). The appliance
+ * and meshwatch-eval both decide with this. */
+static inline uint16_t
+mw_alert_class(const float *p, uint32_t n, const float *thr, uint32_t skip)
+{
+	uint16_t best = 0;
+
+	for (uint16_t c = 1; c < n; c++)
+		if (!(skip & (1u << (c & 31))) && p[c] >= thr[c] && (best == 0 || p[c] > p[best]))
+			best = c;
+	return best;
+}
+
 #endif

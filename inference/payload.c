@@ -325,7 +325,7 @@ inf_payload_score(struct inf_payload *p, const struct mw_event *const *ev, uint3
 				for (uint32_t j = 0; j < k; j++) {
 					const float *pr = out + (size_t)j * nc;
 					float *row = probs + (size_t)owner[j] * nc;
-					if (best[owner[j]] < 0 || 1.0f - pr[0] > 1.0f - row[0]) {
+					if (best[owner[j]] < 0 || pr[0] < row[0]) {	/* less benign */
 						memcpy(row, pr, nc * sizeof(float));
 						best[owner[j]] = (int8_t)match[j];
 					}

@@ -252,9 +252,8 @@ mw_trace_features(const struct seq_summary *s, const struct mw_trace_ctx *ctx, f
 	memcpy(x + MW_TF_history_trace_max, h->trace_max, sizeof(h->trace_max));
 }
 
-/* The record [rs, re) of MW_FIELD_norm holding byte at. */
-static void
-record_of(const char *t, uint32_t n, uint32_t at, uint32_t *rs, uint32_t *re)
+void
+mw_norm_record(const char *t, uint32_t n, uint32_t at, uint32_t *rs, uint32_t *re)
 {
 	*rs = *re = at;
 	while (*rs > 0 && t[*rs - 1] != '\x1e')
@@ -278,7 +277,7 @@ mw_payload_windows(const struct mw_event *ev, uint32_t L, const uint8_t **text, 
 		uint32_t from = ev->pf[m].from, rs, re;
 		if (from >= n)
 			continue;
-		record_of(t, n, from, &rs, &re);
+		mw_norm_record(t, n, from, &rs, &re);
 		unsigned int j = 0;
 		while (j < k && starts[j] != rs)
 			j++;
@@ -305,7 +304,7 @@ mw_payload_record_name(const struct mw_event *ev, unsigned int match, const char
 	*len = 0;
 	if (match >= ev->pf_nmatch || ev->pf[match].from >= n)
 		return;
-	record_of(t, n, ev->pf[match].from, &rs, &re);
+	mw_norm_record(t, n, ev->pf[match].from, &rs, &re);
 	const char *eq = memchr(t + rs, '=', re - rs);
 	*name = t + rs;
 	*len = eq != NULL ? (uint32_t)(eq - (t + rs)) : 0;

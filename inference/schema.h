@@ -227,6 +227,10 @@ void mw_trace_features(const struct seq_summary *s, const struct mw_trace_ctx *c
 unsigned int mw_payload_windows(const struct mw_event *ev, uint32_t L, const uint8_t **text,
 		uint32_t *len, uint8_t *match, unsigned int max);
 
+/* The record [rs, re) of normalized text t (MW_FIELD_norm, n bytes,
+ * records name=value split by 0x1e) that holds byte at. */
+void mw_norm_record(const char *t, uint32_t n, uint32_t at, uint32_t *rs, uint32_t *re);
+
 /* The record window i was cut from: its name (before '='), for labels that
  * say which field an attack is in. */
 void mw_payload_record_name(const struct mw_event *ev, unsigned int match, const char **name,

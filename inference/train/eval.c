@@ -165,19 +165,6 @@ bin_free(struct bin *b)
 	free(b->score), free(b->pos);
 }
 
-/* The non-benign class that beat its threshold by the most, or 0 (as the
- * appliance's alert_class). */
-static int
-alert_class(const float *p, uint32_t n, const float *thr)
-{
-	int best = 0;
-
-	for (uint32_t c = 1; c < n; c++)
-		if (p[c] >= thr[c] && (best == 0 || p[c] > p[best]))
-			best = (int)c;
-	return best;
-}
-
 /* Per-class precision, recall and F1 from a confusion matrix; prints the
  * classes with any support or prediction. */
 static json_object *
@@ -263,7 +250,7 @@ level_request(struct ctx *c)
 			float ps = 0.0f;
 			if (N && c->s.scored[i]) {
 				const float *p = c->s.pay + i * N;
-				pc = alert_class(p, N, c->m[0]->thresholds);
+				pc = mw_alert_class(p, N, c->m[0]->thresholds, 0);
 				ps = 1.0f - p[0];
 			}
 			bin_add(&pm, pos, pc != 0, ps);
@@ -274,7 +261,7 @@ level_request(struct ctx *c)
 			if (c->m[1]) {
 				const uint32_t M = c->m[1]->n_classes;
 				const float *p = c->s.tp + i * M;
-				tc = !fired ? alert_class(p, M, c->m[1]->thresholds) : 0;
+				tc = !fired ? mw_alert_class(p, M, c->m[1]->thresholds, 0) : 0;
 				fired |= tc != 0;
 				ts = 1.0f - p[0];
 			}
@@ -343,7 +330,7 @@ level_seq(struct ctx *c, int actor)
 			prev = mal;
 			best = mal > best ? mal : best;
 			if (pred == 0)
-				pred = alert_class(p, N, m->thresholds);
+				pred = mw_alert_class(p, N, m->thresholds, 0);
 		}
 		for (uint32_t j = off[q]; j < off[q + 1]; j++) {
 			uint32_t row = el[j];

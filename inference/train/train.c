@@ -446,6 +446,20 @@ union_alerts(const float *scores, const uint8_t *benign, size_t units, uint32_t 
 	return n;
 }
 
+/* Each class's lowest threshold (not under floor_, at most 0.999) with at
+ * most b of the nb benign scores at or above it: above the (b+1)-th
+ * highest. sorted + c * stride: class c's benign scores, highest first. */
+static void
+share_thresholds(const float *sorted, size_t stride, size_t nb, uint32_t N, size_t b,
+		float floor_, float *thr)
+{
+	thr[0] = 1.0f;
+	for (uint32_t c = 1; c < N; c++) {
+		float t = b < nb ? nextafterf(sorted[c * stride + b], 2.0f) : floor_;
+		thr[c] = t < floor_ ? floor_ : t > 0.999f ? 0.999f : t;
+	}
+}
+
 /*
  * Thresholds for a false-positive rate of the whole model, not of each
  * class: at most fpr x n_benign of the benign units may alert on any class.
@@ -475,13 +489,7 @@ pick_thresholds(const float *scores, const uint8_t *benign, size_t units, uint32
 	size_t lo = 0, hi = budget;	/* the largest share b that fits */
 	while (lo <= hi) {
 		size_t b = lo + (hi - lo) / 2;
-		thr[0] = 1.0f;
-		for (uint32_t c = 1; c < N; c++) {
-			const float *vc = v + (size_t)c * (units + 1);
-			/* above the (b+1)-th highest benign score */
-			float t = b < nb ? nextafterf(vc[b], 2.0f) : floor_;
-			thr[c] = t < floor_ ? floor_ : t > 0.999f ? 0.999f : t;
-		}
+		share_thresholds(v, units + 1, nb, N, b, floor_, thr);
 		if (union_alerts(scores, benign, units, N, thr) <= budget)
 			lo = b + 1;
 		else if (b == 0)
@@ -489,13 +497,7 @@ pick_thresholds(const float *scores, const uint8_t *benign, size_t units, uint32
 		else
 			hi = b - 1;
 	}
-	size_t b = lo > 0 ? lo - 1 : 0;
-	thr[0] = 1.0f;
-	for (uint32_t c = 1; c < N; c++) {
-		const float *vc = v + (size_t)c * (units + 1);
-		float t = b < nb ? nextafterf(vc[b], 2.0f) : floor_;
-		thr[c] = t < floor_ ? floor_ : t > 0.999f ? 0.999f : t;
-	}
+	share_thresholds(v, units + 1, nb, N, lo > 0 ? lo - 1 : 0, floor_, thr);
 	free(v);
 }
 
