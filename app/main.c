@@ -396,6 +396,15 @@ make_models(struct app *a, int i)
 		lv[k].gru = a->gru[k][i];
 		lv[k].thresholds = a->thresholds[k];
 	}
+	if (a->model[MW_ALERT_trace] != NULL && a->objects == NULL &&
+			(a->objects = rte_zmalloc_socket("objects", sizeof(*a->objects),
+					RTE_CACHE_LINE_SIZE, il->socket)) == NULL) {
+		fprintf(stderr, "%s: cannot allocate the object table (%zu bytes) on socket %d: "
+				"give EAL more memory (-m)\n", c->path, sizeof(*a->objects),
+				il->socket);
+		return -1;
+	}
+	il->objects = a->objects;
 	lv[MW_ALERT_trace].timeout_ns = (uint64_t)c->trace_timeout_ms * 1000000ull;
 	lv[MW_ALERT_actor].timeout_ns = (uint64_t)c->actor_timeout_s * 1000000000ull;
 	if (inf_lcore_levels(il, &lv[MW_ALERT_trace], c->trace_keys, &lv[MW_ALERT_actor],
@@ -516,6 +525,10 @@ verify_placement(const struct app *a)
 					models);
 		if (il->snips != NULL)
 			PAGES(il->snips, sizeof(*il->snips) * INF_SNIPS, stores);
+		if (il->endpoints != NULL)
+			PAGES(il->endpoints, sizeof(*il->endpoints), stores);
+		if (il->objects != NULL)
+			PAGES(il->objects, sizeof(*il->objects), stores);
 		PAGES(il, sizeof(*il), stores);
 		for (uint16_t r = 0; r < il->n_rx; r++)
 			PAGES(il->from_rx[r], rte_ring_get_memsize(il->from_rx[r]->size), rings);
@@ -940,6 +953,7 @@ teardown(struct app *a)
 		mw_model_free(a->model[k]);
 	rte_mempool_free(a->alert_pool);
 	rte_mempool_free(a->summary_pool);
+	rte_free(a->objects);
 	out_alerts_free(&a->out);
 	close_log(a->out.alerts);
 	rte_mempool_free(a->events);

@@ -578,6 +578,7 @@ step_traces(struct inf_lcore *il, void **evs, unsigned int n, const float *pay)
 				.prev_ts_ns = t->prev_ts_ns,
 				.payload = pay + (size_t)idx[i] * MW_PAYLOAD_SLOTS,
 				.n_payload = MW_PAYLOAD_SLOTS,
+				.foreign = il->objects ? mw_objects_check(il->objects, ev) : -1,
 			};
 			mw_endpoint_observe(il->endpoints, ev, &ctx);
 			mw_call_features(ev, &ctx, x + (size_t)k * MW_CALL_NFEAT);

@@ -149,6 +149,7 @@ struct inf_lcore {
 	float *lone_state;		/* batch x H: traces of one call */
 	struct mw_snip *snips;		/* the journal: INF_SNIPS, by seq */
 	struct mw_endpoints *endpoints;	/* baselines of the calls it saw */
+	struct mw_objects *objects;	/* the appliance's, shared; NULL: none */
 	uint32_t snip_seq;		/* the last one written */
 
 	uint64_t c[INF_C_MAX];

@@ -177,6 +177,44 @@ mw_call_features(const struct mw_event *ev, const struct mw_call_ctx *ctx, float
 		x[MW_CF_payload + c] = ctx->payload[c];
 	x[MW_CF_endpoint_rarity] = ctx->rarity;
 	x[MW_CF_resp_excess] = ctx->resp_excess;
+	x[MW_CF_foreign_object] = ctx->foreign > 0;
+	x[MW_CF_trespass] = ctx->trespass;
+}
+
+int
+mw_objects_check(struct mw_objects *o, const struct mw_event *ev)
+{
+	uint16_t n;
+	const char *t = mw_event_field(ev, MW_FIELD_template, &n);
+	const uint32_t owner = (uint32_t)(ev->actor ^ ev->actor >> 32);
+	uint32_t res = 0, i = 0, k = 0;
+	int foreign = 0;
+
+	if (ev->n_ids == 0 || (ev->actor_kind != MW_ACTOR_jwt &&
+			ev->actor_kind != MW_ACTOR_apikey && ev->actor_kind != MW_ACTOR_session))
+		return -1;
+	while (i < n && k < ev->n_ids) {
+		while (i < n && t[i] == '/')
+			i++;
+		uint32_t s = i;
+		while (i < n && t[i] != '/')
+			i++;
+		if (i - s != 4 || memcmp(t + s, "{id}", 4) != 0) {
+			res = rte_hash_crc(t + s, i - s, 0x0b1ec7);	/* the resource */
+			continue;
+		}
+		uint64_t h = (ev->object_ids[k++] ^ (uint64_t)res * 0x9e3779b97f4a7c15ull) *
+			0xff51afd7ed558ccdull;
+		h ^= h >> 29;
+		uint64_t *slot = &o->slot[h & (MW_OBJECT_SLOTS - 1)];
+		const uint64_t tag = (h >> 32 | 1) << 32;
+		uint64_t w = __atomic_load_n(slot, __ATOMIC_RELAXED);
+		if ((w & ~0xffffffffull) != tag)
+			__atomic_store_n(slot, tag | owner, __ATOMIC_RELAXED);	/* claimed */
+		else if ((uint32_t)w != owner)
+			foreign = 1;
+	}
+	return foreign;
 }
 
 void
@@ -197,6 +235,13 @@ mw_endpoint_observe(struct mw_endpoints *b, const struct mw_event *ev, struct mw
 	/* in powers of 2 over the endpoint's mean, once it has one: 1 at 2^8 */
 	float ex = e->calls >= 8 ? (r - e->resp_log) / 8.0f : 0.0f;
 	ctx->resp_excess = ex < -1.0f ? -1.0f : ex > 1.0f ? 1.0f : ex;
+	/* a foreign object, weighed by how rarely this endpoint's are shared */
+	ctx->trespass = ctx->foreign > 0 ? 1.0f - e->shared : 0.0f;
+	if (ctx->foreign >= 0) {
+		e->principal_calls += e->principal_calls < UINT32_MAX;
+		uint32_t w = e->principal_calls < 256 ? e->principal_calls : 256;
+		e->shared += ((float)ctx->foreign - e->shared) / (float)w;
+	}
 	b->calls++;
 	e->calls += e->calls < UINT32_MAX;
 	/* the mean, then a moving mean over about 256 calls */
@@ -237,6 +282,8 @@ mw_trace_features(const struct seq_summary *s, const struct mw_trace_ctx *ctx, f
 	memcpy(x + MW_TF_trace_model, s->trace_probs, sizeof(s->trace_probs));
 	x[MW_TF_rarest_endpoint] = s->rarest;
 	x[MW_TF_resp_excess_max] = s->resp_excess_max;
+	x[MW_TF_foreign_objects] = frac(s->foreign, n);
+	x[MW_TF_trespass_max] = s->trespass_max;
 	if (h == NULL || h->traces == 0)
 		return;
 	x[MW_TF_history_traces] = lg(h->traces, 12);
@@ -246,6 +293,7 @@ mw_trace_features(const struct seq_summary *s, const struct mw_trace_ctx *ctx, f
 	x[MW_TF_history_writes] = lg(h->writes, 10);
 	x[MW_TF_history_ids] = lg(h->ids, 12);
 	x[MW_TF_history_endpoints] = lg(h->endpoints, 8);
+	x[MW_TF_history_trespass] = lg(h->trespass, 6);
 	if (s->ts_first_ns > h->first_ts_ns)
 		x[MW_TF_history_age] = lg((double)(s->ts_first_ns - h->first_ts_ns) / 1e3, 36);
 	memcpy(x + MW_TF_history_payload_max, h->payload_max, sizeof(h->payload_max));
@@ -323,6 +371,9 @@ mw_summary_add(struct seq_summary *s, const struct mw_event *ev, const float *x,
 {
 	s->rarest = fmaxf(s->rarest, x[MW_CF_endpoint_rarity]);
 	s->resp_excess_max = fmaxf(s->resp_excess_max, x[MW_CF_resp_excess]);
+	s->trespass_max = fmaxf(s->trespass_max, x[MW_CF_trespass]);
+	s->trespass_sum += x[MW_CF_trespass];
+	s->foreign += x[MW_CF_foreign_object] > 0.0f && s->foreign < UINT16_MAX;
 	if (s->calls == 0 || mw_trace_root(ev)) {	/* the root's actor, else the first's */
 		s->actor = ev->actor;
 		s->actor_kind = ev->actor_kind;
@@ -401,6 +452,7 @@ mw_actor_step(struct mw_actor_history *h, const struct seq_summary *s, float *x)
 	h->writes += s->writes;
 	h->ids += ctx.new_ids;
 	h->endpoints += ctx.new_templates;
+	h->trespass += s->trespass_sum;
 	for (unsigned int c = 0; c < MW_PAYLOAD_SLOTS; c++)
 		h->payload_max[c] = fmaxf(h->payload_max[c], s->payload_max[c]);
 	for (unsigned int c = 0; c < MW_SEQ_SLOTS; c++)

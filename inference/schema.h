@@ -32,7 +32,7 @@
 #include "mw_event.h"
 #include "prefilter.h"
 
-#define MW_FEATURES_VERSION 6
+#define MW_FEATURES_VERSION 7
 /* Model probabilities carried as features are those of the non-benign
  * classes, 1 .. SLOTS (class 0 is benign: one minus their sum). */
 #define MW_PAYLOAD_SLOTS 8	/* payload-model classes carried */
@@ -63,7 +63,9 @@
 	X(pf_matches, 1) \
 	X(payload, MW_PAYLOAD_SLOTS)	/* payload-model probabilities */ \
 	X(endpoint_rarity, 1)		/* how rarely its endpoint is called */ \
-	X(resp_excess, 1)		/* response size against its endpoint's usual */
+	X(resp_excess, 1)		/* response size against its endpoint's usual */ \
+	X(foreign_object, 1)		/* names an object another principal used first */ \
+	X(trespass, 1)			/* that, where the endpoint's objects are rarely shared */
 
 #define MW_TRACE_FEATURES(X) \
 	X(calls, 1) \
@@ -89,6 +91,8 @@
 	X(trace_model, MW_SEQ_SLOTS)	/* the trace model's last probabilities */ \
 	X(rarest_endpoint, 1)		/* highest endpoint_rarity of its calls */ \
 	X(resp_excess_max, 1)		/* highest resp_excess of its calls */ \
+	X(foreign_objects, 1)		/* fraction of its calls with foreign_object */ \
+	X(trespass_max, 1)		/* highest trespass of its calls */ \
 	X(history_traces, 1)		/* the actor's earlier traces ... */ \
 	X(history_calls, 1)		/* ... their calls */ \
 	X(history_auth_failures, 1)	/* ... their 401/403 calls */ \
@@ -96,6 +100,7 @@
 	X(history_writes, 1)		/* ... their writes */ \
 	X(history_ids, 1)		/* ... distinct object ids */ \
 	X(history_endpoints, 1)		/* ... distinct endpoints */ \
+	X(history_trespass, 1)		/* ... their calls' trespass, summed */ \
 	X(history_age, 1)		/* since the actor's first trace */ \
 	X(history_payload_max, MW_PAYLOAD_SLOTS)	/* highest payload probabilities */ \
 	X(history_trace_max, MW_SEQ_SLOTS)	/* highest trace-model probabilities */
@@ -114,15 +119,45 @@ enum mw_trace_feature {
 	MW_TRACE_NFEAT
 };
 
-/* What the trace knew before this call, and what the endpoint baselines
- * said of it (mw_endpoint_observe). */
+/* What the trace knew before this call, what the object table said of it
+ * (mw_objects_check) and what the endpoint baselines said of it
+ * (mw_endpoint_observe). */
 struct mw_call_ctx {
 	uint32_t position;		/* calls of the trace before this one */
 	uint64_t prev_ts_ns;		/* the previous call's request time; 0: none */
 	const float *payload;		/* payload-model probabilities, or NULL */
 	uint32_t n_payload;
-	float rarity, resp_excess;
+	int foreign;			/* mw_objects_check */
+	float rarity, resp_excess, trespass;
 };
+
+/*
+ * Who named an object first. Broken object-level authorization is
+ * invisible in one call: the request is well formed and the answer is often
+ * 200. What gives it away is ownership: the object was first named by
+ * another principal, on an endpoint whose objects are rarely shared (an
+ * account's documents, not a film's page; the endpoint baselines learn
+ * which). An object is the literal path segment before an {id} and the id's
+ * hash; its owner is the first principal (JWT subject, API key, session)
+ * that named it. Actors known only by address (services calling each other,
+ * anonymous clients) neither claim objects nor trespass.
+ *
+ * One table per appliance, shared by its inference lcores: a principal's
+ * traces are spread over all of them, and ownership is only seen whole.
+ * A lossy direct-mapped cache of 64-bit words (a tag and the owner), each
+ * read and written whole with relaxed atomics: a race between two lcores
+ * costs one object's owner, never a torn word. No deletes: an object that
+ * collides takes the slot over and its owner is forgotten.
+ */
+#define MW_OBJECT_SLOTS (1u << 18)	/* 2 MiB */
+struct mw_objects {
+	uint64_t slot[MW_OBJECT_SLOTS];
+};
+
+/* 1 when ev names an object another principal named first, 0 when its
+ * objects are its own or new (it claims those), -1 when ev names no object
+ * or its actor is no principal. */
+int mw_objects_check(struct mw_objects *o, const struct mw_event *ev);
 
 /*
  * Per-endpoint baselines an inference lcore learns from the calls it sees:
@@ -139,16 +174,17 @@ struct mw_endpoint_slot {
 	uint32_t template_id;
 	uint32_t calls;
 	float resp_log;			/* mean log2(1 + response bytes) */
-	uint32_t pad;
+	float shared;			/* share of principals' calls on foreign objects */
+	uint32_t principal_calls;	/* calls mw_objects_check judged */
 };
 struct mw_endpoints {
 	uint64_t calls;
 	struct mw_endpoint_slot slot[MW_ENDPOINT_SLOTS];
 };
 
-/* What the baselines knew of ev's endpoint before it, into ctx->rarity and
- * ctx->resp_excess; then they take ev in. Calls must come in arrival
- * order. */
+/* What the baselines knew of ev's endpoint before it, into ctx->rarity,
+ * ctx->resp_excess and ctx->trespass (ctx->foreign set by mw_objects_check
+ * first); then they take ev in. Calls must come in arrival order. */
 void mw_endpoint_observe(struct mw_endpoints *b, const struct mw_event *ev,
 		struct mw_call_ctx *ctx);
 
@@ -163,11 +199,11 @@ struct seq_summary {
 	uint16_t calls, status_mix[6];
 	uint16_t auth_failures, not_found, throttled, writes;
 	uint8_t n_ids, n_templates;
-	uint8_t pad[2];
+	uint16_t foreign;		/* calls with foreign_object */
 	uint32_t pf_categories;
 	uint64_t ts_first_ns, ts_last_ns;
 	uint64_t req_bytes, resp_bytes;
-	float rarest, resp_excess_max;
+	float rarest, resp_excess_max, trespass_max, trespass_sum;
 	float payload_max[MW_PAYLOAD_SLOTS];
 	float trace_probs[MW_SEQ_SLOTS];
 	uint64_t ids[MW_SUMMARY_IDS];
@@ -182,6 +218,7 @@ struct mw_actor_history {
 	uint64_t seen[MW_BLOOM_WORDS];	/* ids and endpoints it used */
 	uint64_t first_ts_ns, prev_ts_ns;
 	uint32_t traces, calls, auth_failures, not_found, writes, ids, endpoints;
+	float trespass;
 	float payload_max[MW_PAYLOAD_SLOTS];
 	float trace_max[MW_SEQ_SLOTS];
 };

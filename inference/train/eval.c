@@ -285,10 +285,35 @@ level_request(struct ctx *c)
 	free(cm);
 }
 
+/* Macro F1 over the attack classes of confusion matrix cm and, with
+ * behavioral, over those classes: printed, and into o as PREFIXmacro_f1 and
+ * PREFIXbehavioral_macro_f1. */
+static void
+macros(json_object *o, const char *prefix, const uint32_t *cm, const uint8_t *behavioral)
+{
+	char key[64];
+	double m;
+
+	json_object_put(per_class(tr_seq_names, TR_SEQ_CLASSES, cm, NULL, 1, &m));
+	snprintf(key, sizeof(key), "%smacro_f1", prefix);
+	json_object_object_add(o, key, num(m));
+	printf("macro F1 %.4f", m);
+	if (behavioral == NULL)
+		return;
+	json_object_put(per_class(tr_seq_names, TR_SEQ_CLASSES, cm, behavioral, 1, &m));
+	snprintf(key, sizeof(key), "%sbehavioral_macro_f1", prefix);
+	json_object_object_add(o, key, num(m));
+	printf(", behavioral classes %.4f", m);
+}
+
 /*
- * A sequence level: per sequence, the first alert's class, the highest
- * malicious score, and whether the element that raised the score most up
- * to the alert is truly malicious.
+ * A sequence level: per sequence, its verdict, the highest malicious score,
+ * and whether the element that raised the score most up to the first alert
+ * is truly malicious. The appliance alerts once per class and key, so a
+ * sequence can alert on several classes as it grows (a chain's first steps
+ * look like BFLA); its verdict is the class of its most confident alert,
+ * the one an analyst sorting by score reads first. The class of the first
+ * alert is reported beside it.
  */
 static void
 level_seq(struct ctx *c, int actor)
@@ -300,13 +325,14 @@ level_seq(struct ctx *c, int actor)
 	const uint32_t *off = actor ? d->actor_off : d->trace_off, *el = actor ? d->actor_tr : d->trace_ev;
 	const float *P = actor ? c->s.ap : c->s.tp;
 	uint32_t *cm = calloc((size_t)N * N, sizeof(*cm));
+	uint32_t *cm_first = calloc((size_t)N * N, sizeof(*cm_first));
 	uint8_t behavioral[TR_SEQ_CLASSES] = { 0 };
 	size_t true_alerts = 0, explained = 0, left_out = 0;
 	struct bin b;
 	json_object *o = json_object_new_object();
 
 	if (m == NULL || m->n_classes != N) {
-		free(cm);
+		free(cm), free(cm_first);
 		json_object_put(o);
 		return;
 	}
@@ -316,21 +342,27 @@ level_seq(struct ctx *c, int actor)
 	printf("per %s\n", actor ? "actor (attackers: every class)" :
 			"trace (positive: a malicious call of a class a trace shows)");
 	for (size_t q = 0; q < nq; q++) {
-		int truth = actor ? d->actor_cls[q] : d->trace_cls[q], pred = 0, labeled = 0;
-		float best = 0.0f, prev = 0.0f, top_delta = -2.0f;
+		int truth = actor ? d->actor_cls[q] : d->trace_cls[q], pred = 0, first = 0;
+		int labeled = 0;
+		float best = 0.0f, prev = 0.0f, top_delta = -2.0f, pred_p = 0.0f;
 		uint32_t top = 0;
 		for (uint32_t j = off[q]; j < off[q + 1]; j++) {
 			uint32_t row = el[j];
 			const float *p = P + (size_t)row * N;
 			float mal = 1.0f - p[0];
-			if (pred == 0 && mal - prev > top_delta) {
+			if (first == 0 && mal - prev > top_delta) {
 				top_delta = mal - prev;
 				top = row;
 			}
 			prev = mal;
 			best = mal > best ? mal : best;
-			if (pred == 0)
-				pred = mw_alert_class(p, N, m->thresholds, 0);
+			int cls = mw_alert_class(p, N, m->thresholds, 0);
+			if (first == 0)
+				first = cls;
+			if (cls != 0 && p[cls] > pred_p) {
+				pred = cls;
+				pred_p = p[cls];
+			}
 		}
 		for (uint32_t j = off[q]; j < off[q + 1]; j++) {
 			uint32_t row = el[j];
@@ -349,6 +381,7 @@ level_seq(struct ctx *c, int actor)
 			continue;
 		}
 		cm[(uint32_t)truth * N + (uint32_t)pred]++;
+		cm_first[(uint32_t)truth * N + (uint32_t)first]++;
 		bin_add(&b, truth > 0, pred > 0, best);
 		if (truth > 0 && pred > 0) {
 			true_alerts++;
@@ -363,28 +396,24 @@ level_seq(struct ctx *c, int actor)
 		}
 	}
 	json_object_object_add(o, "attack_vs_benign", bin_report(&b, c->plot, actor ? "actor" : "trace"));
-	double macro, bmacro;
+	double macro;
 	if (!actor) {
 		printf("  (%zu traces of attacks only an actor shows left out)\n", left_out);
 		json_object_object_add(o, "left_out", json_object_new_int64((int64_t)left_out));
 	}
 	printf("  by class:\n");
 	json_object_object_add(o, "classes", per_class(tr_seq_names, N, cm, NULL, 0, &macro));
-	json_object_object_add(o, "macro_f1", num(macro));
-	printf("  macro F1 %.4f", macro);
-	if (actor) {
-		json_object *tmp = per_class(tr_seq_names, N, cm, behavioral, 1, &bmacro);
-		json_object_put(tmp);
-		json_object_object_add(o, "behavioral_macro_f1", num(bmacro));
-		printf(", behavioral classes %.4f", bmacro);
-	}
+	printf("  ");
+	macros(o, "", cm, actor ? behavioral : NULL);
+	printf("\n  by the first alert's class instead: ");
+	macros(o, "first_alert_", cm_first, actor ? behavioral : NULL);
 	printf("\n  explanations: %zu of %zu true alerts have a truly malicious top element (%.1f%%)\n",
 			explained, true_alerts, 100.0 * ratio(explained, true_alerts));
 	json_object_object_add(o, "true_alerts", json_object_new_int64((int64_t)true_alerts));
 	json_object_object_add(o, "explained", num(ratio(explained, true_alerts)));
 	json_object_object_add(c->out, actor ? "actor" : "trace", o);
 	bin_free(&b);
-	free(cm);
+	free(cm), free(cm_first);
 }
 
 /* ROC and PR curves and the score distributions as PNG, with gnuplot. */

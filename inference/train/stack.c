@@ -113,34 +113,35 @@ tr_stack_trace(struct tr_stack *s, const struct tr_data *d, const struct mw_mode
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	/* the endpoint baselines see the calls in log order, as the appliance's
-	 * inference lcore did */
+	/* the object table and the endpoint baselines see the calls in log
+	 * order, as the appliance's inference lcores did */
 	struct mw_endpoints *eb = calloc(1, sizeof(*eb));
-	float *view = malloc(d->n * 2 * sizeof(float) + 1);
-	if (eb == NULL || view == NULL) {
-		free(eb), free(view);
+	struct mw_objects *ob = calloc(1, sizeof(*ob));
+	struct mw_call_ctx *view = malloc(d->n * sizeof(*view) + 1);
+	if (eb == NULL || ob == NULL || view == NULL) {
+		free(eb), free(ob), free(view);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	for (size_t i = 0; i < d->n; i++) {
-		struct mw_call_ctx ctx = { 0 };
-		mw_endpoint_observe(eb, d->ev[i], &ctx);
-		view[2 * i] = ctx.rarity;
-		view[2 * i + 1] = ctx.resp_excess;
+		memset(&view[i], 0, sizeof(view[i]));
+		view[i].foreign = mw_objects_check(ob, d->ev[i]);
+		mw_endpoint_observe(eb, d->ev[i], &view[i]);
 	}
 	for (size_t t = 0; t < d->n_traces; t++) {
 		uint64_t prev = 0;
 		for (uint32_t j = d->trace_off[t]; j < d->trace_off[t + 1]; j++) {
 			uint32_t i = d->trace_ev[j];
-			struct mw_call_ctx ctx = { .position = j - d->trace_off[t], .prev_ts_ns = prev,
-				.payload = s->pay_slots + (size_t)i * MW_PAYLOAD_SLOTS,
-				.n_payload = MW_PAYLOAD_SLOTS, .rarity = view[2 * i],
-				.resp_excess = view[2 * i + 1] };
+			struct mw_call_ctx ctx = view[i];
+			ctx.position = j - d->trace_off[t];
+			ctx.prev_ts_ns = prev;
+			ctx.payload = s->pay_slots + (size_t)i * MW_PAYLOAD_SLOTS;
+			ctx.n_payload = MW_PAYLOAD_SLOTS;
 			mw_call_features(d->ev[i], &ctx, s->xc + (size_t)i * MW_CALL_NFEAT);
 			prev = d->ev[i]->ts_req_ns;
 		}
 	}
-	free(eb), free(view);
+	free(eb), free(ob), free(view);
 	if (m == NULL)
 		return 0;
 	return tr_stack_gru(m, s->xc, MW_CALL_NFEAT, d->trace_off, d->trace_ev, d->n_traces, s->tp,

@@ -140,6 +140,77 @@ test_schema(void)
 			y[MW_TF_since_prev] == 0.0f, "trace features say what the trace was");
 }
 
+static void
+put_template(struct mw_event *ev, const char *t)
+{
+	ev->data_len = 0;
+	memcpy(ev->data, t, strlen(t));
+	ev->field[MW_FIELD_template].off = 0;
+	ev->field[MW_FIELD_template].len = (uint16_t)strlen(t);
+	ev->data_len = (uint16_t)strlen(t);
+}
+
+/* A call by actor on template, naming object id. */
+static int
+named(struct mw_objects *o, struct mw_event *ev, uint64_t actor, uint8_t kind, const char *t,
+		uint64_t id)
+{
+	ev->actor = actor;
+	ev->actor_kind = kind;
+	put_template(ev, t);
+	ev->n_ids = id != 0;
+	ev->object_ids[0] = id;
+	return mw_objects_check(o, ev);
+}
+
+static void
+test_objects(void)
+{
+	static char buf[MW_EVENT_SIZE];
+	static struct mw_objects o;
+	static struct mw_endpoints b;
+	struct mw_event *ev = (struct mw_event *)buf;
+
+	memset(buf, 0, sizeof(buf));
+	CHECK(named(&o, ev, 1, MW_ACTOR_jwt, "/users/{id}/documents", 7) == 0,
+			"a new object is its first principal's");
+	CHECK(named(&o, ev, 1, MW_ACTOR_jwt, "/users/{id}", 7) == 0, "and stays its own");
+	CHECK(named(&o, ev, 2, MW_ACTOR_jwt, "/users/{id}/documents", 7) == 1,
+			"another principal naming it trespasses");
+	CHECK(named(&o, ev, 2, MW_ACTOR_jwt, "/films/{id}", 7) == 0,
+			"the same id of another resource is another object");
+	CHECK(named(&o, ev, 3, MW_ACTOR_addr, "/users/{id}", 7) == -1,
+			"an address is no principal: services call everyone's objects");
+	CHECK(named(&o, ev, 2, MW_ACTOR_jwt, "/users", 0) == -1, "no object named");
+
+	/* trespass weighs a foreign object by how rarely the endpoint's are
+	 * shared: film pages are everyone's, documents are not */
+	struct mw_call_ctx ctx;
+	ev->template_id = 11;
+	for (uint64_t a = 10; a < 60; a++) {
+		memset(&ctx, 0, sizeof(ctx));
+		ctx.foreign = named(&o, ev, a, MW_ACTOR_jwt, "/films/{id}", 99);
+		mw_endpoint_observe(&b, ev, &ctx);
+	}
+	CHECK(ctx.foreign == 1 && ctx.trespass < 0.1f, "a shared catalog: no trespass (%.2f)",
+			ctx.trespass);
+	ev->template_id = 12;
+	for (uint64_t a = 10; a < 60; a++) {
+		memset(&ctx, 0, sizeof(ctx));
+		ctx.foreign = named(&o, ev, a, MW_ACTOR_jwt, "/users/{id}/documents", 1000 + a);
+		mw_endpoint_observe(&b, ev, &ctx);
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.foreign = named(&o, ev, 10, MW_ACTOR_jwt, "/users/{id}/documents", 1011);
+	mw_endpoint_observe(&b, ev, &ctx);
+	CHECK(ctx.foreign == 1 && ctx.trespass > 0.9f, "private objects: trespass (%.2f)",
+			ctx.trespass);
+	float x[MW_CALL_NFEAT];
+	mw_call_features(ev, &ctx, x);
+	CHECK(x[MW_CF_foreign_object] == 1.0f && x[MW_CF_trespass] == ctx.trespass,
+			"the call features carry it");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -148,6 +219,7 @@ main(int argc, char **argv)
 		return 2;
 	test_store();
 	test_schema();
+	test_objects();
 	printf("%d checks, %d failed\n", checks, failures);
 	rte_eal_cleanup();
 	return failures != 0;
