@@ -609,6 +609,78 @@ out:
 	return rc;
 }
 
+/* Moves b's calls, traces and actors after a's. */
+static int
+append(struct tr_data *a, struct tr_data *b)
+{
+	const size_t n = a->n + b->n, nt = a->n_traces + b->n_traces, na = a->n_actors + b->n_actors;
+#define GROW(f, count) do { \
+		void *p_ = realloc(a->f, (count) * sizeof(*a->f)); \
+		if (p_ == NULL) \
+			return -1; \
+		a->f = p_; \
+	} while (0)
+	GROW(ev, n); GROW(truth, n);
+	GROW(trace_off, nt + 1); GROW(trace_ev, n); GROW(trace_end, nt); GROW(trace_cls, nt);
+	GROW(actor_off, na + 1); GROW(actor_tr, nt); GROW(actor_cls, na); GROW(actor_key, na);
+#undef GROW
+	memcpy(a->ev + a->n, b->ev, b->n * sizeof(*b->ev));
+	memcpy(a->truth + a->n, b->truth, b->n * sizeof(*b->truth));
+	for (size_t t = 0; t < b->n_traces; t++) {
+		a->trace_off[a->n_traces + t + 1] = b->trace_off[t + 1] + (uint32_t)a->n;
+		a->trace_end[a->n_traces + t] = b->trace_end[t] + (uint32_t)a->n;
+		a->trace_cls[a->n_traces + t] = b->trace_cls[t];
+	}
+	for (size_t i = 0; i < b->n; i++)
+		a->trace_ev[a->n + i] = b->trace_ev[i] + (uint32_t)a->n;
+	for (size_t q = 0; q < b->n_actors; q++) {
+		a->actor_off[a->n_actors + q + 1] = b->actor_off[q + 1] + (uint32_t)a->n_traces;
+		a->actor_cls[a->n_actors + q] = b->actor_cls[q];
+		a->actor_key[a->n_actors + q] = b->actor_key[q];
+	}
+	for (size_t t = 0; t < b->n_traces; t++)
+		a->actor_tr[a->n_traces + t] = b->actor_tr[t] + (uint32_t)a->n_traces;
+	a->n = n, a->n_traces = nt, a->n_actors = na;
+	a->unlabeled += b->unlabeled;
+	a->labels_unmatched += b->labels_unmatched;
+	free(b->ev);	/* the events are a's now */
+	b->ev = NULL;
+	tr_free(b);
+	return 0;
+}
+
+int
+tr_load_many(struct tr_data *d, unsigned int n, const char *const *events,
+		const char *const *prefixes, char *err, size_t errlen)
+{
+	struct tr_data more;
+
+	if (tr_load(d, events[0], prefixes ? prefixes[0] : NULL, err, errlen) < 0)
+		return -1;
+	for (unsigned int k = 1; k < n; k++) {
+		if (tr_load(&more, events[k], prefixes ? prefixes[k] : NULL, err, errlen) < 0) {
+			tr_free(d);
+			return -1;
+		}
+		/* another capture's principals and objects are others, even where
+		 * the generator gave them the same names */
+		const uint64_t salt = 0x9e3779b97f4a7c15ull * k;
+		for (size_t i = 0; i < more.n; i++) {
+			more.ev[i]->actor ^= salt;
+			for (unsigned int j = 0; j < more.ev[i]->n_ids; j++)
+				more.ev[i]->object_ids[j] ^= salt;
+		}
+		for (size_t q = 0; q < more.n_actors; q++)
+			more.actor_key[q] ^= salt;
+		if (append(d, &more) < 0) {
+			tr_free(&more);
+			tr_free(d);
+			return inf_fail(err, errlen, "%s: out of memory", events[k]);
+		}
+	}
+	return 0;
+}
+
 void
 tr_free(struct tr_data *d)
 {

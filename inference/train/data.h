@@ -69,6 +69,10 @@ struct tr_data {
  * message "FILE:LINE: what" in err. */
 int tr_load(struct tr_data *d, const char *events, const char *prefix, char *err,
 		size_t errlen);
+/* Several captures as one data set, in order: each capture's actors and
+ * objects kept apart from the others' (their keys salted per capture). */
+int tr_load_many(struct tr_data *d, unsigned int n, const char *const *events,
+		const char *const *prefixes, char *err, size_t errlen);
 void tr_free(struct tr_data *d);
 
 /* The index of a class name in names[n], or -1. */

@@ -575,20 +575,16 @@ want(const struct opts *o, const char *level)
 
 /* ---- data ---- */
 
-/* One training set (several captures: concatenate their event logs and
- * label files). */
+/* The training set: one capture per --events, each with its --labels. */
 static int
 load_sets(const struct opts *o, struct tr_data *d, char *err, size_t errlen)
 {
-	if (o->n_sets != 1) {
-		snprintf(err, errlen, "give exactly one --events (merge logs with cat)");
+	if (tr_load_many(d, (unsigned int)o->n_sets, o->events, o->n_labels ? o->labels : NULL,
+			err, errlen) < 0)
 		return -1;
-	}
-	if (tr_load(d, o->events[0], o->n_labels ? o->labels[0] : NULL, err, errlen) < 0)
-		return -1;
-	fprintf(stderr, "%s: %zu calls (%zu unlabeled, %zu labels without a call), %zu traces, "
-			"%zu actors\n", o->events[0], d->n, d->unlabeled, d->labels_unmatched,
-			d->n_traces, d->n_actors);
+	fprintf(stderr, "%s%s: %zu calls (%zu unlabeled, %zu labels without a call), %zu traces, "
+			"%zu actors\n", o->events[0], o->n_sets > 1 ? " and the other captures" : "",
+			d->n, d->unlabeled, d->labels_unmatched, d->n_traces, d->n_actors);
 	return 0;
 }
 
@@ -623,7 +619,8 @@ usage(FILE *f)
 		"usage: meshwatch-train --events EVENTS.jsonl --labels PREFIX\n"
 		"         --val-events EVENTS.jsonl --val-labels PREFIX --out DIR [options]\n"
 		"  EVENTS: meshwatch's event log (output.events, output.redact = false);\n"
-		"  PREFIX: meshwatch-gen's --out (PREFIX.requests.jsonl)\n"
+		"  PREFIX: meshwatch-gen's --out (PREFIX.requests.jsonl); --events and --labels\n"
+		"          repeat, in pairs, to train on several captures\n"
 		"  --only LIST          payload,trace,actor (others load from --init or are absent)\n"
 		"  --init DIR           warm start from DIR/{payload,trace,actor}.mwm\n"
 		"  --label-fraction F   train on the labels of a seeded fraction F of actors [1]\n"

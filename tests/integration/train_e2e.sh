@@ -83,6 +83,22 @@ k=$(comm -23 "$DIR/named" "$DIR/calls" | wc -l)
 	grep -q '"warm_start"' "$DIR/ft/trace.mwm" && ok "warm start and fine-tune" ||
 	{ tail "$DIR/ft.log"; bad "warm start"; }
 
+# several captures as one training set: calls, traces and actors add up
+# (the same principal names in two captures are two actors)
+"$TRAIN" --events "$DIR/train.events.jsonl" --labels "$DIR/train" \
+	--events "$DIR/val.events.jsonl" --labels "$DIR/val" \
+	--val-events "$DIR/val.events.jsonl" --val-labels "$DIR/val" --out "$DIR/two" $small \
+	--init "$DIR/m" --only actor --seq-epochs 1 2> "$DIR/two.log" || { tail "$DIR/two.log"; bad "two captures"; }
+count() {	# FIELD LOG: the first load line's count of FIELD
+	sed -n "s/.* \([0-9]*\) $1.*/\1/p" "$2" | head -1
+}
+for f in calls traces actors; do
+	a=$(count $f "$DIR/train.log") b=$(grep -m1 "val.events.jsonl: " "$DIR/train.log" |
+		sed -n "s/.* \([0-9]*\) $f.*/\1/p") t=$(count $f "$DIR/two.log")
+	[ -n "$a" ] && [ -n "$b" ] && [ "$t" = $((a + b)) ] && ok "two captures: $t $f ($a + $b)" ||
+		bad "two captures: '$t' $f, expected $a + $b"
+done
+
 # bad input
 expect_error() {	# WHAT PATTERN ARGS...
 	what=$1 pat=$2
@@ -105,5 +121,8 @@ cp "$DIR/m/payload.mwm" "$DIR/cut/"
 expect_error "truncated model to warm-start from" "trace.mwm" --events "$DIR/train.events.jsonl" \
 	--labels "$DIR/train" --val-events "$DIR/val.events.jsonl" --val-labels "$DIR/val" \
 	--out "$DIR/x" --init "$DIR/cut" --only trace $small
+expect_error "an event log without its labels" "usage" --events "$DIR/train.events.jsonl" \
+	--labels "$DIR/train" --events "$DIR/val.events.jsonl" --val-events "$DIR/val.events.jsonl" \
+	--val-labels "$DIR/val" --out "$DIR/x"
 expect_error "no arguments" "usage"
 exit $fail
