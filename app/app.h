@@ -50,6 +50,7 @@ struct app {
 	struct rte_ring *peer[CFG_MAX_LCORES][CFG_MAX_LCORES];	/* summaries, from -> to */
 	struct rte_mempool *alert_pool, *summary_pool;
 	struct mw_objects *objects;	/* who named each object first: every inference lcore's */
+	struct mw_logins *logins;	/* log-ins per account and password: theirs too */
 	struct pf_ctx *pf_ctx[CFG_MAX_LCORES];
 	FILE *stats_file;
 	uint64_t start_tsc, last_stats_tsc;

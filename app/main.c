@@ -361,6 +361,19 @@ make_services(struct app *a)
 	return 0;
 }
 
+/* A table every inference lcore shares, made by the first that needs it,
+ * zeroed, on its socket. */
+static int
+shared_table(const struct mw_config *c, const char *what, void **t, size_t size, int socket)
+{
+	if (*t == NULL && (*t = rte_zmalloc_socket(what, size, RTE_CACHE_LINE_SIZE, socket)) == NULL) {
+		fprintf(stderr, "%s: cannot allocate the %s table (%zu bytes) on socket %d: "
+				"give EAL more memory (-m)\n", c->path, what, size, socket);
+		return -1;
+	}
+	return 0;
+}
+
 /* Inference lcore i's own instances of the models: oneDNN primitives and
  * buffers built here, run there; sequence stores on its socket. */
 static int
@@ -396,15 +409,14 @@ make_models(struct app *a, int i)
 		lv[k].gru = a->gru[k][i];
 		lv[k].thresholds = a->thresholds[k];
 	}
-	if (a->model[MW_ALERT_trace] != NULL && a->objects == NULL &&
-			(a->objects = rte_zmalloc_socket("objects", sizeof(*a->objects),
-					RTE_CACHE_LINE_SIZE, il->socket)) == NULL) {
-		fprintf(stderr, "%s: cannot allocate the object table (%zu bytes) on socket %d: "
-				"give EAL more memory (-m)\n", c->path, sizeof(*a->objects),
-				il->socket);
+	if (a->model[MW_ALERT_trace] != NULL &&
+			(shared_table(c, "object", (void **)&a->objects, sizeof(*a->objects),
+					il->socket) < 0 ||
+			shared_table(c, "log-in", (void **)&a->logins, sizeof(*a->logins),
+					il->socket) < 0))
 		return -1;
-	}
 	il->objects = a->objects;
+	il->logins = a->logins;
 	lv[MW_ALERT_trace].timeout_ns = (uint64_t)c->trace_timeout_ms * 1000000ull;
 	lv[MW_ALERT_actor].timeout_ns = (uint64_t)c->actor_timeout_s * 1000000000ull;
 	if (inf_lcore_levels(il, &lv[MW_ALERT_trace], c->trace_keys, &lv[MW_ALERT_actor],
@@ -529,6 +541,8 @@ verify_placement(const struct app *a)
 			PAGES(il->endpoints, sizeof(*il->endpoints), stores);
 		if (il->objects != NULL)
 			PAGES(il->objects, sizeof(*il->objects), stores);
+		if (il->logins != NULL)
+			PAGES(il->logins, sizeof(*il->logins), stores);
 		PAGES(il, sizeof(*il), stores);
 		for (uint16_t r = 0; r < il->n_rx; r++)
 			PAGES(il->from_rx[r], rte_ring_get_memsize(il->from_rx[r]->size), rings);
@@ -954,6 +968,7 @@ teardown(struct app *a)
 	rte_mempool_free(a->alert_pool);
 	rte_mempool_free(a->summary_pool);
 	rte_free(a->objects);
+	rte_free(a->logins);
 	out_alerts_free(&a->out);
 	close_log(a->out.alerts);
 	rte_mempool_free(a->events);

@@ -297,6 +297,12 @@ event_json(const struct out_ctx *oc, const struct mw_event *ev)
 	json_object_object_add(o, "actor_kind",
 			json_object_new_string(mw_actor_kind_names[ev->actor_kind]));
 	add_hex64(o, "actor", ev->actor);
+	if (ev->account != 0) {	/* a log-in: keyed hashes of its user name and password */
+		char tag[9];
+		add_hex64(o, "account", ev->account);
+		snprintf(tag, sizeof(tag), "%08" PRIx32, ev->password_tag);
+		json_object_object_add(o, "password_tag", json_object_new_string(tag));
+	}
 	if (ev->jwt_state != MW_JWT_absent) {
 		json_object *j = json_object_new_object();
 		json_object_object_add(j, "alg", json_object_new_string(mw_jwt_alg_names[ev->jwt_alg]));

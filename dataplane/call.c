@@ -10,6 +10,9 @@
  * Secrets (tokens, API keys, session cookies) only ever leave as keyed
  * hashes; the Authorization and Cookie headers are not copied.
  */
+#define JSMN_STATIC
+#define JSMN_PARENT_LINKS
+#include <jsmn.h>
 #include <string.h>
 #include <strings.h>
 #include <rte_jhash.h>
@@ -292,6 +295,74 @@ jwt_alg(const uint8_t *v, uint32_t n)
 	return MW_JWT_ALG_other;
 }
 
+/* Whether s[0, n) holds an administrative role as a word: "admin",
+ * "ROLE_ADMIN", "staff", "superuser", ... ("administer:films" too, not
+ * "badminton"). */
+static int
+privileged_word(const uint8_t *s, uint32_t n)
+{
+	static const char *const words[] = {
+		"admin", "administrator", "administrators", "admins", "superuser", "superadmin", "sysadmin", "root",
+		"staff", "operator", "backoffice", NULL
+	};
+
+	for (uint32_t i = 0; i < n;) {
+		while (i < n && !dp_is_alnum((char)s[i]))
+			i++;
+		uint32_t st = i;
+		while (i < n && dp_is_alnum((char)s[i]))
+			i++;
+		for (const char *const *w = words; *w && i > st; w++)
+			if (strlen(*w) == i - st && strncasecmp((const char *)s + st, *w, i - st) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * Whether a JWT's claims give its holder an administrative role. Function-
+ * level authorization is invisible in one call: what gives a BFLA away is a
+ * caller without such a role on an endpoint the privileged use. The claim
+ * names are the common issuers' (OIDC role/roles/groups, OAuth scope/scp,
+ * Auth0 permissions, Keycloak realm_access, Cognito cognito:groups, Spring
+ * authorities) and booleans such as is_admin.
+ */
+static int
+jwt_privileged(const uint8_t *j, uint32_t n)
+{
+	static const char *const claims[] = {
+		"role", "roles", "groups", "scope", "scp", "permissions", "authorities",
+		"realm_access", "resource_access", "cognito:groups", "app_role", "user_role",
+		"access_level", "acl", NULL
+	};
+	static const char *const flags[] = { "admin", "is_admin", "isAdmin", "staff", "is_staff",
+		"superuser", "is_superuser", NULL };
+	jsmntok_t tok[64];
+	jsmn_parser p;
+
+	jsmn_init(&p);
+	int k = jsmn_parse(&p, (const char *)j, n, tok, RTE_DIM(tok));
+	if (k < 0)
+		k = (int)p.toknext;	/* as far as it parsed */
+	for (int i = 0; i + 1 < k; i++) {
+		const jsmntok_t *key = &tok[i], *v = &tok[i + 1];
+		if (key->type != JSMN_STRING || key->parent != 0 || key->size != 1 ||
+				v->start < 0 || v->end > (int)n || v->end <= v->start)
+			continue;
+		const char *name = (const char *)j + key->start;
+		uint32_t nl = (uint32_t)(key->end - key->start);
+		for (const char *const *c = claims; *c; c++)
+			if (strlen(*c) == nl && strncasecmp(name, *c, nl) == 0 &&
+					privileged_word(j + v->start, (uint32_t)(v->end - v->start)))
+				return 1;
+		for (const char *const *f = flags; *f; f++)
+			if (strlen(*f) == nl && memcmp(name, *f, nl) == 0 &&
+					v->type == JSMN_PRIMITIVE && j[v->start] == 't')
+				return 1;
+	}
+	return 0;
+}
+
 /* A bearer JWT: alg, iss, sub, exp. Returns 0 and sets the actor if it is one. */
 static int
 jwt_facts(struct dp_lcore *lc, struct mw_event *ev, const char *tok, uint32_t n)
@@ -324,6 +395,8 @@ jwt_facts(struct dp_lcore *lc, struct mw_event *ev, const char *tok, uint32_t n)
 	} else {
 		ev->jwt_state = MW_JWT_no_exp;
 	}
+	if (jwt_privileged(buf, (uint32_t)len))
+		ev->flags |= MW_EV_JWT_PRIVILEGED;
 	if (json_member(buf, (uint32_t)len, "sub", &v, &vl) == 0) {
 		/* actor = (issuer, subject): the same sub from two issuers is two actors */
 		uint64_t k2[2] = { lc->lim.actor_key[0] ^ ev->jwt_iss, lc->lim.actor_key[1] };
@@ -621,6 +694,26 @@ dp_call_begin(struct dp_lcore *lc, struct dp_flow *f, int side, const struct dp_
 	return ev;
 }
 
+/* Once the scan has seen the query and the body: a log-in's account and
+ * password, keyed (the pre-filter left unkeyed hashes), or none. Once per
+ * event. The password keeps 32 bits: enough to see one password tried on
+ * many accounts, little to test guesses against should the key leak. */
+static void
+login_account(struct dp_lcore *lc, struct mw_event *ev)
+{
+	if (ev->login & MW_LOGIN_DONE)
+		return;
+	if ((ev->login & (MW_LOGIN_PASSWORD | MW_LOGIN_USER)) == (MW_LOGIN_PASSWORD | MW_LOGIN_USER)) {
+		ev->account = hash64(&ev->account, sizeof(ev->account), lc->lim.actor_key) | 1;
+		ev->password_tag = (uint32_t)hash64(&ev->password_tag, sizeof(ev->password_tag),
+				lc->lim.actor_key) | 1;
+	} else {
+		ev->account = 0;
+		ev->password_tag = 0;
+	}
+	ev->login |= MW_LOGIN_DONE;
+}
+
 /* The request is complete: scan its body (the prefix the event keeps). */
 void
 dp_call_request_done(struct dp_lcore *lc, struct mw_event *ev)
@@ -629,16 +722,17 @@ dp_call_request_done(struct dp_lcore *lc, struct mw_event *ev)
 	const char *body = mw_event_field(ev, MW_FIELD_req_body, &n);
 	const char *ct = mw_event_field(ev, MW_FIELD_content_type, &cn);
 
-	if (lc->pf == NULL || n == 0)
-		return;
-	if (cn >= 4 && memmem(ct, cn, "json", 4) != NULL)
-		pf_scan_json(lc->pf, ev, body, n);
-	else if (cn >= 21 && memmem(ct, cn, "x-www-form-urlencoded", 21) != NULL)
-		pf_scan_form(lc->pf, ev, body, n);
-	else if (cn == 0 && (body[0] == '{' || body[0] == '['))
-		pf_scan_json(lc->pf, ev, body, n);
-	else
-		pf_scan(lc->pf, ev, PF_CLASS_body, NULL, 0, body, n);
+	if (lc->pf != NULL && n > 0) {
+		if (cn >= 4 && memmem(ct, cn, "json", 4) != NULL)
+			pf_scan_json(lc->pf, ev, body, n);
+		else if (cn >= 21 && memmem(ct, cn, "x-www-form-urlencoded", 21) != NULL)
+			pf_scan_form(lc->pf, ev, body, n);
+		else if (cn == 0 && (body[0] == '{' || body[0] == '['))
+			pf_scan_json(lc->pf, ev, body, n);
+		else
+			pf_scan(lc->pf, ev, PF_CLASS_body, NULL, 0, body, n);
+	}
+	login_account(lc, ev);
 }
 
 static void
@@ -676,6 +770,7 @@ dp_call_emit(struct dp_lcore *lc, struct dp_flow *f, struct mw_event *ev)
 	unsigned int i;
 
 	DP_COUNT(&lc->stats, events);
+	login_account(lc, ev);	/* a request cut short never was done */
 	if (ev->trace_kind != MW_TRACE_none)
 		h = rte_hash_crc(ev->trace_id, 16, 0);
 	else

@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#define MW_EVENT_VERSION 3
+#define MW_EVENT_VERSION 4
 #define MW_EVENT_SIZE 4096
 #define MW_EVENT_MAX_IDS 4	/* object ids taken from the path */
 #define MW_EVENT_MAX_MATCHES 8	/* prefilter matches kept per event */
@@ -100,7 +100,15 @@ enum mw_field {
 #define MW_EV_PAYLOAD_ALERT	(1u << 11)	/* ... and a class beat its threshold */
 #define MW_EV_TRACE_SCORED	(1u << 12)	/* the trace model stepped on it */
 #define MW_EV_TRACE_ALERT	(1u << 13)	/* ... and its trace raised an alert */
-#define MW_EV_NFLAGS		14
+#define MW_EV_JWT_PRIVILEGED	(1u << 14)	/* the JWT claims an administrative role */
+#define MW_EV_NFLAGS		15
+
+/* A log-in is a request with a password field and a user-name field
+ * (user, username, login, email, account, ...); its account is the user
+ * name's keyed hash. */
+#define MW_LOGIN_PASSWORD	(1u << 0)
+#define MW_LOGIN_USER		(1u << 1)
+#define MW_LOGIN_DONE		(1u << 2)	/* account final */
 
 #define MW_SERVICE_UNKNOWN 0xffff
 
@@ -158,8 +166,11 @@ struct mw_event {
 	uint8_t jwt_alg;		/* enum mw_jwt_alg */
 	uint8_t jwt_state;		/* enum mw_jwt_state */
 	uint8_t n_ids;
-	uint8_t pad0;
+	uint8_t login;			/* MW_LOGIN_*: what the pre-filter saw of a log-in */
 	uint32_t jwt_iss;		/* hash of the issuer */
+	uint64_t account;		/* a log-in's user name (keyed hash); 0: not a log-in */
+	uint32_t password_tag;		/* a log-in's password (keyed, 32 bits); 0: none */
+	uint32_t pad0;
 	uint64_t object_ids[MW_EVENT_MAX_IDS];	/* hashes of {id} path segments */
 
 	/* prefilter results (issue 4) */

@@ -188,6 +188,60 @@ scan_variant(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const cha
 	scan_reading(c, ev, cls, name, nlen, c->work[1], vl, v);
 }
 
+/* FNV-1a, case-folded where a user name's case does not matter. */
+static uint64_t
+fnv64(const char *s, uint32_t n, int fold)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t b = (uint8_t)s[i];
+		if (fold && b >= 'A' && b <= 'Z')
+			b |= 0x20;
+		h = (h ^ b) * 0x100000001b3ull;
+	}
+	return h | 1;	/* 0 is "none" */
+}
+
+static int
+name_is(const char *name, uint32_t n, const char *const *list)
+{
+	for (; *list; list++)
+		if (strlen(*list) == n && strncasecmp(name, *list, n) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A log-in is what a request with a user-name field and a password field
+ * is (a token grant, a session create, a form post): its account is what
+ * credential stuffing, brute force and spraying are spread over, whatever
+ * address they come from. The first user name and the first password each
+ * leave an unkeyed hash here; dp_call keys them once the request is whole
+ * (MW_LOGIN_DONE), and only then does the event leave the rx lcore.
+ */
+static void
+login_field(struct mw_event *ev, const char *name, uint32_t nlen, const char *val, uint32_t len)
+{
+	static const char *const users[] = {
+		"user", "username", "user_name", "login", "email", "e-mail", "mail", "account",
+		"uname", "userid", "user_id", "identifier", "principal", NULL
+	};
+	static const char *const passwords[] = {
+		"password", "passwd", "pass", "pwd", "current_password", "user_password", NULL
+	};
+
+	if (nlen < 3 || nlen > 16 || (ev->login & MW_LOGIN_DONE))
+		return;
+	if (!(ev->login & MW_LOGIN_PASSWORD) && name_is(name, nlen, passwords)) {
+		ev->login |= MW_LOGIN_PASSWORD;
+		ev->password_tag = (uint32_t)fnv64(val, len, 0);
+	} else if (!(ev->login & MW_LOGIN_USER) && len > 0 && name_is(name, nlen, users)) {
+		ev->login |= MW_LOGIN_USER;
+		ev->account = fnv64(val, len, 1);
+	}
+}
+
 void
 pf_scan(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *name,
 		uint32_t nlen, const char *val, uint32_t len)
@@ -195,6 +249,8 @@ pf_scan(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *na
 	const char *text = val;
 	int n;
 
+	if (cls == PF_CLASS_values && name != NULL)
+		login_field(ev, name, nlen, val, len);
 	if (len == 0)
 		return;
 	c->fields++;

@@ -391,7 +391,6 @@ step_actors(struct inf_lcore *il, struct inf_summary **sm, unsigned int n)
 				el.delta = mal - a->mal;
 				el.score = mal;
 				a->mal = mal;
-				a->traces++;
 				if (mw_explain_wants(&a->why, el.delta)) {
 					/* the trace's owner journaled its snippet; this
 					 * lcore keeps its own copy */
@@ -411,7 +410,7 @@ step_actors(struct inf_lcore *il, struct inf_summary **sm, unsigned int n)
 				al->actor = m->s.actor;
 				al->actor_kind = m->s.actor_kind;
 				memcpy(al->trace_id, m->top.trace_id, sizeof(al->trace_id));
-				al->calls = a->traces;
+				al->calls = a->hist.traces;	/* with this one */
 				al->why = a->why;
 				alert_snips(il, al);
 				where_put(&al->ev, &m->where);	/* the last trace's */
@@ -580,6 +579,8 @@ step_traces(struct inf_lcore *il, void **evs, unsigned int n, const float *pay)
 				.n_payload = MW_PAYLOAD_SLOTS,
 				.foreign = il->objects ? mw_objects_check(il->objects, ev) : -1,
 			};
+			if (il->logins != NULL)
+				mw_logins_check(il->logins, ev, &ctx);
 			mw_endpoint_observe(il->endpoints, ev, &ctx);
 			mw_call_features(ev, &ctx, x + (size_t)k * MW_CALL_NFEAT);
 			t->prev_ts_ns = ev->ts_req_ns;

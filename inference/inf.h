@@ -115,7 +115,6 @@ struct inf_actor {
 	struct mw_actor_history hist;	/* what its earlier traces did */
 	struct mw_explain why;
 	float mal;
-	uint32_t traces;
 	uint32_t alerted;
 	uint32_t round;
 };
@@ -150,6 +149,7 @@ struct inf_lcore {
 	struct mw_snip *snips;		/* the journal: INF_SNIPS, by seq */
 	struct mw_endpoints *endpoints;	/* baselines of the calls it saw */
 	struct mw_objects *objects;	/* the appliance's, shared; NULL: none */
+	struct mw_logins *logins;	/* the appliance's, shared; NULL: none */
 	uint32_t snip_seq;		/* the last one written */
 
 	uint64_t c[INF_C_MAX];

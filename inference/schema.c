@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <string.h>
+#include <rte_common.h>
 #include <rte_hash_crc.h>
 
 #include "schema.h"
@@ -179,6 +180,71 @@ mw_call_features(const struct mw_event *ev, const struct mw_call_ctx *ctx, float
 	x[MW_CF_resp_excess] = ctx->resp_excess;
 	x[MW_CF_foreign_object] = ctx->foreign > 0;
 	x[MW_CF_trespass] = ctx->trespass;
+	x[MW_CF_login] = ctx->login;
+	x[MW_CF_account_failures] = ctx->account_failures;
+	x[MW_CF_account_unproven] = ctx->unproven;
+	x[MW_CF_password_spread] = ctx->password_spread;
+	x[MW_CF_privileged] = !!(ev->flags & MW_EV_JWT_PRIVILEGED);
+	x[MW_CF_overreach] = ctx->overreach;
+}
+
+/* A log-in that the application turned down (not one it throttled). */
+static inline bool
+login_failed(const struct mw_event *ev)
+{
+	return ev->status >= 400 && ev->status < 500 && ev->status != 429;
+}
+
+/* A count that halves every MW_LOGIN_HALF_MIN minutes since it was kept. */
+static inline uint32_t
+decayed(uint32_t v, uint16_t then, uint16_t now)
+{
+	uint32_t halvings = (uint16_t)(now - then) / MW_LOGIN_HALF_MIN;
+	return halvings < 32 ? v >> halvings : 0;
+}
+
+void
+mw_logins_check(struct mw_logins *l, const struct mw_event *ev, struct mw_call_ctx *ctx)
+{
+	if (ev->account == 0)
+		return;
+	const uint16_t now = (uint16_t)(ev->ts_req_ns / 60000000000ull);
+	const bool failed = login_failed(ev);
+	ctx->login = 1.0f;
+
+	uint64_t *slot = &l->account[ev->account & (MW_LOGIN_SLOTS - 1)];
+	const uint64_t tag = (ev->account >> 32 | 1) << 32;
+	uint64_t w = __atomic_load_n(slot, __ATOMIC_RELAXED);
+	uint32_t fails = 0, proven = 0;
+	if ((w & ~0xffffffffull) == tag) {
+		proven = (uint32_t)(w >> 31) & 1;
+		fails = decayed((uint32_t)w & 0x7fff, (uint16_t)(w >> 15), now);
+	}
+	ctx->account_failures = lg(fails, 6);
+	ctx->unproven = !proven;
+	fails += failed && fails < 0x7fff;
+	proven |= ev->status >= 200 && ev->status < 400;
+	__atomic_store_n(slot, tag | (uint64_t)proven << 31 | (uint64_t)now << 15 | fails,
+			__ATOMIC_RELAXED);
+
+	if (ev->password_tag == 0)
+		return;
+	slot = &l->password[(ev->password_tag * 0x9e3779b1u) >> 16 & (MW_LOGIN_SLOTS - 1)];
+	const uint64_t ptag = (uint64_t)ev->password_tag << 32;
+	const uint8_t who = (uint8_t)(ev->account >> 8 | 1);	/* 0: no account yet */
+	w = __atomic_load_n(slot, __ATOMIC_RELAXED);
+	uint32_t accounts = 0;
+	uint8_t last = 0;
+	if ((w & ~0xffffffffull) == ptag) {
+		accounts = decayed((uint32_t)(w >> 8) & 0xff, (uint16_t)(w >> 16), now);
+		last = (uint8_t)w;
+	}
+	ctx->password_spread = lg(accounts, 6);
+	if (!failed)
+		return;
+	accounts += who != last && accounts < 0xff;
+	__atomic_store_n(slot, ptag | (uint64_t)now << 16 | accounts << 8 | who,
+			__ATOMIC_RELAXED);
 }
 
 int
@@ -220,13 +286,22 @@ mw_objects_check(struct mw_objects *o, const struct mw_event *ev)
 void
 mw_endpoint_observe(struct mw_endpoints *b, const struct mw_event *ev, struct mw_call_ctx *ctx)
 {
-	struct mw_endpoint_slot *e =
-		&b->slot[(ev->template_id * 0x9e3779b1u) >> 20 & (MW_ENDPOINT_SLOTS - 1)];
+	const uint32_t key = ev->template_id ^ ((uint32_t)ev->method + 1) * 0x85ebca6bu;
+	struct mw_endpoint_slot *e = &b->slot[(key * 0x9e3779b1u) >> 20 & (MW_ENDPOINT_SLOTS - 1)];
 	const float r = (float)log2(1.0 + ev->resp_body_bytes);
+	const bool jwt = ev->actor_kind == MW_ACTOR_jwt && ev->jwt_state != MW_JWT_absent;
+	const bool priv = !!(ev->flags & MW_EV_JWT_PRIVILEGED);
 
-	if (e->template_id != ev->template_id || e->calls == 0) {
+	if (e->key != key || e->calls == 0) {
 		memset(e, 0, sizeof(*e));
-		e->template_id = ev->template_id;
+		e->key = key;
+	}
+	/* a caller without a role where, so far, the privileged call */
+	ctx->overreach = jwt && !priv && e->jwt_calls >= 8 ? e->privileged : 0.0f;
+	if (jwt) {
+		e->jwt_calls += e->jwt_calls < UINT32_MAX;
+		uint32_t w = e->jwt_calls < 256 ? e->jwt_calls : 256;
+		e->privileged += ((float)priv - e->privileged) / (float)w;
 	}
 	/* log2 of how many calls there are per call of this endpoint: 0 for
 	 * the only endpoint, 1 at 2^16 */
@@ -284,8 +359,19 @@ mw_trace_features(const struct seq_summary *s, const struct mw_trace_ctx *ctx, f
 	x[MW_TF_resp_excess_max] = s->resp_excess_max;
 	x[MW_TF_foreign_objects] = frac(s->foreign, n);
 	x[MW_TF_trespass_max] = s->trespass_max;
+	x[MW_TF_logins] = lg(s->logins, 4);
+	x[MW_TF_unproven_failures] = lg(s->unproven_failures, 4);
+	x[MW_TF_account_failures_max] = s->account_failures_max;
+	x[MW_TF_password_spread_max] = s->password_spread_max;
+	x[MW_TF_overreach_max] = s->overreach_max;
 	if (h == NULL || h->traces == 0)
 		return;
+	x[MW_TF_history_logins] = lg(h->logins, 10);
+	x[MW_TF_history_accounts] = lg(h->accounts, 8);
+	x[MW_TF_history_unproven] = lg(h->unproven, 8);
+	x[MW_TF_history_account_failures] = h->account_failures_max / 255.0f;
+	x[MW_TF_history_password_spread] = h->password_spread_max / 255.0f;
+	x[MW_TF_history_overreach] = lg(h->overreach, 8);
 	x[MW_TF_history_traces] = lg(h->traces, 12);
 	x[MW_TF_history_calls] = lg(h->calls, 14);
 	x[MW_TF_history_auth_failures] = lg(h->auth_failures, 10);
@@ -374,6 +460,17 @@ mw_summary_add(struct seq_summary *s, const struct mw_event *ev, const float *x,
 	s->trespass_max = fmaxf(s->trespass_max, x[MW_CF_trespass]);
 	s->trespass_sum += x[MW_CF_trespass];
 	s->foreign += x[MW_CF_foreign_object] > 0.0f && s->foreign < UINT16_MAX;
+	s->overreach_max = fmaxf(s->overreach_max, x[MW_CF_overreach]);
+	s->overreach_calls += x[MW_CF_overreach] > 0.5f && s->overreach_calls < UINT16_MAX;
+	if (ev->account != 0) {
+		s->logins += s->logins < UINT16_MAX;
+		s->unproven_failures += x[MW_CF_account_unproven] > 0.0f && login_failed(ev) &&
+			s->unproven_failures < UINT16_MAX;
+		s->account_failures_max = fmaxf(s->account_failures_max, x[MW_CF_account_failures]);
+		s->password_spread_max = fmaxf(s->password_spread_max, x[MW_CF_password_spread]);
+		if (s->account == 0)
+			s->account = ev->account;
+	}
 	if (s->calls == 0 || mw_trace_root(ev)) {	/* the root's actor, else the first's */
 		s->actor = ev->actor;
 		s->actor_kind = ev->actor_kind;
@@ -410,6 +507,13 @@ mw_summary_add(struct seq_summary *s, const struct mw_event *ev, const float *x,
 		s->templates[s->n_templates++] = ev->template_id;
 }
 
+/* v in [0, 1] as 255ths */
+static inline uint8_t
+q255(float v)
+{
+	return (uint8_t)(v <= 0.0f ? 0 : v >= 1.0f ? 255 : v * 255.0f + 0.5f);
+}
+
 static inline uint32_t
 bloom_bit(uint64_t v, unsigned int k)
 {
@@ -442,6 +546,15 @@ mw_actor_step(struct mw_actor_history *h, const struct seq_summary *s, float *x)
 	for (unsigned int j = 0; j < s->n_templates; j++)
 		ctx.new_templates += !bloom_seen(h->seen, (uint64_t)s->templates[j] << 1 | 1);
 	mw_trace_features(s, &ctx, x);
+	if (s->account != 0 && !bloom_seen(h->seen, s->account << 1 | 1))
+		h->accounts += h->accounts < UINT16_MAX;
+	h->logins = (uint16_t)RTE_MIN((uint32_t)h->logins + s->logins, (uint32_t)UINT16_MAX);
+	h->unproven = (uint16_t)RTE_MIN((uint32_t)h->unproven + s->unproven_failures,
+			(uint32_t)UINT16_MAX);
+	h->overreach = (uint16_t)RTE_MIN((uint32_t)h->overreach + s->overreach_calls,
+			(uint32_t)UINT16_MAX);
+	h->account_failures_max = RTE_MAX(h->account_failures_max, q255(s->account_failures_max));
+	h->password_spread_max = RTE_MAX(h->password_spread_max, q255(s->password_spread_max));
 	if (h->traces == 0)
 		h->first_ts_ns = s->ts_first_ns;
 	h->prev_ts_ns = s->ts_last_ns;

@@ -32,7 +32,7 @@
 #include "mw_event.h"
 #include "prefilter.h"
 
-#define MW_FEATURES_VERSION 7
+#define MW_FEATURES_VERSION 8
 /* Model probabilities carried as features are those of the non-benign
  * classes, 1 .. SLOTS (class 0 is benign: one minus their sum). */
 #define MW_PAYLOAD_SLOTS 8	/* payload-model classes carried */
@@ -65,7 +65,13 @@
 	X(endpoint_rarity, 1)		/* how rarely its endpoint is called */ \
 	X(resp_excess, 1)		/* response size against its endpoint's usual */ \
 	X(foreign_object, 1)		/* names an object another principal used first */ \
-	X(trespass, 1)			/* that, where the endpoint's objects are rarely shared */
+	X(trespass, 1)			/* that, where the endpoint's objects are rarely shared */ \
+	X(login, 1)			/* a log-in (user name and password fields) */ \
+	X(account_failures, 1)		/* the account's recent failed log-ins (mw_logins) */ \
+	X(account_unproven, 1)		/* no log-in to the account was seen to succeed */ \
+	X(password_spread, 1)		/* accounts its password recently failed on */ \
+	X(privileged, 1)		/* its JWT claims an administrative role */ \
+	X(overreach, 1)			/* unprivileged, on an endpoint the privileged use */
 
 #define MW_TRACE_FEATURES(X) \
 	X(calls, 1) \
@@ -93,6 +99,11 @@
 	X(resp_excess_max, 1)		/* highest resp_excess of its calls */ \
 	X(foreign_objects, 1)		/* fraction of its calls with foreign_object */ \
 	X(trespass_max, 1)		/* highest trespass of its calls */ \
+	X(logins, 1) \
+	X(unproven_failures, 1)		/* failed log-ins to unproven accounts */ \
+	X(account_failures_max, 1) \
+	X(password_spread_max, 1) \
+	X(overreach_max, 1) \
 	X(history_traces, 1)		/* the actor's earlier traces ... */ \
 	X(history_calls, 1)		/* ... their calls */ \
 	X(history_auth_failures, 1)	/* ... their 401/403 calls */ \
@@ -101,6 +112,12 @@
 	X(history_ids, 1)		/* ... distinct object ids */ \
 	X(history_endpoints, 1)		/* ... distinct endpoints */ \
 	X(history_trespass, 1)		/* ... their calls' trespass, summed */ \
+	X(history_logins, 1)		/* ... their log-ins */ \
+	X(history_accounts, 1)		/* ... distinct accounts logged into */ \
+	X(history_unproven, 1)		/* ... failed log-ins to unproven accounts */ \
+	X(history_account_failures, 1)	/* ... highest account_failures_max */ \
+	X(history_password_spread, 1)	/* ... highest password_spread_max */ \
+	X(history_overreach, 1)		/* ... their calls with overreach over 1/2 */ \
 	X(history_age, 1)		/* since the actor's first trace */ \
 	X(history_payload_max, MW_PAYLOAD_SLOTS)	/* highest payload probabilities */ \
 	X(history_trace_max, MW_SEQ_SLOTS)	/* highest trace-model probabilities */
@@ -129,6 +146,8 @@ struct mw_call_ctx {
 	uint32_t n_payload;
 	int foreign;			/* mw_objects_check */
 	float rarity, resp_excess, trespass;
+	float login, account_failures, unproven, password_spread;	/* mw_logins_check */
+	float overreach;		/* mw_endpoint_observe */
 };
 
 /*
@@ -160,22 +179,56 @@ struct mw_objects {
 int mw_objects_check(struct mw_objects *o, const struct mw_event *ev);
 
 /*
+ * Log-ins per account and per password. Credential stuffing, brute force
+ * and password spraying are spread over many addresses (proxies, botnets)
+ * and meant to look, per address, like a user who mistyped a password
+ * once. What they cannot hide is where their attempts land: many failures
+ * on one account (brute force), one password failing on many accounts
+ * (spraying), and accounts nobody ever logs into (a breach list's names).
+ * So the appliance keeps, per account (the login's user name, keyed), its
+ * recent failed log-ins and whether one ever succeeded, and per password
+ * (keyed, 32 bits) how many accounts it recently failed on.
+ *
+ * Shared by the inference lcores like mw_objects, and for the same reason:
+ * a campaign's attempts are spread over all of them. Lossy direct-mapped
+ * words read and written whole with relaxed atomics; counts halve every
+ * MW_LOGIN_HALF_MIN minutes of event time, so months of ordinary typos do
+ * not add up to an attack.
+ */
+#define MW_LOGIN_SLOTS (1u << 16)	/* 512 KiB per table */
+#define MW_LOGIN_HALF_MIN 10
+struct mw_logins {
+	uint64_t account[MW_LOGIN_SLOTS];	/* tag 32 | proven 1 | minute 16 | failures 15 */
+	uint64_t password[MW_LOGIN_SLOTS];	/* tag 32 | minute 16 | accounts 8 | last 8 */
+};
+
+/* What the tables knew of ev's account and password before it, into
+ * ctx->login, account_failures, unproven and password_spread; then they
+ * take ev in. Nothing for a call that is no log-in. */
+void mw_logins_check(struct mw_logins *l, const struct mw_event *ev, struct mw_call_ctx *ctx);
+
+/*
  * Per-endpoint baselines an inference lcore learns from the calls it sees:
- * how often each endpoint (path template) is called, and how large its
- * responses are. An endpoint no ordinary client uses (a legacy version, an
- * admin path) and a response far larger than the endpoint's usual (a bulk
- * export) are what exfiltration, BFLA and reconnaissance look like from
- * the network, in any application, without a list of its endpoints.
- * Bounded: slots indexed by the template id's hash with the id as tag; a
+ * how often each endpoint (method and path template: DELETE on a resource
+ * clients only read is an endpoint of its own) is called, how large its
+ * responses are, and how many of its JWT callers hold an administrative
+ * role. An endpoint no ordinary client uses (a legacy version, an admin
+ * path, a method swap), a response far larger than the endpoint's usual (a
+ * bulk export) and a caller without a role on an endpoint the privileged
+ * use are what exfiltration, BFLA and reconnaissance look like from the
+ * network, in any application, without a list of its endpoints.
+ * Bounded: slots indexed by the endpoint's hash with the hash as tag; a
  * collision restarts the slot (the endpoint looks new again).
  */
 #define MW_ENDPOINT_SLOTS 4096
 struct mw_endpoint_slot {
-	uint32_t template_id;
+	uint32_t key;			/* method and template id */
 	uint32_t calls;
 	float resp_log;			/* mean log2(1 + response bytes) */
 	float shared;			/* share of principals' calls on foreign objects */
 	uint32_t principal_calls;	/* calls mw_objects_check judged */
+	float privileged;		/* share of JWT calls with MW_EV_JWT_PRIVILEGED */
+	uint32_t jwt_calls;
 };
 struct mw_endpoints {
 	uint64_t calls;
@@ -183,8 +236,8 @@ struct mw_endpoints {
 };
 
 /* What the baselines knew of ev's endpoint before it, into ctx->rarity,
- * ctx->resp_excess and ctx->trespass (ctx->foreign set by mw_objects_check
- * first); then they take ev in. Calls must come in arrival order. */
+ * resp_excess, trespass (ctx->foreign set by mw_objects_check first) and
+ * overreach; then they take ev in. Calls must come in arrival order. */
 void mw_endpoint_observe(struct mw_endpoints *b, const struct mw_event *ev,
 		struct mw_call_ctx *ctx);
 
@@ -200,6 +253,9 @@ struct seq_summary {
 	uint16_t auth_failures, not_found, throttled, writes;
 	uint8_t n_ids, n_templates;
 	uint16_t foreign;		/* calls with foreign_object */
+	uint16_t logins, unproven_failures, overreach_calls;
+	float account_failures_max, password_spread_max, overreach_max;
+	uint64_t account;		/* its first log-in's; 0: none */
 	uint32_t pf_categories;
 	uint64_t ts_first_ns, ts_last_ns;
 	uint64_t req_bytes, resp_bytes;
@@ -211,7 +267,7 @@ struct seq_summary {
 };
 
 /* Sets of ids and endpoints an actor has used, as a Bloom filter. */
-#define MW_BLOOM_WORDS 32		/* 2048 bits */
+#define MW_BLOOM_WORDS 30		/* 1920 bits: with the rest, an actor key fits in 1 KiB */
 
 /* What an actor's owner keeps of its earlier traces (zeroed: none yet). */
 struct mw_actor_history {
@@ -219,6 +275,8 @@ struct mw_actor_history {
 	uint64_t first_ts_ns, prev_ts_ns;
 	uint32_t traces, calls, auth_failures, not_found, writes, ids, endpoints;
 	float trespass;
+	uint16_t logins, accounts, unproven, overreach;	/* saturating */
+	uint8_t account_failures_max, password_spread_max;	/* in 255ths: a key stays in 1 KiB */
 	float payload_max[MW_PAYLOAD_SLOTS];
 	float trace_max[MW_SEQ_SLOTS];
 };

@@ -203,6 +203,10 @@ event_back(json_object *o)
 	ev->has_parent = unhex(str(o, "parent_span_id"), ev->parent_span_id, 8) == 0;
 	ev->actor_kind = (uint8_t)name_index(mw_actor_kind_names, MW_ACTOR_MAX, str(o, "actor_kind"));
 	ev->actor = strtoull(str(o, "actor"), NULL, 16);
+	if ((v = get(o, "account")) != NULL)
+		ev->account = strtoull(json_object_get_string(v), NULL, 16);
+	if ((v = get(o, "password_tag")) != NULL)
+		ev->password_tag = (uint32_t)strtoul(json_object_get_string(v), NULL, 16);
 	if ((v = get(o, "jwt")) != NULL) {
 		ev->jwt_alg = (uint8_t)name_index(mw_jwt_alg_names, MW_JWT_ALG_MAX, str(v, "alg"));
 		ev->jwt_state = (uint8_t)name_index(mw_jwt_state_names, MW_JWT_STATE_MAX,
@@ -216,7 +220,8 @@ event_back(json_object *o)
 		for (size_t i = 0; i < json_object_array_length(v); i++) {
 			int f = tr_class_index(mw_flag_names, MW_EV_NFLAGS,
 					json_object_get_string(json_object_array_get_idx(v, i)));
-			if (f >= 0 && f != 10 && f != 11 && f != 12 && f != 13)
+			if (f >= 0 && !((1u << f) & (MW_EV_PAYLOAD_SCORED | MW_EV_PAYLOAD_ALERT |
+					MW_EV_TRACE_SCORED | MW_EV_TRACE_ALERT)))
 				ev->flags |= 1u << f;	/* not the verdicts of a past run */
 		}
 	static const enum mw_field fs[] = { MW_FIELD_path, MW_FIELD_query, MW_FIELD_template,
@@ -667,6 +672,7 @@ tr_load_many(struct tr_data *d, unsigned int n, const char *const *events,
 		const uint64_t salt = 0x9e3779b97f4a7c15ull * k;
 		for (size_t i = 0; i < more.n; i++) {
 			more.ev[i]->actor ^= salt;
+			more.ev[i]->account ^= more.ev[i]->account ? salt : 0;
 			for (unsigned int j = 0; j < more.ev[i]->n_ids; j++)
 				more.ev[i]->object_ids[j] ^= salt;
 		}

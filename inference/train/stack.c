@@ -117,9 +117,10 @@ tr_stack_trace(struct tr_stack *s, const struct tr_data *d, const struct mw_mode
 	 * order, as the appliance's inference lcores did */
 	struct mw_endpoints *eb = calloc(1, sizeof(*eb));
 	struct mw_objects *ob = calloc(1, sizeof(*ob));
+	struct mw_logins *lo = calloc(1, sizeof(*lo));
 	struct mw_call_ctx *view = malloc(d->n * sizeof(*view) + 1);
-	if (eb == NULL || ob == NULL || view == NULL) {
-		free(eb), free(ob), free(view);
+	if (eb == NULL || ob == NULL || lo == NULL || view == NULL) {
+		free(eb), free(ob), free(lo), free(view);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -127,6 +128,7 @@ tr_stack_trace(struct tr_stack *s, const struct tr_data *d, const struct mw_mode
 		memset(&view[i], 0, sizeof(view[i]));
 		view[i].foreign = mw_objects_check(ob, d->ev[i]);
 		mw_endpoint_observe(eb, d->ev[i], &view[i]);
+		mw_logins_check(lo, d->ev[i], &view[i]);
 	}
 	for (size_t t = 0; t < d->n_traces; t++) {
 		uint64_t prev = 0;
@@ -141,7 +143,7 @@ tr_stack_trace(struct tr_stack *s, const struct tr_data *d, const struct mw_mode
 			prev = d->ev[i]->ts_req_ns;
 		}
 	}
-	free(eb), free(ob), free(view);
+	free(eb), free(ob), free(lo), free(view);
 	if (m == NULL)
 		return 0;
 	return tr_stack_gru(m, s->xc, MW_CALL_NFEAT, d->trace_off, d->trace_ev, d->n_traces, s->tp,

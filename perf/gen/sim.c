@@ -9,6 +9,7 @@
  * net_flush(start) can write everything older.
  */
 #include <arpa/inet.h>
+#include <search.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -342,6 +343,26 @@ ascii_lower(const char *in, char *out, size_t cap)
 	out[o] = '\0';
 }
 
+/* Accounts are unique in an application: a user name or e-mail address
+ * another user already has gets the user's number (before the '@'). */
+static void
+make_unique(char *s, size_t cap, int serial)
+{
+	ENTRY e = { .key = s };
+
+	while (hsearch(e, FIND) != NULL && strlen(s) + 8 < cap) {
+		char rest[128];
+		char *at = strchr(s, '@');
+		snprintf(rest, sizeof(rest), "%s", at ? at : "");
+		size_t n = at ? (size_t)(at - s) : strlen(s);
+		snprintf(s + n, cap - n, "%d%s", serial, rest);
+	}
+	if (hsearch(e, ENTER) == NULL) {
+		fprintf(stderr, "meshwatch-gen: out of memory for user names\n");
+		exit(1);
+	}
+}
+
 static void
 users_init(int count)
 {
@@ -350,7 +371,7 @@ users_init(int count)
 
 	S.n_users = count;
 	S.users = calloc((size_t)count, sizeof(*S.users));
-	if (S.users == NULL) {
+	if (S.users == NULL || hcreate((size_t)count * 4) == 0) {
 		fprintf(stderr, "meshwatch-gen: out of memory for %d users\n", count);
 		exit(1);
 	}
@@ -370,6 +391,8 @@ users_init(int count)
 		snprintf(u->email, sizeof(u->email), "%.30s.%.40s@%s", f[0] ? f : "x",
 				l[0] ? l : "user", rng_below(S.r, 3) ? "example.com" :
 				rng_below(S.r, 2) ? "mail.example.org" : "corp.example.net");
+		make_unique(u->uname, sizeof(u->uname), i);
+		make_unique(u->email, sizeof(u->email), i);
 		gexpand("password", u->password, sizeof(u->password));
 		u->mobile = rng_below(S.r, 3) == 0;
 		gexpand(u->mobile ? "ua_mobile" : "ua_browser", u->ua, sizeof(u->ua));
@@ -384,6 +407,7 @@ users_init(int count)
 		}
 		rand_hex(u->sid, 16);
 	}
+	hdestroy();
 }
 
 static size_t
@@ -1881,6 +1905,47 @@ static struct tctx TC;
 static struct creq *Q;
 static struct payload PAY;
 
+/* A user's mistyped password: the real one with a slip of the finger,
+ * caps lock on, or an old password. Each user's typo is their own, as
+ * real typos are: a shared one would look like a sprayed password. */
+static void
+mistype(const char *pw, char *out, size_t cap)
+{
+	size_t n = strlen(pw);
+
+	snprintf(out, cap, "%s", pw);
+	if (n < 2 || n + 2 > cap) {
+		gexpand("password", out, cap);
+		return;
+	}
+	size_t i = rng_below(S.r, (uint32_t)n - 1);
+	switch (rng_below(S.r, 5)) {
+	case 0:		/* a key dropped */
+		memmove(out + i, out + i + 1, n - i);
+		break;
+	case 1:		/* two keys swapped (two equal ones: a key too many) */
+		if (pw[i] != pw[i + 1]) {
+			out[i] = pw[i + 1];
+			out[i + 1] = pw[i];
+			break;
+		}
+		/* fall through */
+	case 2:		/* a key too many */
+		memmove(out + i + 1, out + i, n - i + 1);
+		out[i] = (char)('a' + rng_below(S.r, 26));
+		break;
+	case 3:		/* caps lock */
+		for (size_t k = 0; k < n; k++)
+			if ((out[k] | 0x20) >= 'a' && (out[k] | 0x20) <= 'z')
+				out[k] ^= 0x20;
+		break;
+	default:	/* last year's password */
+		gexpand("password", out, cap);
+	}
+	if (strcmp(out, pw) == 0)
+		out[0] = out[0] == '#' ? '%' : '#';
+}
+
 /* One benign step of a session (login first when needed); 0 when done. */
 static uint64_t
 benign_step(struct session *s, uint64_t t, int *ep_out)
@@ -1895,7 +1960,10 @@ benign_step(struct session *s, uint64_t t, int *ep_out)
 	if (s->need_login || u->token_exp == 0) {
 		/* Now and then a user mistypes the password first. */
 		int typo = rng_below(S.r, 25) == 0;
-		status = do_login(s, t, tc, q, &end, u->uname, typo ? "wrongpass1" : u->password,
+		char wrong[sizeof(u->password) + 2];
+		if (typo)
+			mistype(u->password, wrong, sizeof(wrong));
+		status = do_login(s, t, tc, q, &end, u->uname, typo ? wrong : u->password,
 				typo ? 401 : 0, NULL);
 		s->need_login = status >= 300;
 		mark_actor(tc);

@@ -427,6 +427,8 @@ test_identity_and_trace_formats(void)
 		CHECK(ev[0]->jwt_alg == MW_JWT_ALG_alg_none && ev[0]->jwt_state == MW_JWT_expired,
 				"alg %u state %u", ev[0]->jwt_alg, ev[0]->jwt_state);
 		CHECK(ev[1]->jwt_state == MW_JWT_valid, "state %u", ev[1]->jwt_state);
+		CHECK(!(ev[0]->flags & MW_EV_JWT_PRIVILEGED) && (ev[1]->flags & MW_EV_JWT_PRIVILEGED),
+				"role admin is privileged, no role is not");
 		CHECK(ev[0]->trace_kind == MW_TRACE_b3 && ev[0]->has_parent &&
 				ev[0]->parent_span_id[0] == 0x05, "b3");
 		CHECK(ev[1]->trace_kind == MW_TRACE_uber && ev[1]->trace_id[15] == 0x11 &&
@@ -435,6 +437,48 @@ test_identity_and_trace_formats(void)
 				ev[2]->trace_id[0] == 0x30, "api key, x-request-id");
 		CHECK(ev[3]->actor_kind == MW_ACTOR_session, "session cookie");
 	}
+	put_events(ev, n);
+	dp_lcore_free(lc);
+}
+
+/* Which JWT claims give an administrative role: the common issuers' shapes,
+ * and look-alikes that do not. */
+static void
+test_jwt_privilege(void)
+{
+	static const struct {
+		const char *claims;
+		int privileged;
+	} cases[] = {
+		{ "{\"sub\":\"a\",\"roles\":[\"user\",\"ROLE_ADMIN\"]}", 1 },
+		{ "{\"sub\":\"a\",\"scope\":\"openid films:read admin\"}", 1 },
+		{ "{\"sub\":\"a\",\"realm_access\":{\"roles\":[\"staff\"]}}", 1 },
+		{ "{\"sub\":\"a\",\"cognito:groups\":[\"Administrators\"]}", 1 },
+		{ "{\"sub\":\"a\",\"is_admin\":true}", 1 },
+		{ "{\"sub\":\"a\",\"is_admin\":false,\"role\":\"user\"}", 0 },
+		{ "{\"sub\":\"admin\",\"scope\":\"badminton:read\"}", 0 },
+		{ "{\"sub\":\"a\",\"nickname\":\"admin\",\"groups\":[]}", 0 },
+	};
+	const unsigned int N = RTE_DIM(cases);
+	struct dp_lcore *lc = new_lcore(1024);
+	struct conn c;
+	struct mw_event *ev[16];
+	char h[64], p[256], req[1024];
+
+	open_conn(&c, lc, 43100);
+	b64url("{\"alg\":\"RS256\"}", h);
+	for (unsigned int i = 0; i < N; i++) {
+		b64url(cases[i].claims, p);
+		snprintf(req, sizeof(req), "GET /me HTTP/1.1\r\nAuthorization: Bearer %s.%s.sig\r\n\r\n",
+				h, p);
+		send_str(&c, 0, req, 1460);
+		send_str(&c, 1, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 100);
+	}
+	unsigned int n = take_events(lc, ev, 16, 0);
+	CHECK(n == N, "%u events", n);
+	for (unsigned int i = 0; i < n && i < N; i++)
+		CHECK(!!(ev[i]->flags & MW_EV_JWT_PRIVILEGED) == cases[i].privileged,
+				"%s: privileged %d", cases[i].claims, cases[i].privileged);
 	put_events(ev, n);
 	dp_lcore_free(lc);
 }
@@ -664,6 +708,7 @@ main(int argc, char **argv)
 	test_header_limits_and_garbage();
 	test_flows();
 	test_identity_and_trace_formats();
+	test_jwt_privilege();
 	test_redaction();
 	test_decode_fuzz();
 	printf("%d checks, %d failed\n", checks, failures);

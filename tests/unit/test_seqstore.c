@@ -211,6 +211,111 @@ test_objects(void)
 			"the call features carry it");
 }
 
+/* A JWT call of method on endpoint template t (id), privileged or not. */
+static struct mw_call_ctx
+called(struct mw_endpoints *b, struct mw_event *ev, uint8_t method, uint32_t t, int priv)
+{
+	struct mw_call_ctx ctx;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.foreign = -1;
+	ev->actor_kind = MW_ACTOR_jwt;
+	ev->jwt_state = MW_JWT_valid;
+	ev->method = method;
+	ev->template_id = t;
+	ev->flags = priv ? MW_EV_JWT_PRIVILEGED : 0;
+	mw_endpoint_observe(b, ev, &ctx);
+	return ctx;
+}
+
+static void
+test_overreach(void)
+{
+	static char buf[MW_EVENT_SIZE];
+	static struct mw_endpoints b;
+	struct mw_event *ev = (struct mw_event *)buf;
+	struct mw_call_ctx c;
+
+	memset(buf, 0, sizeof(buf));
+	for (int i = 0; i < 200; i++) {
+		called(&b, ev, MW_METHOD_GET, 21, i % 3 == 0);	/* the catalog: everyone */
+		called(&b, ev, MW_METHOD_GET, 22, 1);		/* the staff screen */
+	}
+	c = called(&b, ev, MW_METHOD_GET, 22, 0);
+	CHECK(c.overreach > 0.9f, "a user on the staff's endpoint (%.2f)", c.overreach);
+	c = called(&b, ev, MW_METHOD_GET, 22, 1);
+	CHECK(c.overreach == 0.0f, "staff on their own");
+	c = called(&b, ev, MW_METHOD_GET, 21, 0);
+	CHECK(c.overreach < 0.5f, "a user in the catalog (%.2f)", c.overreach);
+	float before = c.rarity;
+	c = called(&b, ev, MW_METHOD_DELETE, 21, 0);
+	CHECK(c.rarity > before + 0.3f && c.overreach == 0.0f,
+			"DELETE on what clients read is an endpoint of its own, new (%.2f against %.2f)",
+			c.rarity, before);
+	float x[MW_CALL_NFEAT];
+	c = called(&b, ev, MW_METHOD_GET, 22, 0);
+	mw_call_features(ev, &c, x);
+	CHECK(x[MW_CF_overreach] == c.overreach && x[MW_CF_privileged] == 0.0f,
+			"the call features carry it");
+}
+
+/* A log-in to account with password, answered status, at minute m. */
+static struct mw_call_ctx
+login(struct mw_logins *l, struct mw_event *ev, uint64_t account, uint32_t password,
+		uint16_t status, uint64_t m)
+{
+	struct mw_call_ctx ctx;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ev->account = account;
+	ev->password_tag = password;
+	ev->status = status;
+	ev->ts_req_ns = m * 60000000000ull;
+	mw_logins_check(l, ev, &ctx);
+	return ctx;
+}
+
+static void
+test_logins(void)
+{
+	static char buf[MW_EVENT_SIZE];
+	static struct mw_logins l;
+	struct mw_event *ev = (struct mw_event *)buf;
+	struct mw_call_ctx c;
+
+	memset(buf, 0, sizeof(buf));
+	c = login(&l, ev, 0, 0, 401, 1000);
+	CHECK(c.login == 0.0f && c.unproven == 0.0f, "a call that is no log-in: nothing");
+	c = login(&l, ev, 0xa11ce, 0x5ec4e7, 401, 1000);
+	CHECK(c.login == 1.0f && c.unproven == 1.0f && c.account_failures == 0.0f &&
+			c.password_spread == 0.0f, "a first, failed log-in");
+	c = login(&l, ev, 0xa11ce, 0x900d, 200, 1001);
+	CHECK(c.account_failures > 0.0f && c.unproven == 1.0f, "the account's failure is remembered");
+	c = login(&l, ev, 0xa11ce, 0x900d, 200, 1002);
+	CHECK(c.unproven == 0.0f, "an account seen to succeed is proven");
+
+	/* brute force: many failures on one account, from anywhere */
+	for (int i = 0; i < 40; i++)
+		c = login(&l, ev, 0xb0b, 0x1000 + (uint32_t)i, 401, 2000);
+	CHECK(c.account_failures > 0.8f, "40 failures on one account (%.2f)", c.account_failures);
+	c = login(&l, ev, 0xb0b, 0x1, 401, 2000 + 6 * MW_LOGIN_HALF_MIN);
+	CHECK(c.account_failures < 0.4f, "an hour later they have faded (%.2f)", c.account_failures);
+
+	/* spraying: one password failing on many accounts */
+	for (uint64_t a = 1; a <= 30; a++)
+		c = login(&l, ev, a * 0x9e3779b97f4a7c15ull, 0x5b2a7, 401, 3000);
+	CHECK(c.password_spread > 0.7f, "one password on 30 accounts (%.2f)", c.password_spread);
+	for (int i = 0; i < 30; i++)
+		c = login(&l, ev, 0xcafe00, 0x7e57, 401, 3000);
+	CHECK(c.password_spread < 0.2f, "one account retrying one password spreads nowhere (%.2f)",
+			c.password_spread);
+	float x[MW_CALL_NFEAT];
+	c = login(&l, ev, 0xb0b, 0x5b2a7, 401, 3001);
+	mw_call_features(ev, &c, x);
+	CHECK(x[MW_CF_login] == 1.0f && x[MW_CF_password_spread] == c.password_spread &&
+			x[MW_CF_account_failures] == c.account_failures, "the call features carry it");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -220,6 +325,8 @@ main(int argc, char **argv)
 	test_store();
 	test_schema();
 	test_objects();
+	test_logins();
+	test_overreach();
 	printf("%d checks, %d failed\n", checks, failures);
 	rte_eal_cleanup();
 	return failures != 0;
