@@ -310,6 +310,9 @@ event_json(const struct out_ctx *oc, const struct mw_event *ev)
 				json_object_new_string(mw_jwt_state_names[ev->jwt_state]));
 		snprintf(a, sizeof(a), "%08x", ev->jwt_iss);
 		json_object_object_add(j, "iss", json_object_new_string(a));
+		if (ev->jwt_lifetime_s)
+			json_object_object_add(j, "lifetime_s",
+					json_object_new_int64(ev->jwt_lifetime_s));
 		json_object_object_add(o, "jwt", j);
 	}
 	if (ev->n_ids) {
@@ -578,8 +581,10 @@ elem_json(const struct out_ctx *oc, const struct mw_elem *el, const struct mw_sn
 	json_object_object_add(j, "ts", json_object_new_int64((int64_t)el->ts_ns));
 	hex(buf, el->trace_id, 16);
 	json_object_object_add(j, "trace_id", json_object_new_string(buf));
+	static const uint8_t no_span[8];	/* x-request-id calls have none: null, as in the event log */
 	hex(buf, el->span_id, 8);
-	json_object_object_add(j, "span_id", json_object_new_string(buf));
+	json_object_object_add(j, "span_id", memcmp(el->span_id, no_span, 8) != 0 ?
+			json_object_new_string(buf) : NULL);
 	json_object_object_add(j, "method", json_object_new_string(
 			mw_method_names[el->method < MW_METHOD_MAX ? el->method : 0]));
 	add_text(j, "template", el->template, strnlen(el->template, sizeof(el->template)));

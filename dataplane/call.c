@@ -295,6 +295,17 @@ jwt_alg(const uint8_t *v, uint32_t n)
 	return MW_JWT_ALG_other;
 }
 
+/* A JSON number's leading digits (seconds since the epoch), saturating. */
+static uint64_t
+json_uint(const uint8_t *v, uint32_t n)
+{
+	uint64_t x = 0;
+
+	for (uint32_t i = 0; i < n && v[i] >= '0' && v[i] <= '9' && x < UINT64_MAX / 100; i++)
+		x = x * 10 + (uint64_t)(v[i] - '0');
+	return x;
+}
+
 /* Whether s[0, n) holds an administrative role as a word: "admin",
  * "ROLE_ADMIN", "staff", "superuser", ... ("administer:films" too, not
  * "badminton"). */
@@ -387,14 +398,17 @@ jwt_facts(struct dp_lcore *lc, struct mw_event *ev, const char *tok, uint32_t n)
 		return -1;
 	if (json_member(buf, (uint32_t)len, "iss", &v, &vl) == 0)
 		ev->jwt_iss = rte_hash_crc(v, vl, 0);
+	uint64_t exp = 0, iat = 0;
 	if (json_member(buf, (uint32_t)len, "exp", &v, &vl) == 0) {
-		uint64_t exp = 0;
-		for (uint32_t i = 0; i < vl && v[i] >= '0' && v[i] <= '9'; i++)
-			exp = exp * 10 + (uint64_t)(v[i] - '0');
+		exp = json_uint(v, vl);
 		ev->jwt_state = exp * 1000000000ull < ev->ts_req_ns ? MW_JWT_expired : MW_JWT_valid;
 	} else {
 		ev->jwt_state = MW_JWT_no_exp;
 	}
+	/* a forged token tends to live for a year, an issued one for minutes */
+	if (exp && json_member(buf, (uint32_t)len, "iat", &v, &vl) == 0 &&
+			(iat = json_uint(v, vl)) != 0 && exp > iat)
+		ev->jwt_lifetime_s = (uint32_t)RTE_MIN(exp - iat, (uint64_t)UINT32_MAX);
 	if (jwt_privileged(buf, (uint32_t)len))
 		ev->flags |= MW_EV_JWT_PRIVILEGED;
 	if (json_member(buf, (uint32_t)len, "sub", &v, &vl) == 0) {

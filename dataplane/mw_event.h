@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#define MW_EVENT_VERSION 4
+#define MW_EVENT_VERSION 5
 #define MW_EVENT_SIZE 4096
 #define MW_EVENT_MAX_IDS 4	/* object ids taken from the path */
 #define MW_EVENT_MAX_MATCHES 8	/* prefilter matches kept per event */
@@ -123,7 +123,7 @@ struct mw_event_field {
 struct mw_match {
 	uint16_t rule;		/* dense index into the loaded rule table */
 	uint8_t field;		/* enum pf_class */
-	uint8_t pad;
+	uint8_t category;	/* enum pf_category: the rule's */
 	uint16_t from, to;	/* byte range in MW_FIELD_norm */
 };
 
@@ -170,7 +170,7 @@ struct mw_event {
 	uint32_t jwt_iss;		/* hash of the issuer */
 	uint64_t account;		/* a log-in's user name (keyed hash); 0: not a log-in */
 	uint32_t password_tag;		/* a log-in's password (keyed, 32 bits); 0: none */
-	uint32_t pad0;
+	uint32_t jwt_lifetime_s;	/* its exp - iat (saturating); 0: not both */
 	uint64_t object_ids[MW_EVENT_MAX_IDS];	/* hashes of {id} path segments */
 
 	/* prefilter results (issue 4) */

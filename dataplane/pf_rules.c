@@ -149,7 +149,7 @@ parse_line(struct parse *p, char *line, struct pf_rule *r)
 	if (k < 0) {
 		rule_error(p, id, "unknown category '%s'; expected one of sqli xss cmdi traversal "
 				"lfi rfi ssrf ssti jndi xxe nosqli ldapi crlf deserialization smuggling "
-				"massassign",
+				"massassign recon",
 				cat);
 		return -1;
 	}

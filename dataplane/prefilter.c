@@ -78,7 +78,8 @@ static void
 add_match(struct pf_ctx *c, struct mw_event *ev, const struct pf_rule *r, uint16_t rule,
 		uint8_t cls, uint16_t from, uint16_t to)
 {
-	struct mw_match m = { .rule = rule, .field = cls, .from = from, .to = to };
+	struct mw_match m = { .rule = rule, .field = cls, .category = r->category, .from = from,
+		.to = to };
 	unsigned int k = ev->pf_nmatch;
 
 	ev->pf_categories |= 1u << r->category;
@@ -233,6 +234,12 @@ login_field(struct mw_event *ev, const char *name, uint32_t nlen, const char *va
 
 	if (nlen < 3 || nlen > 16 || (ev->login & MW_LOGIN_DONE))
 		return;
+	switch (name[0] | 0x20) {	/* most names start with another letter */
+	case 'a': case 'c': case 'e': case 'i': case 'l': case 'm': case 'p': case 'u':
+		break;
+	default:
+		return;
+	}
 	if (!(ev->login & MW_LOGIN_PASSWORD) && name_is(name, nlen, passwords)) {
 		ev->login |= MW_LOGIN_PASSWORD;
 		ev->password_tag = (uint32_t)fnv64(val, len, 0);

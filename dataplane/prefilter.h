@@ -29,13 +29,22 @@
 
 #define PF_CATEGORIES(X) \
 	X(sqli) X(xss) X(cmdi) X(traversal) X(lfi) X(rfi) X(ssrf) X(ssti) X(jndi) \
-	X(xxe) X(nosqli) X(ldapi) X(crlf) X(deserialization) X(smuggling) X(massassign)
+	X(xxe) X(nosqli) X(ldapi) X(crlf) X(deserialization) X(smuggling) X(massassign) X(recon)
 enum pf_category {
 #define X(c) PF_CAT_##c,
 	PF_CATEGORIES(X)
 #undef X
 	PF_CAT_MAX
 };
+
+/* Categories that hint at a behaviour (a privileged property named, a
+ * scanner's favourite path) rather than mark a payload: the sequence models
+ * weigh them, the payload model does not read their matches. */
+static inline int
+pf_hint_category(unsigned int c)
+{
+	return c == PF_CAT_massassign || c == PF_CAT_recon;
+}
 
 /* What a rule can look at. Query, form and JSON values are one class: the
  * same kind of input reaching the same code on the server. */

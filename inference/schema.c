@@ -186,6 +186,23 @@ mw_call_features(const struct mw_event *ev, const struct mw_call_ctx *ctx, float
 	x[MW_CF_password_spread] = ctx->password_spread;
 	x[MW_CF_privileged] = !!(ev->flags & MW_EV_JWT_PRIVILEGED);
 	x[MW_CF_overreach] = ctx->overreach;
+	x[MW_CF_jwt_lifetime] = lg(ev->jwt_lifetime_s, 26);	/* 1 at two years */
+}
+
+uint64_t
+mw_origin(const struct mw_event *ev)
+{
+	uint16_t n;
+	const char *x = mw_event_field(ev, MW_FIELD_xff, &n);
+	uint16_t k = 0;
+
+	while (k < n && x[k] != ',')
+		k++;
+	while (k > 0 && x[k - 1] == ' ')
+		k--;
+	const void *p = k > 0 ? (const void *)x : (const void *)ev->client_addr;
+	const uint32_t len = k > 0 ? k : sizeof(ev->client_addr);
+	return (uint64_t)rte_hash_crc(p, len, 0x0419) << 32 | rte_hash_crc(p, len, 0x96f1);
 }
 
 /* A log-in that the application turned down (not one it throttled). */
@@ -195,11 +212,18 @@ login_failed(const struct mw_event *ev)
 	return ev->status >= 400 && ev->status < 500 && ev->status != 429;
 }
 
-/* A count that halves every MW_LOGIN_HALF_MIN minutes since it was kept. */
+/* A count that halves every MW_LOGIN_HALF_MIN minutes since it was kept.
+ * Minutes wrap every 45 days: a slot kept "later" than now by a little is a
+ * call another lcore handed on first (no decay); by more, it is one from a
+ * turn of the clock ago (long decayed). */
 static inline uint32_t
 decayed(uint32_t v, uint16_t then, uint16_t now)
 {
-	uint32_t halvings = (uint16_t)(now - then) / MW_LOGIN_HALF_MIN;
+	int16_t d = (int16_t)(uint16_t)(now - then);
+
+	if (d <= 0)
+		return d >= -60 ? v : 0;
+	uint32_t halvings = (uint32_t)d / MW_LOGIN_HALF_MIN;
 	return halvings < 32 ? v >> halvings : 0;
 }
 
@@ -364,6 +388,8 @@ mw_trace_features(const struct seq_summary *s, const struct mw_trace_ctx *ctx, f
 	x[MW_TF_account_failures_max] = s->account_failures_max;
 	x[MW_TF_password_spread_max] = s->password_spread_max;
 	x[MW_TF_overreach_max] = s->overreach_max;
+	x[MW_TF_jwt_lifetime_max] = lg(s->jwt_lifetime_s, 26);
+	x[MW_TF_new_origin] = ctx->new_origin;
 	if (h == NULL || h->traces == 0)
 		return;
 	x[MW_TF_history_logins] = lg(h->logins, 10);
@@ -372,6 +398,7 @@ mw_trace_features(const struct seq_summary *s, const struct mw_trace_ctx *ctx, f
 	x[MW_TF_history_account_failures] = h->account_failures_max / 255.0f;
 	x[MW_TF_history_password_spread] = h->password_spread_max / 255.0f;
 	x[MW_TF_history_overreach] = lg(h->overreach, 8);
+	x[MW_TF_history_origins] = lg(h->origins, 6);
 	x[MW_TF_history_traces] = lg(h->traces, 12);
 	x[MW_TF_history_calls] = lg(h->calls, 14);
 	x[MW_TF_history_auth_failures] = lg(h->auth_failures, 10);
@@ -409,7 +436,7 @@ mw_payload_windows(const struct mw_event *ev, uint32_t L, const uint8_t **text, 
 		return 0;
 	for (unsigned int m = 0; m < ev->pf_nmatch && m < MW_EVENT_MAX_MATCHES && k < max; m++) {
 		uint32_t from = ev->pf[m].from, rs, re;
-		if (from >= n)
+		if (from >= n || pf_hint_category(ev->pf[m].category))
 			continue;
 		mw_norm_record(t, n, from, &rs, &re);
 		unsigned int j = 0;
@@ -474,7 +501,9 @@ mw_summary_add(struct seq_summary *s, const struct mw_event *ev, const float *x,
 	if (s->calls == 0 || mw_trace_root(ev)) {	/* the root's actor, else the first's */
 		s->actor = ev->actor;
 		s->actor_kind = ev->actor_kind;
+		s->origin = mw_origin(ev);
 	}
+	s->jwt_lifetime_s = RTE_MAX(s->jwt_lifetime_s, ev->jwt_lifetime_s);
 	if (s->calls == 0 || ev->ts_req_ns < s->ts_first_ns)
 		s->ts_first_ns = ev->ts_req_ns;
 	if (ev->jwt_state != MW_JWT_absent) {
@@ -545,7 +574,11 @@ mw_actor_step(struct mw_actor_history *h, const struct seq_summary *s, float *x)
 		ctx.new_ids += !bloom_seen(h->seen, s->ids[j]);
 	for (unsigned int j = 0; j < s->n_templates; j++)
 		ctx.new_templates += !bloom_seen(h->seen, (uint64_t)s->templates[j] << 1 | 1);
+	const bool new_origin = !bloom_seen(h->seen, s->origin ^ 0x6f726967696e0000ull);
+	ctx.new_origin = h->traces > 0 && new_origin;
 	mw_trace_features(s, &ctx, x);
+	if (new_origin)
+		h->origins += h->origins < UINT16_MAX;
 	if (s->account != 0 && !bloom_seen(h->seen, s->account << 1 | 1))
 		h->accounts += h->accounts < UINT16_MAX;
 	h->logins = (uint16_t)RTE_MIN((uint32_t)h->logins + s->logins, (uint32_t)UINT16_MAX);

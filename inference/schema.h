@@ -32,7 +32,7 @@
 #include "mw_event.h"
 #include "prefilter.h"
 
-#define MW_FEATURES_VERSION 8
+#define MW_FEATURES_VERSION 9
 /* Model probabilities carried as features are those of the non-benign
  * classes, 1 .. SLOTS (class 0 is benign: one minus their sum). */
 #define MW_PAYLOAD_SLOTS 8	/* payload-model classes carried */
@@ -71,7 +71,8 @@
 	X(account_unproven, 1)		/* no log-in to the account was seen to succeed */ \
 	X(password_spread, 1)		/* accounts its password recently failed on */ \
 	X(privileged, 1)		/* its JWT claims an administrative role */ \
-	X(overreach, 1)			/* unprivileged, on an endpoint the privileged use */
+	X(overreach, 1)			/* unprivileged, on an endpoint the privileged use */ \
+	X(jwt_lifetime, 1)		/* its JWT's exp - iat */
 
 #define MW_TRACE_FEATURES(X) \
 	X(calls, 1) \
@@ -104,6 +105,8 @@
 	X(account_failures_max, 1) \
 	X(password_spread_max, 1) \
 	X(overreach_max, 1) \
+	X(jwt_lifetime_max, 1) \
+	X(new_origin, 1)		/* its client (X-Forwarded-For, else the peer) new to the actor */ \
 	X(history_traces, 1)		/* the actor's earlier traces ... */ \
 	X(history_calls, 1)		/* ... their calls */ \
 	X(history_auth_failures, 1)	/* ... their 401/403 calls */ \
@@ -118,6 +121,7 @@
 	X(history_account_failures, 1)	/* ... highest account_failures_max */ \
 	X(history_password_spread, 1)	/* ... highest password_spread_max */ \
 	X(history_overreach, 1)		/* ... their calls with overreach over 1/2 */ \
+	X(history_origins, 1)		/* ... distinct clients */ \
 	X(history_age, 1)		/* since the actor's first trace */ \
 	X(history_payload_max, MW_PAYLOAD_SLOTS)	/* highest payload probabilities */ \
 	X(history_trace_max, MW_SEQ_SLOTS)	/* highest trace-model probabilities */
@@ -256,6 +260,8 @@ struct seq_summary {
 	uint16_t logins, unproven_failures, overreach_calls;
 	float account_failures_max, password_spread_max, overreach_max;
 	uint64_t account;		/* its first log-in's; 0: none */
+	uint64_t origin;		/* its root's client (mw_origin) */
+	uint32_t jwt_lifetime_s;	/* the longest of its calls' */
 	uint32_t pf_categories;
 	uint64_t ts_first_ns, ts_last_ns;
 	uint64_t req_bytes, resp_bytes;
@@ -275,7 +281,7 @@ struct mw_actor_history {
 	uint64_t first_ts_ns, prev_ts_ns;
 	uint32_t traces, calls, auth_failures, not_found, writes, ids, endpoints;
 	float trespass;
-	uint16_t logins, accounts, unproven, overreach;	/* saturating */
+	uint16_t logins, accounts, unproven, overreach, origins;	/* saturating */
 	uint8_t account_failures_max, password_spread_max;	/* in 255ths: a key stays in 1 KiB */
 	float payload_max[MW_PAYLOAD_SLOTS];
 	float trace_max[MW_SEQ_SLOTS];
@@ -285,6 +291,7 @@ struct mw_actor_history {
 struct mw_trace_ctx {
 	const struct mw_actor_history *h;	/* before this trace; NULL: none */
 	uint32_t new_ids, new_templates;	/* this trace's, new to the actor */
+	bool new_origin;			/* its client, new to an actor with a past */
 };
 
 /* The schema's identity: a hash over the version and every group's name and
@@ -302,6 +309,11 @@ uint64_t mw_trace_schema(void);
  * actor is the trace's actor: nested calls carry a service's identity.
  */
 bool mw_trace_root(const struct mw_event *ev);
+
+/* Who ev's client is: the first X-Forwarded-For address where a proxy
+ * added one (the peer is then the proxy), else the peer's address. A
+ * principal seen from many clients at once is a token shared or stolen. */
+uint64_t mw_origin(const struct mw_event *ev);
 
 /* Fills x[MW_CALL_NFEAT] / x[MW_TRACE_NFEAT]. */
 void mw_call_features(const struct mw_event *ev, const struct mw_call_ctx *ctx, float *x);

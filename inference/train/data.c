@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Event log + labels -> events, truths and sequences (see data.h). */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <json-c/json.h>
@@ -170,6 +171,7 @@ prefilter_back(struct mw_event *ev, json_object *pf)
 			continue;
 		struct mw_match *x = &ev->pf[ev->pf_nmatch++];
 		x->field = (uint8_t)name_index(pf_class_names, PF_CLASS_MAX, str(m, "field"));
+		x->category = (uint8_t)name_index(pf_category_names, PF_CAT_MAX, str(m, "category"));
 		x->from = (uint16_t)(start[r] + (uint32_t)num(m, "from"));
 		x->to = (uint16_t)(start[r] + (uint32_t)num(m, "to"));
 		x->rule = 0;
@@ -188,6 +190,8 @@ event_back(json_object *o)
 	ev->ts_req_ns = (uint64_t)num(o, "ts");
 	ev->ts_resp_ns = (uint64_t)num(o, "ts_end");
 	ev->client_port = (uint16_t)num(fl, "sport");
+	if (inet_pton(AF_INET6, str(fl, "src"), ev->client_addr) != 1)
+		inet_pton(AF_INET, str(fl, "src"), ev->client_addr);
 	ev->server_port = (uint16_t)num(fl, "dport");
 	ev->method = (uint8_t)name_index(mw_method_names, MW_METHOD_MAX, str(o, "method"));
 	ev->status = (uint16_t)num(o, "status");
@@ -211,6 +215,7 @@ event_back(json_object *o)
 		ev->jwt_alg = (uint8_t)name_index(mw_jwt_alg_names, MW_JWT_ALG_MAX, str(v, "alg"));
 		ev->jwt_state = (uint8_t)name_index(mw_jwt_state_names, MW_JWT_STATE_MAX,
 				str(v, "state"));
+		ev->jwt_lifetime_s = (uint32_t)num(v, "lifetime_s");
 	}
 	if ((v = get(o, "object_ids")) != NULL)
 		for (size_t i = 0; i < json_object_array_length(v) && i < MW_EVENT_MAX_IDS; i++)

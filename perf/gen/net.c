@@ -22,6 +22,7 @@
 #define FRAME_MAX 1664		/* inner frame: L2 + QinQ + IPv6 + TCP opts + MSS */
 #define OUT_MAX (FRAME_MAX + 128)
 #define WIRE_NS_PER_BYTE 0.8	/* 10 Gbit/s serialization */
+#define TINY_BYTES 16384	/* a tiny connection's bytes in 1-byte segments */
 #define TCP_WINDOW 2048		/* << 7 = 256 KiB */
 #define TCP_WSCALE 7
 #define ERSPAN2_PROTO 0x88BE
@@ -300,6 +301,11 @@ net_open(struct conn *c, uint64_t t, uint64_t rtt)
 	c->opened_at = t;
 	c->captured = t >= n.o.capture_start;
 	c->tiny = rng_chance(n.r, n.o.imp.tiny);
+	/* A long-lived connection carries megabytes: a packet per byte of all
+	 * of it only makes the capture huge (and tshark quadratic), so its
+	 * first TINY_BYTES (both directions) go a byte at a time, the rest as
+	 * usual; every request of a short connection is still cut to bytes. */
+	c->tiny_left = c->tiny ? TINY_BYTES : 0;
 	n.st.conns++;
 	n.st.tiny_conns += c->tiny;
 	tcp_pkt(c, 0, t, RTE_TCP_SYN_FLAG, c->cseq++, 0, NULL, 0, rtt);
@@ -324,14 +330,15 @@ net_send(struct conn *c, int dir, uint64_t t, uint64_t rtt, const char *data,
 	const struct impair *im = &n.o.imp;
 	uint32_t *seqp = dir ? &c->sseq : &c->cseq;
 	uint32_t ack = dir ? c->cseq : c->sseq;
-	size_t mss = c->tiny ? 1 : c->mss;
+	size_t mss = c->mss;
 	uint64_t ts = t;
 	int k = 0;
 
 	memset(x, 0, sizeof(*x));
 	x->t_first = t;
-	for (size_t off = 0; off < len; off += mss, k++) {
-		size_t seg = len - off < mss ? len - off : mss;
+	for (size_t off = 0, seg; off < len; off += seg, k++) {
+		mss = c->tiny_left > 0 ? (c->tiny_left--, 1) : c->mss;
+		seg = len - off < mss ? len - off : mss;
 		uint8_t flags = RTE_TCP_ACK_FLAG | (off + seg == len ? RTE_TCP_PSH_FLAG : 0);
 		uint32_t seq = *seqp + (uint32_t)off;
 

@@ -62,6 +62,7 @@ struct conn {
 	uint8_t open;
 	uint8_t tiny;
 	uint8_t captured;		/* SYN was inside the capture */
+	uint32_t tiny_left;		/* bytes still to send in 1-byte segments */
 };
 
 /* What happened to one message on the wire, for the labels. */

@@ -93,7 +93,7 @@ for r in $runs; do
 		$t.value] | @tsv' "$E" > "$DIR/$r.pftext"
 	jq -r 'select(.event_type == "alert") | .meshwatch.explanation[] |
 		select(.snippet.value and .snippet.value != "[redacted]") |
-		[(.ts | tostring), .span_id, .snippet.value] | @tsv' "$A" | sort -u > "$DIR/$r.snips"
+		[(.ts | tostring), .span_id // "-", .snippet.value] | @tsv' "$A" | sort -u > "$DIR/$r.snips"
 	check "$r: snippets that are not text the pre-filter saw in their call" \
 		"$(awk -F '\t' 'NR == FNR { v[$1 "/" $2] = v[$1 "/" $2] "\037" $3; next }
 			index(v[$1 "/" $2], $3) == 0' "$DIR/$r.pftext" "$DIR/$r.snips" | wc -l)"

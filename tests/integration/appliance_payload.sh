@@ -1,8 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 # The payload model through the real binary: every call the pre-filter
-# flagged is scored on an inference lcore (one oneDNN execution per batch)
-# and its event says so; nothing else is scored; no model error. The model
+# flagged for a payload is scored on an inference lcore (one oneDNN
+# execution per batch) and its event says so; nothing else is scored (a
+# call flagged only by hint rules, massassign or recon, is not a payload);
+# no model error. The model
 # has random weights (made by make-test-model): the plumbing is under test,
 # not the verdicts, which training (issue 6) will make meaningful. Log-ins
 # (a password and a user name in one request) carry their account: one
@@ -28,13 +30,19 @@ CONF
 rm -f "$OUT.stats.jsonl"
 timeout 600 "$MW" -c "$OUT.conf" --idle-exit 1 > "$OUT.log" 2>&1 || { tail -20 "$OUT.log" >&2; exit 1; }
 grep "^payload model:" "$OUT.log"
-flagged=$(grep -c '"prefilter"' "$OUT.events.jsonl")
+# flagged for a payload: by a rule that is no mere hint (massassign, recon)
+payload='select(.prefilter and ([.prefilter.matches[].category] |
+	any(. != "massassign" and . != "recon")))'
+flagged=$(jq -c "$payload" "$OUT.events.jsonl" | wc -l)
+hints=$(grep -c '"prefilter"' "$OUT.events.jsonl")
+hints=$((hints - flagged))
 scored=$(grep -c '"payload_model"' "$OUT.events.jsonl")
-both=$(jq -c 'select(.prefilter and .payload_model)' "$OUT.events.jsonl" | wc -l)
-stray=$(jq -c 'select(.payload_model and (.prefilter | not))' "$OUT.events.jsonl" | wc -l)
+both=$(jq -c "$payload | select(.payload_model)" "$OUT.events.jsonl" | wc -l)
+stray=$(jq -c "select(.payload_model) | select(($payload) | not)" "$OUT.events.jsonl" | wc -l)
 errors=$(tail -1 "$OUT.stats.jsonl" | jq .counters.model_errors)
 counted=$(tail -1 "$OUT.stats.jsonl" | jq .counters.payload_scored)
-echo "flagged by the pre-filter: $flagged; scored by the payload model: $scored ($counted counted); model errors: $errors"
+echo "flagged by the pre-filter for a payload: $flagged (and $hints by hints alone);" \
+	"scored by the payload model: $scored ($counted counted); model errors: $errors"
 [ "$flagged" -gt 0 ] && [ "$scored" -eq "$flagged" ] && [ "$both" -eq "$flagged" ] &&
 	[ "$stray" -eq 0 ] && [ "$errors" -eq 0 ] && [ "$counted" -eq "$scored" ]
 

@@ -36,7 +36,7 @@ struct rec {
 
 static const char *const categories[] = {
 	"sqli", "xss", "cmdi", "traversal", "lfi", "rfi", "ssrf", "ssti", "jndi", "xxe",
-	"nosqli", "ldapi", "crlf", "deserialization", "smuggling", "massassign", NULL
+	"nosqli", "ldapi", "crlf", "deserialization", "smuggling", "massassign", "recon", NULL
 };
 
 static unsigned int

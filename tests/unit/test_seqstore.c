@@ -298,6 +298,9 @@ test_logins(void)
 	for (int i = 0; i < 40; i++)
 		c = login(&l, ev, 0xb0b, 0x1000 + (uint32_t)i, 401, 2000);
 	CHECK(c.account_failures > 0.8f, "40 failures on one account (%.2f)", c.account_failures);
+	c = login(&l, ev, 0xb0b, 0x2, 401, 1999);
+	CHECK(c.account_failures > 0.8f, "a call handed on late does not wipe them (%.2f)",
+			c.account_failures);
 	c = login(&l, ev, 0xb0b, 0x1, 401, 2000 + 6 * MW_LOGIN_HALF_MIN);
 	CHECK(c.account_failures < 0.4f, "an hour later they have faded (%.2f)", c.account_failures);
 
