@@ -210,9 +210,15 @@ new_alert(struct inf_lcore *il, enum mw_alert_kind kind, uint16_t cls, const flo
 {
 	void *obj;
 
-	if (rte_mempool_get(il->alert_pool, &obj) != 0) {
-		il->c[INF_C_alerts_lost]++;
-		return NULL;
+	/* Only the main lcore frees alerts, and it drains them while it waits
+	 * for us to stop, so under backpressure the pool is waited for like
+	 * the ring (send_alert), not given up on. */
+	while (rte_mempool_get(il->alert_pool, &obj) != 0) {
+		if (!(il->stop || il->backpressure)) {
+			il->c[INF_C_alerts_lost]++;
+			return NULL;
+		}
+		rte_pause();
 	}
 	struct mw_alert *a = obj;
 	memset(a, 0, offsetof(struct mw_alert, ev));
