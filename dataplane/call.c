@@ -313,8 +313,8 @@ static int
 privileged_word(const uint8_t *s, uint32_t n)
 {
 	static const char *const words[] = {
-		"admin", "administrator", "administrators", "admins", "superuser", "superadmin", "sysadmin", "root",
-		"staff", "operator", "backoffice", NULL
+		"admin", "administrator", "administrators", "admins", "superuser", "superadmin",
+		"sysadmin", "root", "staff", "operator", "backoffice",
 	};
 
 	for (uint32_t i = 0; i < n;) {
@@ -323,9 +323,8 @@ privileged_word(const uint8_t *s, uint32_t n)
 		uint32_t st = i;
 		while (i < n && dp_is_alnum((char)s[i]))
 			i++;
-		for (const char *const *w = words; *w && i > st; w++)
-			if (strlen(*w) == i - st && strncasecmp((const char *)s + st, *w, i - st) == 0)
-				return 1;
+		if (i > st && dp_name_in((const char *)s + st, i - st, words, RTE_DIM(words)))
+			return 1;
 	}
 	return 0;
 }
@@ -344,10 +343,10 @@ jwt_privileged(const uint8_t *j, uint32_t n)
 	static const char *const claims[] = {
 		"role", "roles", "groups", "scope", "scp", "permissions", "authorities",
 		"realm_access", "resource_access", "cognito:groups", "app_role", "user_role",
-		"access_level", "acl", NULL
+		"access_level", "acl",
 	};
 	static const char *const flags[] = { "admin", "is_admin", "isAdmin", "staff", "is_staff",
-		"superuser", "is_superuser", NULL };
+		"superuser", "is_superuser", NULL };	/* case matters: JSON keys */
 	jsmntok_t tok[64];
 	jsmn_parser p;
 
@@ -362,10 +361,9 @@ jwt_privileged(const uint8_t *j, uint32_t n)
 			continue;
 		const char *name = (const char *)j + key->start;
 		uint32_t nl = (uint32_t)(key->end - key->start);
-		for (const char *const *c = claims; *c; c++)
-			if (strlen(*c) == nl && strncasecmp(name, *c, nl) == 0 &&
-					privileged_word(j + v->start, (uint32_t)(v->end - v->start)))
-				return 1;
+		if (dp_name_in(name, nl, claims, RTE_DIM(claims)) &&
+				privileged_word(j + v->start, (uint32_t)(v->end - v->start)))
+			return 1;
 		for (const char *const *f = flags; *f; f++)
 			if (strlen(*f) == nl && memcmp(name, *f, nl) == 0 &&
 					v->type == JSMN_PRIMITIVE && j[v->start] == 't')
@@ -441,29 +439,13 @@ session_cookie(const char *v, uint32_t n, const char **val, uint32_t *vlen)
 		if (eq == NULL)
 			continue;
 		uint32_t nl = (uint32_t)(eq - s);
-		for (unsigned int c = 0; c < RTE_DIM(session_cookies); c++)
-			if (strlen(session_cookies[c]) == nl &&
-					strncasecmp(s, session_cookies[c], nl) == 0) {
-				*val = eq + 1;
-				*vlen = l - nl - 1;
-				return *vlen > 0 ? 0 : -1;
-			}
+		if (dp_name_in(s, nl, session_cookies, RTE_DIM(session_cookies))) {
+			*val = eq + 1;
+			*vlen = l - nl - 1;
+			return *vlen > 0 ? 0 : -1;
+		}
 	}
 	return -1;
-}
-
-/* First address of X-Forwarded-For (the original client), trimmed. */
-static uint32_t
-xff_first(const char *v, uint32_t n, const char **out)
-{
-	uint32_t e = 0;
-
-	while (n && *v == ' ')
-		v++, n--;
-	while (e < n && v[e] != ',' && v[e] != ' ')
-		e++;
-	*out = v;
-	return e;
 }
 
 static void
@@ -497,7 +479,7 @@ actor(struct dp_lcore *lc, struct mw_event *ev, const struct dp_head *h)
 		return;
 	}
 	if ((v = DP_HEAD_GET(h, "x-forwarded-for", &n)) != NULL &&
-			(xl = xff_first(v, n, &x)) > 0) {
+			(xl = dp_xff_first(v, n, &x)) > 0) {
 		ev->actor = hash64(x, xl, lc->lim.actor_key);
 	} else {
 		char a[16];
@@ -628,10 +610,7 @@ skip_header(const char *name, uint32_t n)
 		"traceparent", "tracestate", "b3", "x-b3-traceid", "x-b3-spanid",
 		"x-b3-parentspanid", "x-b3-sampled", "uber-trace-id",
 	};
-	for (unsigned int i = 0; i < RTE_DIM(skip); i++)
-		if (strlen(skip[i]) == n && strncasecmp(name, skip[i], n) == 0)
-			return 1;
-	return 0;
+	return dp_name_in(name, n, skip, RTE_DIM(skip));
 }
 
 /* Everything in the request head: path, query, header values, cookies. */

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <strings.h>
 
 /* Value of a hex digit, or -1. */
@@ -41,6 +42,31 @@ static inline int
 dp_is_alnum(char c)
 {
 	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+/* Whether s[0, n) is one of the count names of list, ignoring case. */
+static inline int
+dp_name_in(const char *s, size_t n, const char *const *list, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (strlen(list[i]) == n && strncasecmp(s, list[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+/* First address of an X-Forwarded-For value (the original client),
+ * trimmed; its length, 0 for none. */
+static inline uint32_t
+dp_xff_first(const char *v, uint32_t n, const char **out)
+{
+	uint32_t e = 0;
+
+	while (n && *v == ' ')
+		v++, n--;
+	while (e < n && v[e] != ',' && v[e] != ' ')
+		e++;
+	*out = v;
+	return e;
 }
 
 /* Whether a parameter, header or field name is a credential's (its value

@@ -204,15 +204,6 @@ fnv64(const char *s, uint32_t n, int fold)
 	return h | 1;	/* 0 is "none" */
 }
 
-static int
-name_is(const char *name, uint32_t n, const char *const *list)
-{
-	for (; *list; list++)
-		if (strlen(*list) == n && strncasecmp(name, *list, n) == 0)
-			return 1;
-	return 0;
-}
-
 /*
  * A log-in is what a request with a user-name field and a password field
  * is (a token grant, a session create, a form post): its account is what
@@ -226,10 +217,10 @@ login_field(struct mw_event *ev, const char *name, uint32_t nlen, const char *va
 {
 	static const char *const users[] = {
 		"user", "username", "user_name", "login", "email", "e-mail", "mail", "account",
-		"uname", "userid", "user_id", "identifier", "principal", NULL
+		"uname", "userid", "user_id", "identifier", "principal",
 	};
 	static const char *const passwords[] = {
-		"password", "passwd", "pass", "pwd", "current_password", "user_password", NULL
+		"password", "passwd", "pass", "pwd", "current_password", "user_password",
 	};
 
 	if (nlen < 3 || nlen > 16 || (ev->login & MW_LOGIN_DONE))
@@ -240,10 +231,10 @@ login_field(struct mw_event *ev, const char *name, uint32_t nlen, const char *va
 	default:
 		return;
 	}
-	if (!(ev->login & MW_LOGIN_PASSWORD) && name_is(name, nlen, passwords)) {
+	if (!(ev->login & MW_LOGIN_PASSWORD) && dp_name_in(name, nlen, passwords, RTE_DIM(passwords))) {
 		ev->login |= MW_LOGIN_PASSWORD;
 		ev->password_tag = (uint32_t)fnv64(val, len, 0);
-	} else if (!(ev->login & MW_LOGIN_USER) && len > 0 && name_is(name, nlen, users)) {
+	} else if (!(ev->login & MW_LOGIN_USER) && len > 0 && dp_name_in(name, nlen, users, RTE_DIM(users))) {
 		ev->login |= MW_LOGIN_USER;
 		ev->account = fnv64(val, len, 1);
 	}

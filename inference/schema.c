@@ -7,6 +7,7 @@
 #include <rte_common.h>
 #include <rte_hash_crc.h>
 
+#include "dp_text.h"
 #include "schema.h"
 
 /* log2(1 + v) / scale, capped at 1. */
@@ -15,6 +16,22 @@ lg(double v, double scale)
 {
 	float f = (float)(log2(1.0 + v) / scale);
 	return f < 1.0f ? f : 1.0f;
+}
+
+/* Counts one more sample x: the mean of the first 256, then a moving mean
+ * over about 256. */
+static inline void
+running_mean(float *mean, uint32_t *n, float x)
+{
+	*n += *n < UINT32_MAX;
+	*mean += (x - *mean) / (float)(*n < 256 ? *n : 256);
+}
+
+/* c + v, saturating at 65535. */
+static inline uint16_t
+add16(uint16_t c, uint32_t v)
+{
+	return (uint16_t)RTE_MIN((uint32_t)c + v, (uint32_t)UINT16_MAX);
 }
 
 static inline float
@@ -194,12 +211,7 @@ mw_origin(const struct mw_event *ev)
 {
 	uint16_t n;
 	const char *x = mw_event_field(ev, MW_FIELD_xff, &n);
-	uint16_t k = 0;
-
-	while (k < n && x[k] != ',')
-		k++;
-	while (k > 0 && x[k - 1] == ' ')
-		k--;
+	const uint32_t k = dp_xff_first(x, n, &x);
 	const void *p = k > 0 ? (const void *)x : (const void *)ev->client_addr;
 	const uint32_t len = k > 0 ? k : sizeof(ev->client_addr);
 	return (uint64_t)rte_hash_crc(p, len, 0x0419) << 32 | rte_hash_crc(p, len, 0x96f1);
@@ -322,11 +334,8 @@ mw_endpoint_observe(struct mw_endpoints *b, const struct mw_event *ev, struct mw
 	}
 	/* a caller without a role where, so far, the privileged call */
 	ctx->overreach = jwt && !priv && e->jwt_calls >= 8 ? e->privileged : 0.0f;
-	if (jwt) {
-		e->jwt_calls += e->jwt_calls < UINT32_MAX;
-		uint32_t w = e->jwt_calls < 256 ? e->jwt_calls : 256;
-		e->privileged += ((float)priv - e->privileged) / (float)w;
-	}
+	if (jwt)
+		running_mean(&e->privileged, &e->jwt_calls, (float)priv);
 	/* log2 of how many calls there are per call of this endpoint: 0 for
 	 * the only endpoint, 1 at 2^16 */
 	float rare = (float)(log2((double)(b->calls + 1) / (double)(e->calls + 1)) / 16.0);
@@ -336,15 +345,10 @@ mw_endpoint_observe(struct mw_endpoints *b, const struct mw_event *ev, struct mw
 	ctx->resp_excess = ex < -1.0f ? -1.0f : ex > 1.0f ? 1.0f : ex;
 	/* a foreign object, weighed by how rarely this endpoint's are shared */
 	ctx->trespass = ctx->foreign > 0 ? 1.0f - e->shared : 0.0f;
-	if (ctx->foreign >= 0) {
-		e->principal_calls += e->principal_calls < UINT32_MAX;
-		uint32_t w = e->principal_calls < 256 ? e->principal_calls : 256;
-		e->shared += ((float)ctx->foreign - e->shared) / (float)w;
-	}
+	if (ctx->foreign >= 0)
+		running_mean(&e->shared, &e->principal_calls, (float)ctx->foreign);
 	b->calls++;
-	e->calls += e->calls < UINT32_MAX;
-	/* the mean, then a moving mean over about 256 calls */
-	e->resp_log += (r - e->resp_log) / (float)(e->calls < 256 ? e->calls : 256);
+	running_mean(&e->resp_log, &e->calls, r);
 }
 
 void
@@ -577,15 +581,12 @@ mw_actor_step(struct mw_actor_history *h, const struct seq_summary *s, float *x)
 	const bool new_origin = !bloom_seen(h->seen, s->origin ^ 0x6f726967696e0000ull);
 	ctx.new_origin = h->traces > 0 && new_origin;
 	mw_trace_features(s, &ctx, x);
-	if (new_origin)
-		h->origins += h->origins < UINT16_MAX;
-	if (s->account != 0 && !bloom_seen(h->seen, s->account << 1 | 1))
-		h->accounts += h->accounts < UINT16_MAX;
-	h->logins = (uint16_t)RTE_MIN((uint32_t)h->logins + s->logins, (uint32_t)UINT16_MAX);
-	h->unproven = (uint16_t)RTE_MIN((uint32_t)h->unproven + s->unproven_failures,
-			(uint32_t)UINT16_MAX);
-	h->overreach = (uint16_t)RTE_MIN((uint32_t)h->overreach + s->overreach_calls,
-			(uint32_t)UINT16_MAX);
+	h->origins = add16(h->origins, new_origin);
+	if (s->account != 0)
+		h->accounts = add16(h->accounts, !bloom_seen(h->seen, s->account << 1 | 1));
+	h->logins = add16(h->logins, s->logins);
+	h->unproven = add16(h->unproven, s->unproven_failures);
+	h->overreach = add16(h->overreach, s->overreach_calls);
 	h->account_failures_max = RTE_MAX(h->account_failures_max, q255(s->account_failures_max));
 	h->password_spread_max = RTE_MAX(h->password_spread_max, q255(s->password_spread_max));
 	if (h->traces == 0)

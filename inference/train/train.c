@@ -446,6 +446,15 @@ union_alerts(const float *scores, const uint8_t *benign, size_t units, uint32_t 
 	return n;
 }
 
+/* The lowest threshold a score stays under: just above it, not under
+ * floor_, at most 0.999. */
+static float
+just_above(float score, float floor_)
+{
+	float t = nextafterf(score, 2.0f);
+	return t < floor_ ? floor_ : t > 0.999f ? 0.999f : t;
+}
+
 /* Each class's lowest threshold (not under floor_, at most 0.999) with at
  * most b of the nb benign scores at or above it: above the (b+1)-th
  * highest. sorted + c * stride: class c's benign scores, highest first. */
@@ -454,10 +463,8 @@ share_thresholds(const float *sorted, size_t stride, size_t nb, uint32_t N, size
 		float floor_, float *thr)
 {
 	thr[0] = 1.0f;
-	for (uint32_t c = 1; c < N; c++) {
-		float t = b < nb ? nextafterf(sorted[c * stride + b], 2.0f) : floor_;
-		thr[c] = t < floor_ ? floor_ : t > 0.999f ? 0.999f : t;
-	}
+	for (uint32_t c = 1; c < N; c++)
+		thr[c] = b < nb ? just_above(sorted[c * stride + b], floor_) : floor_;
 }
 
 /*
@@ -567,8 +574,9 @@ spend_thresholds(const float *scores, const int8_t *cls, size_t units, uint32_t 
 		qsort(p, npos[c], sizeof(*p), by_score_desc);
 	}
 	thr[0] = 1.0f;
-#define STEP_THR(c, j) (j < nneg[c] ? fmaxf(floor_, fminf(0.999f, \
-		nextafterf(neg[(size_t)(c) * (units + 1) + (j)].score, 2.0f))) : floor_)
+	/* class c's threshold with its j highest benign scores above it */
+#define STEP_THR(c, j) ((j) < nneg[c] ? \
+		just_above(neg[(size_t)(c) * (units + 1) + (j)].score, floor_) : floor_)
 	for (uint32_t c = 1; c < N; c++)
 		thr[c] = STEP_THR(c, 0);
 	for (;;) {
