@@ -323,6 +323,8 @@ event_json(const struct out_ctx *oc, const struct mw_event *ev)
 		}
 		json_object_object_add(o, "object_ids", ids);
 	}
+	if (ev->created)	/* the object its Location named */
+		add_hex64(o, "created", ev->created);
 	if (ev->flags) {
 		json_object *fl = json_object_new_array();
 		for (unsigned int i = 0; i < MW_EV_NFLAGS; i++)

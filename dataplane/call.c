@@ -372,6 +372,41 @@ jwt_privileged(const uint8_t *j, uint32_t n)
 	return 0;
 }
 
+/*
+ * Whether one of ev's path ids is the token's own subject: /users/42 called
+ * with sub 42. Subjects often wrap the id the application's paths use in a
+ * prefix ("u42", "user-42", "auth0|42", "tenant:42"), so the id after the
+ * last '|' or ':', and a subject's trailing digits after letters, count
+ * too. The endpoint baselines learn where callers name themselves; a
+ * caller naming someone else there is the plainest broken object-level
+ * authorization there is.
+ */
+static bool
+names_self(const struct dp_lcore *lc, const struct mw_event *ev, const char *sub, uint32_t n)
+{
+	uint64_t h[3];
+	unsigned int k = 0;
+
+	if (ev->n_ids == 0 || n == 0)
+		return false;
+	h[k++] = hash64(sub, n, lc->lim.actor_key);
+	uint32_t s = n;
+	while (s > 0 && sub[s - 1] != '|' && sub[s - 1] != ':')
+		s--;
+	if (s > 0 && s < n)
+		h[k++] = hash64(sub + s, n - s, lc->lim.actor_key);
+	uint32_t d = n;
+	while (d > 0 && sub[d - 1] >= '0' && sub[d - 1] <= '9')
+		d--;
+	if (d > s && d < n && n - d >= 2)
+		h[k++] = hash64(sub + d, n - d, lc->lim.actor_key);
+	for (unsigned int i = 0; i < ev->n_ids; i++)
+		for (unsigned int j = 0; j < k; j++)
+			if (ev->object_ids[i] == h[j])
+				return true;
+	return false;
+}
+
 /* A bearer JWT: alg, iss, sub, exp. Returns 0 and sets the actor if it is one. */
 static int
 jwt_facts(struct dp_lcore *lc, struct mw_event *ev, const char *tok, uint32_t n)
@@ -414,6 +449,8 @@ jwt_facts(struct dp_lcore *lc, struct mw_event *ev, const char *tok, uint32_t n)
 		uint64_t k2[2] = { lc->lim.actor_key[0] ^ ev->jwt_iss, lc->lim.actor_key[1] };
 		ev->actor = hash64(v, vl, k2);
 		ev->actor_kind = MW_ACTOR_jwt;
+		if (names_self(lc, ev, (const char *)v, vl))
+			ev->flags |= MW_EV_SELF_OBJECT;
 	}
 	return 0;
 }
@@ -448,6 +485,30 @@ session_cookie(const char *v, uint32_t n, const char **val, uint32_t *vlen)
 	return -1;
 }
 
+/* HTTP Basic credentials are a log-in on every request that carries them:
+ * the user name and password, as login fields would give them (login_account
+ * keys them once the request is whole). Credential stuffing against a Basic
+ * endpoint is a 401 per attempt. */
+static void
+basic_login(struct mw_event *ev, const char *b64, uint32_t n)
+{
+	uint8_t buf[256];
+	int len;
+
+	while (n && *b64 == ' ')
+		b64++, n--;
+	if (n == 0 || (len = b64url_decode(b64, n, buf, sizeof(buf))) <= 0)
+		return;
+	const uint8_t *colon = memchr(buf, ':', (size_t)len);
+	if (colon != NULL && colon != buf) {
+		const uint32_t ul = (uint32_t)(colon - buf), pl = (uint32_t)len - ul - 1;
+		ev->login |= MW_LOGIN_USER | MW_LOGIN_PASSWORD;
+		ev->account = dp_fnv64((const char *)buf, ul, 1);
+		ev->password_tag = (uint32_t)dp_fnv64((const char *)colon + 1, pl, 0);
+	}
+	explicit_bzero(buf, sizeof(buf));	/* a password in clear leaves no copy */
+}
+
 static void
 actor(struct dp_lcore *lc, struct mw_event *ev, const struct dp_head *h)
 {
@@ -455,8 +516,10 @@ actor(struct dp_lcore *lc, struct mw_event *ev, const struct dp_head *h)
 	uint32_t n, xl;
 
 	ev->jwt_state = MW_JWT_absent;
-	if ((v = DP_HEAD_GET(h, "authorization", &n)) != NULL && n > 7 &&
-			strncasecmp(v, "bearer ", 7) == 0) {
+	if ((v = DP_HEAD_GET(h, "authorization", &n)) != NULL && n > 6 &&
+			strncasecmp(v, "basic ", 6) == 0)
+		basic_login(ev, v + 6, n - 6);	/* its actor stays its address */
+	else if (v != NULL && n > 7 && strncasecmp(v, "bearer ", 7) == 0) {
 		if (jwt_facts(lc, ev, v + 7, n - 7) == 0 && ev->actor_kind == MW_ACTOR_jwt)
 			return;
 		if (ev->jwt_state == MW_JWT_absent) {
@@ -708,6 +771,52 @@ login_account(struct dp_lcore *lc, struct mw_event *ev)
 }
 
 /* The request is complete: scan its body (the prefix the event keeps). */
+/*
+ * A response head: which object a successful call created, from the
+ * Location header REST APIs answer a creation with (201 Created,
+ * Location: /contracts/42, or an absolute URL): its last id segment and the
+ * literal segment before it. The appliance then knows the object's owner
+ * before anyone names it.
+ */
+void
+dp_call_response(struct dp_lcore *lc, struct mw_event *ev, const struct dp_head *h)
+{
+	const char *v;
+	uint32_t n;
+
+	if (ev->status < 200 || ev->status >= 300 ||
+			(v = DP_HEAD_GET(h, "location", &n)) == NULL || n == 0)
+		return;
+	uint32_t i = 0, end = 0;
+	if (n > 8 && (strncasecmp(v, "http://", 7) == 0 || strncasecmp(v, "https://", 8) == 0)) {
+		const char *sl = memchr(v + 8, '/', n - 8);
+		if (sl == NULL)
+			return;
+		i = (uint32_t)(sl - v);
+	}
+	while (end < n && v[end] != '?' && v[end] != '#')
+		end++;
+	uint32_t res = 0;
+	uint64_t id = 0;
+	while (i < end) {
+		while (i < end && v[i] == '/')
+			i++;
+		uint32_t s = i;
+		while (i < end && v[i] != '/')
+			i++;
+		if (i == s)
+			break;
+		if (is_id_segment(v + s, i - s)) {
+			id = hash64(v + s, i - s, lc->lim.actor_key);
+		} else {
+			res = rte_hash_crc(v + s, i - s, MW_OBJECT_RES_SEED);
+			id = 0;
+		}
+	}
+	if (id != 0)
+		ev->created = mw_object_key(id, res);
+}
+
 void
 dp_call_request_done(struct dp_lcore *lc, struct mw_event *ev)
 {

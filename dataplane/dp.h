@@ -251,6 +251,7 @@ struct mw_event *dp_call_begin(struct dp_lcore *lc, struct dp_flow *f, int side,
 		const struct dp_head *h);
 void dp_call_emit(struct dp_lcore *lc, struct dp_flow *f, struct mw_event *ev);
 void dp_call_request_done(struct dp_lcore *lc, struct mw_event *ev);
+void dp_call_response(struct dp_lcore *lc, struct mw_event *ev, const struct dp_head *h);
 int dp_event_put_field(struct mw_event *ev, enum mw_field fld, const char *s, uint32_t len);
 int dp_event_append_field(struct mw_event *ev, enum mw_field fld, const char *s, uint32_t len);
 

@@ -44,6 +44,22 @@ dp_is_alnum(char c)
 	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
+/* FNV-1a, case-folded where a user name's case does not matter: the
+ * unkeyed hash of a log-in's user name and password until dp_call keys it. */
+static inline uint64_t
+dp_fnv64(const char *s, uint32_t n, int fold)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t b = (uint8_t)s[i];
+		if (fold && b >= 'A' && b <= 'Z')
+			b |= 0x20;
+		h = (h ^ b) * 0x100000001b3ull;
+	}
+	return h | 1;	/* 0 is "none" */
+}
+
 /* Whether s[0, n) is one of the count names of list, ignoring case. */
 static inline int
 dp_name_in(const char *s, size_t n, const char *const *list, size_t count)

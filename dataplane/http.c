@@ -526,6 +526,7 @@ on_head(struct dp_lcore *lc, struct dp_flow *f, int side, const char *hb, uint32
 		no_body = ev->method == MW_METHOD_HEAD;
 		if (h.chunked)
 			ev->flags |= MW_EV_RESP_CHUNKED;
+		dp_call_response(lc, ev, &h);
 	}
 	if (h.status == 101 || (h.status >= 200 && h.status < 300 && ev &&
 				ev->method == MW_METHOD_CONNECT)) {

@@ -42,5 +42,5 @@ const char *const mw_field_names[MW_FIELD_MAX] = {
 const char *const mw_flag_names[MW_EV_NFLAGS] = {
 	"no_response", "req_chunked", "resp_chunked", "body_truncated", "gap", "midstream",
 	"field_truncated", "pipelined", "ipv6", "header_limit", "payload_scored", "payload_alert",
-	"trace_scored", "trace_alert", "jwt_privileged",
+	"trace_scored", "trace_alert", "jwt_privileged", "self_object",
 };

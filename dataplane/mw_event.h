@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#define MW_EVENT_VERSION 5
+#define MW_EVENT_VERSION 6
 #define MW_EVENT_SIZE 4096
 #define MW_EVENT_MAX_IDS 4	/* object ids taken from the path */
 #define MW_EVENT_MAX_MATCHES 8	/* prefilter matches kept per event */
@@ -101,7 +101,8 @@ enum mw_field {
 #define MW_EV_TRACE_SCORED	(1u << 12)	/* the trace model stepped on it */
 #define MW_EV_TRACE_ALERT	(1u << 13)	/* ... and its trace raised an alert */
 #define MW_EV_JWT_PRIVILEGED	(1u << 14)	/* the JWT claims an administrative role */
-#define MW_EV_NFLAGS		15
+#define MW_EV_SELF_OBJECT	(1u << 15)	/* a path id is the JWT's own subject */
+#define MW_EV_NFLAGS		16
 
 /* A log-in is a request with a password field and a user-name field
  * (user, username, login, email, account, ...); its account is the user
@@ -172,6 +173,8 @@ struct mw_event {
 	uint32_t password_tag;		/* a log-in's password (keyed, 32 bits); 0: none */
 	uint32_t jwt_lifetime_s;	/* its exp - iat (saturating); 0: not both */
 	uint64_t object_ids[MW_EVENT_MAX_IDS];	/* hashes of {id} path segments */
+	uint64_t created;		/* the object a 2xx response's Location names
+					 * (mw_object_key); 0: none */
 
 	/* prefilter results (issue 4) */
 	uint32_t pf_categories;
@@ -192,6 +195,17 @@ struct mw_event {
 	struct mw_event_field field[MW_FIELD_MAX];
 	char data[];
 };
+
+/* An object's key: its id's hash (as in object_ids) and the hash of the
+ * literal path segment before it, its resource (rte_hash_crc, seed
+ * MW_OBJECT_RES_SEED): /contracts/42 and /films/42 are two objects. */
+#define MW_OBJECT_RES_SEED 0x0b1ec7u
+static inline uint64_t
+mw_object_key(uint64_t id_hash, uint32_t res)
+{
+	uint64_t h = (id_hash ^ (uint64_t)res * 0x9e3779b97f4a7c15ull) * 0xff51afd7ed558ccdull;
+	return h ^ h >> 29;
+}
 
 #define MW_EVENT_DATA_SIZE (MW_EVENT_SIZE - sizeof(struct mw_event))
 

@@ -189,20 +189,6 @@ scan_variant(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const cha
 	scan_reading(c, ev, cls, name, nlen, c->work[1], vl, v);
 }
 
-/* FNV-1a, case-folded where a user name's case does not matter. */
-static uint64_t
-fnv64(const char *s, uint32_t n, int fold)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (uint32_t i = 0; i < n; i++) {
-		uint8_t b = (uint8_t)s[i];
-		if (fold && b >= 'A' && b <= 'Z')
-			b |= 0x20;
-		h = (h ^ b) * 0x100000001b3ull;
-	}
-	return h | 1;	/* 0 is "none" */
-}
 
 /*
  * A log-in is what a request with a user-name field and a password field
@@ -233,10 +219,10 @@ login_field(struct mw_event *ev, const char *name, uint32_t nlen, const char *va
 	}
 	if (!(ev->login & MW_LOGIN_PASSWORD) && dp_name_in(name, nlen, passwords, RTE_DIM(passwords))) {
 		ev->login |= MW_LOGIN_PASSWORD;
-		ev->password_tag = (uint32_t)fnv64(val, len, 0);
+		ev->password_tag = (uint32_t)dp_fnv64(val, len, 0);
 	} else if (!(ev->login & MW_LOGIN_USER) && len > 0 && dp_name_in(name, nlen, users, RTE_DIM(users))) {
 		ev->login |= MW_LOGIN_USER;
-		ev->account = fnv64(val, len, 1);
+		ev->account = dp_fnv64(val, len, 1);
 	}
 }
 

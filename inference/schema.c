@@ -159,6 +159,44 @@ mw_trace_root(const struct mw_event *ev)
 	}
 }
 
+/*
+ * How many records a call asks for: the largest number in its query's
+ * page-size parameters. Clients page through lists 10 to 100 at a time;
+ * limit=5000 on a customer lookup is a bulk export however slowly it is
+ * pulled (OWASP API3 and API4), in any application that pages.
+ */
+static uint64_t
+page_size(const struct mw_event *ev)
+{
+	static const char *const names[] = {
+		"limit", "per_page", "perpage", "page_size", "pagesize", "size", "count",
+		"max", "max_results", "maxresults", "top", "$top", "first", "take", "rows",
+		"results", "num", "n",
+	};
+	uint16_t n;
+	const char *q = mw_event_field(ev, MW_FIELD_query, &n);
+	uint64_t best = 0;
+
+	for (uint32_t i = 0; i < n;) {
+		uint32_t s = i, eq = 0;
+		while (i < n && q[i] != '&' && q[i] != ';') {
+			if (q[i] == '=' && eq == 0)
+				eq = i;
+			i++;
+		}
+		if (eq > s && dp_name_in(q + s, eq - s, names, RTE_DIM(names))) {
+			uint64_t v = 0;
+			uint32_t k = eq + 1;
+			for (; k < i && q[k] >= '0' && q[k] <= '9'; k++)
+				v = v < (1ull << 40) ? v * 10 + (uint64_t)(q[k] - '0') : v;	/* saturating */
+			if (k == i && k > eq + 1 && v > best)
+				best = v;
+		}
+		i++;
+	}
+	return best;
+}
+
 void
 mw_call_features(const struct mw_event *ev, const struct mw_call_ctx *ctx, float *x)
 {
@@ -204,6 +242,10 @@ mw_call_features(const struct mw_event *ev, const struct mw_call_ctx *ctx, float
 	x[MW_CF_privileged] = !!(ev->flags & MW_EV_JWT_PRIVILEGED);
 	x[MW_CF_overreach] = ctx->overreach;
 	x[MW_CF_jwt_lifetime] = lg(ev->jwt_lifetime_s, 26);	/* 1 at two years */
+	x[MW_CF_self_object] = !!(ev->flags & MW_EV_SELF_OBJECT);
+	x[MW_CF_impersonation] = ctx->impersonation;
+	x[MW_CF_page_size] = lg((double)page_size(ev), 16);	/* 1 at 65535 */
+	x[MW_CF_unusual_params] = ctx->unusual_params;
 }
 
 uint64_t
@@ -283,6 +325,14 @@ mw_logins_check(struct mw_logins *l, const struct mw_event *ev, struct mw_call_c
 			__ATOMIC_RELAXED);
 }
 
+/* The owner word of object key h: 0 when it has none yet. */
+static inline uint64_t *
+object_slot(struct mw_objects *o, uint64_t h, uint64_t *tag)
+{
+	*tag = (h >> 32 | 1) << 32;
+	return &o->slot[h & (MW_OBJECT_SLOTS - 1)];
+}
+
 int
 mw_objects_check(struct mw_objects *o, const struct mw_event *ev)
 {
@@ -290,10 +340,18 @@ mw_objects_check(struct mw_objects *o, const struct mw_event *ev)
 	const char *t = mw_event_field(ev, MW_FIELD_template, &n);
 	const uint32_t owner = (uint32_t)(ev->actor ^ ev->actor >> 32);
 	uint32_t res = 0, i = 0, k = 0;
+	uint64_t tag, *slot;
 	int foreign = 0;
 
-	if (ev->n_ids == 0 || (ev->actor_kind != MW_ACTOR_jwt &&
-			ev->actor_kind != MW_ACTOR_apikey && ev->actor_kind != MW_ACTOR_session))
+	if (ev->actor_kind != MW_ACTOR_jwt && ev->actor_kind != MW_ACTOR_apikey &&
+			ev->actor_kind != MW_ACTOR_session)
+		return -1;
+	if (ev->created) {
+		/* its creator owns it, whoever names it first */
+		slot = object_slot(o, ev->created, &tag);
+		__atomic_store_n(slot, tag | owner, __ATOMIC_RELAXED);
+	}
+	if (ev->n_ids == 0)
 		return -1;
 	while (i < n && k < ev->n_ids) {
 		while (i < n && t[i] == '/')
@@ -302,14 +360,10 @@ mw_objects_check(struct mw_objects *o, const struct mw_event *ev)
 		while (i < n && t[i] != '/')
 			i++;
 		if (i - s != 4 || memcmp(t + s, "{id}", 4) != 0) {
-			res = rte_hash_crc(t + s, i - s, 0x0b1ec7);	/* the resource */
+			res = rte_hash_crc(t + s, i - s, MW_OBJECT_RES_SEED);	/* the resource */
 			continue;
 		}
-		uint64_t h = (ev->object_ids[k++] ^ (uint64_t)res * 0x9e3779b97f4a7c15ull) *
-			0xff51afd7ed558ccdull;
-		h ^= h >> 29;
-		uint64_t *slot = &o->slot[h & (MW_OBJECT_SLOTS - 1)];
-		const uint64_t tag = (h >> 32 | 1) << 32;
+		slot = object_slot(o, mw_object_key(ev->object_ids[k++], res), &tag);
 		uint64_t w = __atomic_load_n(slot, __ATOMIC_RELAXED);
 		if ((w & ~0xffffffffull) != tag)
 			__atomic_store_n(slot, tag | owner, __ATOMIC_RELAXED);	/* claimed */
@@ -317,6 +371,85 @@ mw_objects_check(struct mw_objects *o, const struct mw_event *ev)
 			foreign = 1;
 	}
 	return foreign;
+}
+
+/*
+ * The parameter names of a call: its query's, and its body's (form fields,
+ * or every key of a JSON body prefix), at most max, as pointers into the
+ * event.
+ */
+static unsigned int
+param_names(const struct mw_event *ev, const char **name, uint16_t *len, unsigned int max)
+{
+	uint16_t n, cl;
+	const char *q = mw_event_field(ev, MW_FIELD_query, &n);
+	const char *ct = mw_event_field(ev, MW_FIELD_content_type, &cl);
+	unsigned int k = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1) {
+			q = mw_event_field(ev, MW_FIELD_req_body, &n);
+			if (cl >= 4 && memmem(ct, cl, "json", 4) != NULL) {
+				for (uint32_t i = 0; i < n && k < max; i++) {
+					if (q[i] != '"')
+						continue;
+					uint32_t s = ++i;
+					while (i < n && q[i] != '"')
+						i += q[i] == '\\' ? 2 : 1;
+					if (i >= n)
+						break;
+					uint32_t e = i, j = i + 1;
+					while (j < n && (q[j] == ' ' || q[j] == '\t' || q[j] == '\n' ||
+								q[j] == '\r'))
+						j++;
+					if (j < n && q[j] == ':' && e > s) {
+						name[k] = q + s;
+						len[k++] = (uint16_t)(e - s);
+					}
+				}
+				break;
+			}
+			if (cl < 33 || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)
+				break;
+		}
+		for (uint32_t i = 0; i < n && k < max;) {
+			uint32_t s = i;
+			while (i < n && q[i] != '=' && q[i] != '&' && q[i] != ';')
+				i++;
+			if (i > s) {
+				name[k] = q + s;
+				len[k++] = (uint16_t)(i - s);
+			}
+			while (i < n && q[i] != '&' && q[i] != ';')
+				i++;
+			i++;
+		}
+	}
+	return k;
+}
+
+/* How rarely ev's endpoint sees its rarest parameter name, then counts
+ * ev's names: log2 of calls per call that sent it, 1 at 1 in 1024. */
+static float
+unusual_params(struct mw_endpoints *b, const struct mw_endpoint_slot *e, const struct mw_event *ev)
+{
+	const char *name[32];
+	uint16_t len[32];
+	unsigned int k = param_names(ev, name, len, 32);
+	float worst = 0.0f;
+
+	for (unsigned int i = 0; i < k; i++) {
+		const uint32_t lo = rte_hash_crc(name[i], len[i], e->key);
+		const uint64_t tag = (uint64_t)rte_hash_crc(name[i], len[i], ~e->key) << 32;
+		uint64_t *slot = &b->names[lo & (MW_NAME_SLOTS - 1)];
+		uint64_t count = (*slot & ~0xffffffffull) == tag ? *slot & 0xffffffffu : 0;
+		if (e->calls >= 16) {
+			float u = (float)(log2((e->calls + 1.0) / (count + 1.0)) / 10.0);
+			worst = fmaxf(worst, u > 1.0f ? 1.0f : u);
+		}
+		*slot = tag | (count + (count < 0xffffffffu));
+	}
+	return worst;
 }
 
 void
@@ -336,6 +469,12 @@ mw_endpoint_observe(struct mw_endpoints *b, const struct mw_event *ev, struct mw
 	ctx->overreach = jwt && !priv && e->jwt_calls >= 8 ? e->privileged : 0.0f;
 	if (jwt)
 		running_mean(&e->privileged, &e->jwt_calls, (float)priv);
+	/* a caller naming another where, so far, callers named themselves */
+	const bool self = !!(ev->flags & MW_EV_SELF_OBJECT);
+	if (jwt && ev->n_ids > 0) {
+		ctx->impersonation = !self && !priv && e->self_calls >= 8 ? e->self : 0.0f;
+		running_mean(&e->self, &e->self_calls, (float)self);
+	}
 	/* log2 of how many calls there are per call of this endpoint: 0 for
 	 * the only endpoint, 1 at 2^16 */
 	float rare = (float)(log2((double)(b->calls + 1) / (double)(e->calls + 1)) / 16.0);
@@ -347,6 +486,7 @@ mw_endpoint_observe(struct mw_endpoints *b, const struct mw_event *ev, struct mw
 	ctx->trespass = ctx->foreign > 0 ? 1.0f - e->shared : 0.0f;
 	if (ctx->foreign >= 0)
 		running_mean(&e->shared, &e->principal_calls, (float)ctx->foreign);
+	ctx->unusual_params = unusual_params(b, e, ev);
 	b->calls++;
 	running_mean(&e->resp_log, &e->calls, r);
 }
@@ -393,6 +533,9 @@ mw_trace_features(const struct seq_summary *s, const struct mw_trace_ctx *ctx, f
 	x[MW_TF_password_spread_max] = s->password_spread_max;
 	x[MW_TF_overreach_max] = s->overreach_max;
 	x[MW_TF_jwt_lifetime_max] = lg(s->jwt_lifetime_s, 26);
+	x[MW_TF_impersonation_max] = s->impersonation_max;
+	x[MW_TF_page_size_max] = s->page_size_max;
+	x[MW_TF_unusual_params_max] = s->unusual_params_max;
 	x[MW_TF_new_origin] = ctx->new_origin;
 	if (h == NULL || h->traces == 0)
 		return;
@@ -492,6 +635,9 @@ mw_summary_add(struct seq_summary *s, const struct mw_event *ev, const float *x,
 	s->trespass_sum += x[MW_CF_trespass];
 	s->foreign += x[MW_CF_foreign_object] > 0.0f && s->foreign < UINT16_MAX;
 	s->overreach_max = fmaxf(s->overreach_max, x[MW_CF_overreach]);
+	s->impersonation_max = fmaxf(s->impersonation_max, x[MW_CF_impersonation]);
+	s->page_size_max = fmaxf(s->page_size_max, x[MW_CF_page_size]);
+	s->unusual_params_max = fmaxf(s->unusual_params_max, x[MW_CF_unusual_params]);
 	s->overreach_calls += x[MW_CF_overreach] > 0.5f && s->overreach_calls < UINT16_MAX;
 	if (ev->account != 0) {
 		s->logins += s->logins < UINT16_MAX;

@@ -32,7 +32,7 @@
 #include "mw_event.h"
 #include "prefilter.h"
 
-#define MW_FEATURES_VERSION 9
+#define MW_FEATURES_VERSION 10
 /* Model probabilities carried as features are those of the non-benign
  * classes, 1 .. SLOTS (class 0 is benign: one minus their sum). */
 #define MW_PAYLOAD_SLOTS 8	/* payload-model classes carried */
@@ -72,7 +72,11 @@
 	X(password_spread, 1)		/* accounts its password recently failed on */ \
 	X(privileged, 1)		/* its JWT claims an administrative role */ \
 	X(overreach, 1)			/* unprivileged, on an endpoint the privileged use */ \
-	X(jwt_lifetime, 1)		/* its JWT's exp - iat */
+	X(jwt_lifetime, 1)		/* its JWT's exp - iat */ \
+	X(self_object, 1)		/* a path id is the caller's own (MW_EV_SELF_OBJECT) */ \
+	X(impersonation, 1)		/* not, where callers usually name themselves */ \
+	X(page_size, 1)			/* records asked for (limit=, per_page=, ...) */ \
+	X(unusual_params, 1)		/* a parameter its endpoint's callers rarely send */
 
 #define MW_TRACE_FEATURES(X) \
 	X(calls, 1) \
@@ -106,6 +110,9 @@
 	X(password_spread_max, 1) \
 	X(overreach_max, 1) \
 	X(jwt_lifetime_max, 1) \
+	X(impersonation_max, 1) \
+	X(page_size_max, 1) \
+	X(unusual_params_max, 1) \
 	X(new_origin, 1)		/* its client (X-Forwarded-For, else the peer) new to the actor */ \
 	X(history_traces, 1)		/* the actor's earlier traces ... */ \
 	X(history_calls, 1)		/* ... their calls */ \
@@ -151,7 +158,8 @@ struct mw_call_ctx {
 	int foreign;			/* mw_objects_check */
 	float rarity, resp_excess, trespass;
 	float login, account_failures, unproven, password_spread;	/* mw_logins_check */
-	float overreach;		/* mw_endpoint_observe */
+	float overreach, impersonation;	/* mw_endpoint_observe */
+	float unusual_params;
 };
 
 /*
@@ -161,7 +169,9 @@ struct mw_call_ctx {
  * another principal, on an endpoint whose objects are rarely shared (an
  * account's documents, not a film's page; the endpoint baselines learn
  * which). An object is the literal path segment before an {id} and the id's
- * hash; its owner is the first principal (JWT subject, API key, session)
+ * hash; its owner is the principal (JWT subject, API key, session) whose
+ * request created it (the Location header of its 2xx answer, as REST APIs
+ * send: POST /contracts, 201, Location: /contracts/42), else the first
  * that named it. Actors known only by address (services calling each other,
  * anonymous clients) neither claim objects nor trespass.
  *
@@ -216,10 +226,14 @@ void mw_logins_check(struct mw_logins *l, const struct mw_event *ev, struct mw_c
  * how often each endpoint (method and path template: DELETE on a resource
  * clients only read is an endpoint of its own) is called, how large its
  * responses are, and how many of its JWT callers hold an administrative
- * role. An endpoint no ordinary client uses (a legacy version, an admin
+ * role, and how many of them name themselves in the path (/users/42 with
+ * sub 42). An endpoint no ordinary client uses (a legacy version, an admin
  * path, a method swap), a response far larger than the endpoint's usual (a
  * bulk export) and a caller without a role on an endpoint the privileged
- * use are what exfiltration, BFLA and reconnaissance look like from the
+ * use, a caller naming another where callers name themselves, and a
+ * parameter the endpoint's callers never send (is_admin in a profile
+ * update: mass assignment, without a list of names), are what
+ * exfiltration, BFLA, BOLA and reconnaissance look like from the
  * network, in any application, without a list of its endpoints.
  * Bounded: slots indexed by the endpoint's hash with the hash as tag; a
  * collision restarts the slot (the endpoint looks new again).
@@ -233,15 +247,21 @@ struct mw_endpoint_slot {
 	uint32_t principal_calls;	/* calls mw_objects_check judged */
 	float privileged;		/* share of JWT calls with MW_EV_JWT_PRIVILEGED */
 	uint32_t jwt_calls;
+	float self;			/* share of JWT calls with ids that name the caller */
+	uint32_t self_calls;
 };
+#define MW_NAME_SLOTS 16384
 struct mw_endpoints {
 	uint64_t calls;
 	struct mw_endpoint_slot slot[MW_ENDPOINT_SLOTS];
+	/* per endpoint and parameter name (query, form or JSON key): how many
+	 * calls sent it; tag 32 | count 32 */
+	uint64_t names[MW_NAME_SLOTS];
 };
 
 /* What the baselines knew of ev's endpoint before it, into ctx->rarity,
- * resp_excess, trespass (ctx->foreign set by mw_objects_check first) and
- * overreach; then they take ev in. Calls must come in arrival order. */
+ * resp_excess, trespass (ctx->foreign set by mw_objects_check first),
+ * overreach, impersonation and unusual_params; then they take ev in. Calls must come in arrival order. */
 void mw_endpoint_observe(struct mw_endpoints *b, const struct mw_event *ev,
 		struct mw_call_ctx *ctx);
 
@@ -258,7 +278,8 @@ struct seq_summary {
 	uint8_t n_ids, n_templates;
 	uint16_t foreign;		/* calls with foreign_object */
 	uint16_t logins, unproven_failures, overreach_calls;
-	float account_failures_max, password_spread_max, overreach_max;
+	float account_failures_max, password_spread_max, overreach_max, impersonation_max;
+	float page_size_max, unusual_params_max;
 	uint64_t account;		/* its first log-in's; 0: none */
 	uint64_t origin;		/* its root's client (mw_origin) */
 	uint32_t jwt_lifetime_s;	/* the longest of its calls' */

@@ -7,7 +7,8 @@
 #
 #   make_model.sh BUILD OUT WORK
 #
-# Seeds: 101 train, 102 validation (thresholds), 201 test. Every capture
+# Seeds: 101 train, 102 validation (thresholds, and which of three
+# training seeds ships), 201 test. Every capture
 # goes through the appliance (pre-filter on, redaction off) to become the
 # event log the tools read, exactly as on a live system.
 set -eu
@@ -17,16 +18,31 @@ TRAIN=$BUILD/inference/train/meshwatch-train EVAL=$BUILD/inference/train/meshwat
 APP=configs/apps/dvdrental.conf RULES=configs/signatures
 mkdir -p "$WORK" "$OUT"
 "$GEN" --app $APP --seed 101 --requests 300000 --attack all=0.02 --out "$WORK/train" --quiet
-"$GEN" --app $APP --seed 102 --requests 60000 --attack all=0.01 --out "$WORK/val" --quiet
-"$GEN" --app $APP --seed 201 --requests 60000 --attack all=0.01 --out "$WORK/test" --quiet
+"$GEN" --app $APP --seed 102 --requests 120000 --attack all=0.01 --out "$WORK/val" --quiet
+"$GEN" --app $APP --seed 201 --requests 120000 --attack all=0.01 --out "$WORK/test" --quiet
 for s in train val test; do
 	echo "appliance: $s capture -> event log"
 	sh scripts/events.sh "$MW" "$WORK/$s" $RULES "$WORK/cache"
 done
-"$TRAIN" --events "$WORK/train.events.jsonl" --labels "$WORK/train" \
-	--val-events "$WORK/val.events.jsonl" --val-labels "$WORK/val" --out "$OUT" --seed 1 \
-	--epochs 10 --seq-epochs 16 \
-	${MW_TRAIN_ARGS:-}
+# The sequence models land differently with the seed (behavioral macro F1
+# 0.83 to 0.90 on validation with the same data), so three are trained and
+# the one validation likes best ships; the test seed stays unseen.
+best=-1
+for seed in ${MW_SEEDS:-1 2 3}; do
+	"$TRAIN" --events "$WORK/train.events.jsonl" --labels "$WORK/train" \
+		--val-events "$WORK/val.events.jsonl" --val-labels "$WORK/val" \
+		--out "$WORK/seed$seed" --seed $seed --epochs 10 --seq-epochs 16 \
+		${MW_TRAIN_ARGS:-}
+	"$EVAL" --events "$WORK/val.events.jsonl" --labels "$WORK/val" --models "$WORK/seed$seed" \
+		--json "$WORK/seed$seed/val.json" > "$WORK/seed$seed/val.txt"
+	f1=$(jq .actor.behavioral_macro_f1 "$WORK/seed$seed/val.json")
+	echo "seed $seed: validation behavioral macro F1 per actor $f1"
+	if awk -v a="$f1" -v b="$best" 'BEGIN { exit !(a > b) }'; then
+		best=$f1 pick=$seed
+	fi
+done
+echo "shipping seed $pick (validation $best)"
+cp "$WORK/seed$pick"/*.mwm "$OUT/"
 mkdir -p "$WORK/plots"
 "$EVAL" --events "$WORK/test.events.jsonl" --labels "$WORK/test" --models "$OUT" \
 	--json "$WORK/eval.json" --plot "$WORK/plots" | tee "$WORK/eval.txt"

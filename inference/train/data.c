@@ -221,6 +221,8 @@ event_back(json_object *o)
 		for (size_t i = 0; i < json_object_array_length(v) && i < MW_EVENT_MAX_IDS; i++)
 			ev->object_ids[ev->n_ids++] = strtoull(json_object_get_string(
 					json_object_array_get_idx(v, i)), NULL, 16);
+	if ((v = get(o, "created")) != NULL)
+		ev->created = strtoull(json_object_get_string(v), NULL, 16);
 	if ((v = get(o, "flags")) != NULL)
 		for (size_t i = 0; i < json_object_array_length(v); i++) {
 			int f = tr_class_index(mw_flag_names, MW_EV_NFLAGS,
@@ -680,6 +682,7 @@ tr_load_many(struct tr_data *d, unsigned int n, const char *const *events,
 			more.ev[i]->account ^= more.ev[i]->account ? salt : 0;
 			for (unsigned int j = 0; j < more.ev[i]->n_ids; j++)
 				more.ev[i]->object_ids[j] ^= salt;
+			more.ev[i]->created ^= more.ev[i]->created ? salt : 0;
 		}
 		for (size_t q = 0; q < more.n_actors; q++)
 			more.actor_key[q] ^= salt;

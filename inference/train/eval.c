@@ -4,7 +4,7 @@
  * appliance turned into an event log, layer by layer.
  *
  *   meshwatch-eval --events TEST.events.jsonl --labels PREFIX --models DIR
- *                  [--json OUT.json] [--plot DIR]
+ *                  [--json OUT.json] [--plot DIR] [--errors OUT.jsonl]
  *
  * Scores come from the appliance's own inference code over the event log
  * (stack.h), with the thresholds written in the model files. Units:
@@ -220,8 +220,28 @@ struct ctx {
 	struct tr_stack s;
 	struct mw_model *m[3];
 	const char *plot;
+	FILE *errors;		/* --errors: one line per wrong sequence verdict */
 	json_object *out;
 };
+
+/* One wrong verdict, for an analyst to look up in the capture and labels:
+ * the level, truth and verdict, and the sequence's first call. */
+static void
+error_line(struct ctx *c, int actor, int truth, int pred, float best, uint32_t first_call,
+		uint32_t n)
+{
+	const struct mw_event *ev = c->d.ev[first_call];
+	char tid[33];
+
+	for (int i = 0; i < 16; i++)
+		snprintf(tid + 2 * i, 3, "%02x", ev->trace_id[i]);
+	fprintf(c->errors, "{\"level\":\"%s\",\"truth\":\"%s\",\"verdict\":\"%s\","
+			"\"score\":%.4f,\"elements\":%u,\"first_trace_id\":\"%s\","
+			"\"client_ip\":\"%u.%u.%u.%u\",\"actor_key\":\"%016llx\"}\n",
+			actor ? "actor" : "trace", tr_seq_names[truth], tr_seq_names[pred], best, n,
+			tid, ev->client_addr[0], ev->client_addr[1], ev->client_addr[2],
+			ev->client_addr[3], (unsigned long long)ev->actor);
+}
 
 static void
 level_request(struct ctx *c)
@@ -313,7 +333,10 @@ macros(json_object *o, const char *prefix, const uint32_t *cm, const uint8_t *be
  * sequence can alert on several classes as it grows (a chain's first steps
  * look like BFLA); its verdict is the class of its most confident alert,
  * the one an analyst sorting by score reads first. The class of the first
- * alert is reported beside it.
+ * alert is reported beside it. An actor's truth is the most common class of
+ * its malicious calls; one that attacked in several (an address shared by a
+ * stuffing campaign and an injector, a user who enumerated and exported)
+ * is also reported credited for a verdict naming any class it attacked.
  */
 static void
 level_seq(struct ctx *c, int actor)
@@ -326,13 +349,14 @@ level_seq(struct ctx *c, int actor)
 	const float *P = actor ? c->s.ap : c->s.tp;
 	uint32_t *cm = calloc((size_t)N * N, sizeof(*cm));
 	uint32_t *cm_first = calloc((size_t)N * N, sizeof(*cm_first));
+	uint32_t *cm_any = calloc((size_t)N * N, sizeof(*cm_any));
 	uint8_t behavioral[TR_SEQ_CLASSES] = { 0 };
 	size_t true_alerts = 0, explained = 0, left_out = 0;
 	struct bin b;
 	json_object *o = json_object_new_object();
 
 	if (m == NULL || m->n_classes != N) {
-		free(cm), free(cm_first);
+		free(cm), free(cm_first), free(cm_any);
 		json_object_put(o);
 		return;
 	}
@@ -344,6 +368,7 @@ level_seq(struct ctx *c, int actor)
 	for (size_t q = 0; q < nq; q++) {
 		int truth = actor ? d->actor_cls[q] : d->trace_cls[q], pred = 0, first = 0;
 		int labeled = 0;
+		uint32_t attacked = 0;	/* the classes of its malicious calls */
 		float best = 0.0f, prev = 0.0f, top_delta = -2.0f, pred_p = 0.0f;
 		uint32_t top = 0;
 		for (uint32_t j = off[q]; j < off[q + 1]; j++) {
@@ -367,8 +392,11 @@ level_seq(struct ctx *c, int actor)
 		for (uint32_t j = off[q]; j < off[q + 1]; j++) {
 			uint32_t row = el[j];
 			if (actor) {
-				for (uint32_t e = d->trace_off[row]; e < d->trace_off[row + 1]; e++)
-					labeled |= d->truth[d->trace_ev[e]].cls >= 0;
+				for (uint32_t e = d->trace_off[row]; e < d->trace_off[row + 1]; e++) {
+					const struct tr_truth *t = &d->truth[d->trace_ev[e]];
+					labeled |= t->cls >= 0;
+					attacked |= t->cls > 0 && t->malicious ? 1u << t->cls : 0;
+				}
 			} else {
 				labeled |= d->truth[row].cls >= 0;
 			}
@@ -381,6 +409,13 @@ level_seq(struct ctx *c, int actor)
 			continue;
 		}
 		cm[(uint32_t)truth * N + (uint32_t)pred]++;
+		/* an actor that attacked in several classes, named by one of them */
+		int credited = pred > 0 && (attacked >> pred & 1) ? pred : truth;
+		cm_any[(uint32_t)credited * N + (uint32_t)pred]++;
+		if (c->errors && truth != pred) {
+			uint32_t e0 = actor ? d->trace_ev[d->trace_off[el[off[q]]]] : el[off[q]];
+			error_line(c, actor, truth, pred, best, e0, off[q + 1] - off[q]);
+		}
 		cm_first[(uint32_t)truth * N + (uint32_t)first]++;
 		bin_add(&b, truth > 0, pred > 0, best);
 		if (truth > 0 && pred > 0) {
@@ -407,13 +442,17 @@ level_seq(struct ctx *c, int actor)
 	macros(o, "", cm, actor ? behavioral : NULL);
 	printf("\n  by the first alert's class instead: ");
 	macros(o, "first_alert_", cm_first, actor ? behavioral : NULL);
+	if (actor) {
+		printf("\n  crediting an actor that attacked in several classes for any of them: ");
+		macros(o, "any_class_", cm_any, behavioral);
+	}
 	printf("\n  explanations: %zu of %zu true alerts have a truly malicious top element (%.1f%%)\n",
 			explained, true_alerts, 100.0 * ratio(explained, true_alerts));
 	json_object_object_add(o, "true_alerts", json_object_new_int64((int64_t)true_alerts));
 	json_object_object_add(o, "explained", num(ratio(explained, true_alerts)));
 	json_object_object_add(c->out, actor ? "actor" : "trace", o);
 	bin_free(&b);
-	free(cm), free(cm_first);
+	free(cm), free(cm_first), free(cm_any);
 }
 
 /* ROC and PR curves and the score distributions as PNG, with gnuplot. */
@@ -478,7 +517,8 @@ main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "events", 1, 0, 'e' }, { "labels", 1, 0, 'l' }, { "models", 1, 0, 'm' },
-		{ "json", 1, 0, 'j' }, { "plot", 1, 0, 'p' }, { "help", 0, 0, 'h' }, { 0 }
+		{ "json", 1, 0, 'j' }, { "plot", 1, 0, 'p' }, { "errors", 1, 0, 'x' },
+		{ "help", 0, 0, 'h' }, { 0 }
 	};
 	const char *events = NULL, *labels = NULL, *models = NULL, *json = NULL;
 	static struct ctx c;
@@ -492,10 +532,16 @@ main(int argc, char **argv)
 		case 'm': models = optarg; break;
 		case 'j': json = optarg; break;
 		case 'p': c.plot = optarg; break;
+		case 'x':
+			if ((c.errors = fopen(optarg, "w")) == NULL) {
+				fprintf(stderr, "meshwatch-eval: %s: cannot write\n", optarg);
+				return 1;
+			}
+			break;
 		default:
 			fprintf(o == 'h' ? stdout : stderr, "usage: meshwatch-eval --events "
 					"EVENTS.jsonl --labels PREFIX --models DIR [--json OUT.json] "
-					"[--plot DIR]\n");
+					"[--plot DIR] [--errors OUT.jsonl]\n");
 			return o == 'h' ? 0 : 2;
 		}
 	}
@@ -542,6 +588,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	json_object_put(c.out);
+	if (c.errors)
+		fclose(c.errors);
 	tr_stack_free(&c.s);
 	tr_free(&c.d);
 	for (int k = 0; k < 3; k++)

@@ -748,6 +748,8 @@ parse_app_group(struct ld *l, const config_setting_t *g)
 	get_num(l, g, "think_s", &a->think_s, 0.01, 600, 0);
 	a->vuln = 0.5;
 	get_num(l, g, "vulnerable", &a->vuln, 0, 1, 0);
+	a->location = 1.0;
+	get_num(l, g, "location", &a->location, 0, 1, 0);
 	x = 1000;
 	get_num(l, g, "user_id_base", &x, 1, 1e12, 0);
 	a->user_id_base = (int64_t)x;
@@ -897,6 +899,9 @@ load(struct ld *l, config_t *cfg)
 	double ttl = 900;
 	get_num(l, idp, "ttl", &ttl, 60, 86400 * 30, 0);
 	a->token_ttl = (int)ttl;
+	strcpy(a->sub_prefix, "u");
+	if ((v = get_str(l, idp, "sub_prefix", 0, sizeof(a->sub_prefix))))
+		strcpy(a->sub_prefix, v);
 	if (l->failed || (s = need_list(l, cfg, "workflows")) == NULL)
 		return;
 	parse_workflows(l, s);

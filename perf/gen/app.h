@@ -154,6 +154,8 @@ struct app {
 	char issuer[96];
 	char jwt_alg[8];
 	int token_ttl;		/* seconds */
+	char sub_prefix[16];	/* JWT subject: this, then the user id */
+	double location;	/* share of creating calls answered with a Location */
 	int users;
 	double admin_share, nat_share;
 	int n_client_nets;

@@ -151,6 +151,7 @@ struct tctx {
 	const char *cookie;
 	const char *ua;
 	uint64_t t0;
+	int64_t created;	/* the object its creating call made; -1: none */
 };
 
 struct pool {
@@ -452,10 +453,19 @@ epoch_s(uint64_t t)
 	return (uint64_t)S.a->start_epoch + t / NS;
 }
 
+/* A user's name in the labels: the same in every application. */
+static void
+user_label(const struct user *u, char *out, size_t len)
+{
+	snprintf(out, len, "u%lld", (long long)u->id);
+}
+
+/* ... and the subject of its tokens, as the application's identity
+ * provider writes it (idp.sub_prefix). */
 static void
 user_sub(const struct user *u, char *out, size_t len)
 {
-	snprintf(out, len, "u%lld", (long long)u->id);
+	snprintf(out, len, "%s%lld", S.a->sub_prefix, (long long)u->id);
 }
 
 static void
@@ -992,7 +1002,7 @@ json_body(size_t size, char *out, size_t cap)
 
 static size_t
 build_response(struct tctx *tc, int status, size_t size, int chunked, int close,
-		uint64_t t, const char *token, uint32_t *body_len)
+		uint64_t t, const char *token, const char *location, uint32_t *body_len)
 {
 	struct buf b = { S.resp, 0, RESP_MAX + 65536 };
 	static char body[RESP_MAX];
@@ -1021,6 +1031,8 @@ build_response(struct tctx *tc, int status, size_t size, int chunked, int close,
 	bfmt(&b, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status, reason(status), date);
 	if (status != 204)
 		bstr(&b, "Content-Type: application/json\r\n");
+	if (location)
+		bfmt(&b, "Location: %s\r\n", location);
 	if (close)
 		bstr(&b, "Connection: close\r\n");
 	if (status == 204) {
@@ -1339,8 +1351,19 @@ do_call(struct tctx *tc, int from_inst, struct creq *q, uint64_t t, const char *
 	if (srv - xq.t_last > DELAYED_ACK)
 		net_ack(c, 1, xq.t_last + DELAYED_ACK);
 	int close = ++c->requests >= 100u + (c->cport % 900u) || rng_below(S.r, 400) == 0;
+	/* A created object gets the next id of its kind; REST APIs name it in
+	 * a Location header (app.location of them do). */
+	char location[2100], *loc = NULL;
+	if (e && e->creates >= 0 && status >= 200 && status < 300) {
+		tc->created = S.next_obj[e->creates]++;
+		if (rng_chance(S.r, S.a->location)) {
+			snprintf(location, sizeof(location), "%.*s/%lld",
+					(int)strcspn(uri, "?#"), uri, (long long)tc->created);
+			loc = location;
+		}
+	}
 	size_t sl = build_response(tc, status, size, rng_chance(S.r, to->chunked), close, srv,
-			token, &resp_bytes);
+			token, loc, &resp_bytes);
 	net_send(c, 1, srv, rtt, S.resp, sl, &xr);
 	uint64_t done = xr.t_last + rtt / 2;
 	net_ack(c, 0, done + 5 * US);
@@ -1369,6 +1392,7 @@ trace_begin(struct tctx *tc, struct session *s, uint64_t t)
 	sprintf(tc->xrid, "%.8s-%.4s-%.4s-%.4s-%.12s", tc->tid, tc->tid + 8, tc->tid + 12,
 			tc->tid + 16, tc->tid + 20);
 	tc->actor_user = -1;
+	tc->created = -1;
 	tc->actor_ip = s->ipk;
 	tc->cls = s->cls;
 	tc->attack_id = s->attack_id;
@@ -1392,7 +1416,7 @@ trace_auth(struct tctx *tc, const char *token, int user, int bad, int admin)
 	tc->auth_admin = admin;
 	if (token && user >= 0) {
 		tc->actor_user = user;
-		user_sub(&S.users[user], tc->actor, sizeof(tc->actor));
+		user_label(&S.users[user], tc->actor, sizeof(tc->actor));
 	}
 }
 
@@ -1471,11 +1495,11 @@ note_created(struct tctx *tc, int ep, int status)
 {
 	const struct endpoint *e = &S.a->eps[ep];
 
-	if (e->creates < 0 || status >= 300 || tc->actor_user < 0)
+	if (e->creates < 0 || status >= 300 || tc->actor_user < 0 || tc->created < 0)
 		return;
 	struct user *u = &S.users[tc->actor_user];
 	int k = e->creates;
-	int64_t id = S.next_obj[k]++;
+	int64_t id = tc->created;
 	if (u->n_owned[k] < 4)
 		u->owned[k][u->n_owned[k]++] = id;
 	else
@@ -2736,7 +2760,7 @@ write_actors(void)
 		struct user *u = &S.users[i];
 		if (u->requests == 0)
 			continue;
-		user_sub(u, name, sizeof(name));
+		user_label(u, name, sizeof(name));
 		ip_str(S.ips[u->ipk].ip, ip, sizeof(ip), 0);
 		label_actor(name, "user", ip, (enum cls)u->cls, u->attacks, u->n_attacks,
 				u->sessions, u->requests, u->malicious);

@@ -16,6 +16,8 @@
 #include <rte_ring.h>
 #include <rte_tcp.h>
 
+#include <rte_hash_crc.h>
+
 #include "dp.h"
 #include "http.h"
 #include "output.h"
@@ -483,6 +485,137 @@ test_jwt_privilege(void)
 	dp_lcore_free(lc);
 }
 
+/* Whether a path names the token's own subject: plain, prefixed and
+ * wrapped subjects, and ids that only look alike. */
+static void
+test_self_object(void)
+{
+	static const struct {
+		const char *sub, *path;
+		int self;
+	} cases[] = {
+		{ "2439", "/users/2439/contracts", 1 },
+		{ "u2439", "/users/2439/payment-methods", 1 },
+		{ "auth|70012", "/v1/riders/70012/trips", 1 },
+		{ "tenant:9:user:77", "/orgs/9/members/77", 1 },
+		{ "5f2a9c0e-1b2c-4d5e-8f90-123456789abc",
+			"/accounts/5f2a9c0e-1b2c-4d5e-8f90-123456789abc", 1 },
+		{ "u2439", "/users/1334/payment-methods", 0 },
+		{ "u2439", "/users/24390", 0 },
+		{ "u2439", "/films/14", 0 },
+		{ "u2439", "/users/me", 0 },
+	};
+	const unsigned int N = RTE_DIM(cases);
+	struct dp_lcore *lc = new_lcore(1024);
+	struct conn c;
+	struct mw_event *ev[16];
+	char h[64], claims[128], p[256], req[1024];
+
+	open_conn(&c, lc, 43200);
+	b64url("{\"alg\":\"RS256\"}", h);
+	for (unsigned int i = 0; i < N; i++) {
+		snprintf(claims, sizeof(claims), "{\"sub\":\"%s\"}", cases[i].sub);
+		b64url(claims, p);
+		snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nAuthorization: Bearer %s.%s.sig\r\n\r\n",
+				cases[i].path, h, p);
+		send_str(&c, 0, req, 1460);
+		send_str(&c, 1, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 100);
+	}
+	unsigned int n = take_events(lc, ev, 16, 0);
+	CHECK(n == N, "%u events", n);
+	for (unsigned int i = 0; i < n && i < N; i++)
+		CHECK(!!(ev[i]->flags & MW_EV_SELF_OBJECT) == cases[i].self, "sub %s, %s: self %d",
+				cases[i].sub, cases[i].path, cases[i].self);
+	put_events(ev, n);
+	dp_lcore_free(lc);
+}
+
+/* A 2xx answer's Location names the object the call created, with the
+ * key the same object has when a later path names it. */
+static void
+test_created_object(void)
+{
+	static const struct {
+		const char *req, *resp;
+		int created;
+	} cases[] = {
+		{ "POST /contracts HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
+			"HTTP/1.1 201 Created\r\nLocation: /contracts/1500042\r\nContent-Length: 0\r\n\r\n", 1 },
+		{ "POST /contracts HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
+			"HTTP/1.1 201 Created\r\nLocation: https://api.example.com/contracts/1500042?x=1\r\n"
+			"Content-Length: 0\r\n\r\n", 1 },
+		{ "POST /login HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
+			"HTTP/1.1 302 Found\r\nLocation: /contracts/1500042\r\nContent-Length: 0\r\n\r\n", 0 },
+		{ "POST /contracts HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
+			"HTTP/1.1 201 Created\r\nLocation: /contracts/latest\r\nContent-Length: 0\r\n\r\n", 0 },
+		{ "GET /contracts/1500042 HTTP/1.1\r\n\r\n",
+			"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 0 },
+	};
+	const unsigned int N = RTE_DIM(cases);
+	struct dp_lcore *lc = new_lcore(1024);
+	struct conn c;
+	struct mw_event *ev[16];
+
+	open_conn(&c, lc, 43300);
+	for (unsigned int i = 0; i < N; i++) {
+		send_str(&c, 0, cases[i].req, 1460);
+		send_str(&c, 1, cases[i].resp, 1460);
+	}
+	unsigned int n = take_events(lc, ev, 16, 0);
+	CHECK(n == N, "%u events", n);
+	if (n == N) {
+		const struct mw_event *get = ev[N - 1];
+		CHECK(get->n_ids == 1, "the GET names one id");
+		uint64_t key = mw_object_key(get->object_ids[0],
+				rte_hash_crc("contracts", 9, MW_OBJECT_RES_SEED));
+		for (unsigned int i = 0; i < N; i++)
+			CHECK(cases[i].created ? ev[i]->created == key : ev[i]->created == 0,
+					"case %u: created %016llx, want %s", i,
+					(unsigned long long)ev[i]->created, cases[i].created ? "the GET's" : "0");
+	}
+	put_events(ev, n);
+	dp_lcore_free(lc);
+}
+
+/* HTTP Basic credentials are a log-in: the same account whatever the user
+ * name's case, the same password tag for the same password, none without
+ * a user name. */
+static void
+test_basic_login(void)
+{
+	static const char *const creds[] = {
+		"alice:Winter2026!", "ALICE:Winter2026!", "bob:Winter2026!", "alice:other", ":nouser",
+	};
+	const unsigned int N = RTE_DIM(creds);
+	struct dp_lcore *lc = new_lcore(1024);
+	struct conn c;
+	struct mw_event *ev[16];
+	char b[128], req[512];
+
+	open_conn(&c, lc, 43400);
+	for (unsigned int i = 0; i < N; i++) {
+		b64url(creds[i], b);
+		snprintf(req, sizeof(req), "GET /reports HTTP/1.1\r\nAuthorization: Basic %s\r\n\r\n", b);
+		send_str(&c, 0, req, 1460);
+		send_str(&c, 1, "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n", 100);
+	}
+	unsigned int n = take_events(lc, ev, 16, 0);
+	CHECK(n == N, "%u events", n);
+	if (n == N) {
+		CHECK(ev[0]->account != 0 && ev[0]->password_tag != 0, "a log-in");
+		CHECK(ev[0]->account == ev[1]->account && ev[0]->password_tag == ev[1]->password_tag,
+				"user names fold case");
+		CHECK(ev[2]->account != ev[0]->account && ev[2]->password_tag == ev[0]->password_tag,
+				"one password on two accounts");
+		CHECK(ev[3]->account == ev[0]->account && ev[3]->password_tag != ev[0]->password_tag,
+				"two passwords on one account");
+		CHECK(ev[4]->account == 0 && ev[4]->password_tag == 0, "no user name: no log-in");
+		CHECK(ev[0]->actor_kind == MW_ACTOR_addr, "credentials are no proven principal");
+	}
+	put_events(ev, n);
+	dp_lcore_free(lc);
+}
+
 static void
 test_http_head_parser(void)
 {
@@ -709,6 +842,9 @@ main(int argc, char **argv)
 	test_flows();
 	test_identity_and_trace_formats();
 	test_jwt_privilege();
+	test_self_object();
+	test_created_object();
+	test_basic_login();
 	test_redaction();
 	test_decode_fuzz();
 	printf("%d checks, %d failed\n", checks, failures);

@@ -8,7 +8,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <rte_common.h>
 #include <rte_eal.h>
+#include <rte_hash_crc.h>
 
 #include "check.h"
 #include "inf.h"
@@ -209,6 +211,16 @@ test_objects(void)
 	mw_call_features(ev, &ctx, x);
 	CHECK(x[MW_CF_foreign_object] == 1.0f && x[MW_CF_trespass] == ctx.trespass,
 			"the call features carry it");
+
+	/* a creation's Location makes its creator the owner before anyone
+	 * names the object, whoever names it first */
+	ev->created = mw_object_key(77, rte_hash_crc("contracts", 9, MW_OBJECT_RES_SEED));
+	CHECK(named(&o, ev, 5, MW_ACTOR_jwt, "/contracts", 0) == -1, "POST /contracts: 201");
+	ev->created = 0;
+	CHECK(named(&o, ev, 6, MW_ACTOR_jwt, "/contracts/{id}", 77) == 1,
+			"another naming it first trespasses all the same");
+	CHECK(named(&o, ev, 5, MW_ACTOR_jwt, "/contracts/{id}/return", 77) == 0,
+			"its creator does not");
 }
 
 /* A JWT call of method on endpoint template t (id), privileged or not. */
@@ -223,7 +235,7 @@ called(struct mw_endpoints *b, struct mw_event *ev, uint8_t method, uint32_t t, 
 	ev->jwt_state = MW_JWT_valid;
 	ev->method = method;
 	ev->template_id = t;
-	ev->flags = priv ? MW_EV_JWT_PRIVILEGED : 0;
+	ev->flags = (ev->flags & MW_EV_SELF_OBJECT) | (priv ? MW_EV_JWT_PRIVILEGED : 0);
 	mw_endpoint_observe(b, ev, &ctx);
 	return ctx;
 }
@@ -257,6 +269,76 @@ test_overreach(void)
 	mw_call_features(ev, &c, x);
 	CHECK(x[MW_CF_overreach] == c.overreach && x[MW_CF_privileged] == 0.0f,
 			"the call features carry it");
+}
+
+/* Callers naming themselves in the path (/users/42 with sub 42), and one
+ * naming someone else there; where callers name others (public profiles),
+ * naming someone else is nothing. */
+static void
+test_impersonation(void)
+{
+	static char buf[MW_EVENT_SIZE];
+	static struct mw_endpoints b;
+	struct mw_event *ev = (struct mw_event *)buf;
+	struct mw_call_ctx c;
+
+	memset(buf, 0, sizeof(buf));
+	ev->n_ids = 1;
+	for (int i = 0; i < 100; i++) {
+		ev->flags = 0;
+		called(&b, ev, MW_METHOD_GET, 31, 0);		/* public profiles */
+		ev->flags = MW_EV_SELF_OBJECT;
+		called(&b, ev, MW_METHOD_GET, 32, 0);		/* /users/{id}/payment-methods */
+	}
+	ev->flags = 0;
+	c = called(&b, ev, MW_METHOD_GET, 32, 0);
+	CHECK(c.impersonation > 0.9f, "another user's payment methods (%.2f)", c.impersonation);
+	c = called(&b, ev, MW_METHOD_GET, 32, 1);
+	CHECK(c.impersonation == 0.0f, "staff may look");
+	c = called(&b, ev, MW_METHOD_GET, 31, 0);
+	CHECK(c.impersonation == 0.0f, "a public profile (%.2f)", c.impersonation);
+	float x[MW_CALL_NFEAT];
+	c = called(&b, ev, MW_METHOD_GET, 32, 0);
+	mw_call_features(ev, &c, x);
+	CHECK(x[MW_CF_impersonation] == c.impersonation && x[MW_CF_self_object] == 0.0f,
+			"the call features carry it");
+	ev->flags = MW_EV_SELF_OBJECT;
+	c = called(&b, ev, MW_METHOD_GET, 32, 0);
+	mw_call_features(ev, &c, x);
+	CHECK(x[MW_CF_self_object] == 1.0f && c.impersonation == 0.0f, "and the caller's own");
+}
+
+/* The records a call asks for, from its query's page-size parameters. */
+static void
+test_page_size(void)
+{
+	static const struct {
+		const char *query;
+		unsigned int records;
+	} cases[] = {
+		{ "limit=585&page=2", 585 }, { "page=3&per_page=100", 100 },
+		{ "q=star&limit=20&PageSize=50", 50 }, { "%24top=1000", 0 }, { "$top=1000", 1000 },
+		{ "limit=abc", 0 }, { "limit=", 0 }, { "page=900", 0 }, { "", 0 },
+		{ "size=XL&count=7;max=9", 9 }, { "limit=99999999999999999999", 1u << 30 },
+	};
+	static char buf[MW_EVENT_SIZE];
+	struct mw_event *ev = (struct mw_event *)buf;
+	struct mw_call_ctx ctx;
+	float x[MW_CALL_NFEAT];
+
+	memset(&ctx, 0, sizeof(ctx));
+	for (unsigned int i = 0; i < RTE_DIM(cases); i++) {
+		memset(buf, 0, sizeof(buf));
+		size_t n = strlen(cases[i].query);
+		memcpy(ev->data, cases[i].query, n);
+		ev->field[MW_FIELD_query].len = (uint16_t)n;
+		ev->data_len = (uint16_t)n;
+		mw_call_features(ev, &ctx, x);
+		float want = (float)(log2(1.0 + cases[i].records) / 16.0);
+		want = want < 1.0f ? want : 1.0f;
+		CHECK(fabsf(x[MW_CF_page_size] - want) < 1e-4f, "%s: %.3f, want %.3f",
+				cases[i].query, x[MW_CF_page_size], want);
+	}
 }
 
 /* A log-in to account with password, answered status, at minute m. */
@@ -330,6 +412,8 @@ main(int argc, char **argv)
 	test_objects();
 	test_logins();
 	test_overreach();
+	test_impersonation();
+	test_page_size();
 	printf("%d checks, %d failed\n", checks, failures);
 	rte_eal_cleanup();
 	return failures != 0;
