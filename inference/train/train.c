@@ -247,7 +247,10 @@ struct seqset {
  * Truncated back-propagation through time: B lanes, each running its
  * sequences T elements at a time; a lane carries its state into the next
  * window of the same sequence (no gradient crosses the window's start) and
- * starts a new sequence from zero.
+ * starts a new sequence from zero. The weights kept are the mean of those
+ * after each epoch of the second, lower-rate half (stochastic weight
+ * averaging): one epoch's weights land wherever its last batches left them,
+ * and the sequence models' thresholds sit where that shows.
  */
 static int
 train_gru(struct tr_gru *g, const struct seqset *S, int epochs, float lr, uint64_t seed,
@@ -261,10 +264,16 @@ train_gru(struct tr_gru *g, const struct seqset *S, int epochs, float lr, uint64
 	uint32_t pos[256];
 	struct tr_opt opt = { .lr = lr, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f,
 		.decay = 1e-5f };
-	size_t n = 0, rows = 0;
+	size_t n = 0, rows = 0, total = 0;
+	float *avg = NULL;
+	int averaged = 0;
 
-	if (order == NULL || yb == NULL || wb == NULL || B > 256) {
-		free(order), free(yb), free(wb);
+	for (unsigned int k = 0; k < 5; k++)
+		total += g->p[k].n;
+	if (epochs >= 4)
+		avg = calloc(total, sizeof(*avg));
+	if (order == NULL || yb == NULL || wb == NULL || B > 256 || (epochs >= 4 && avg == NULL)) {
+		free(order), free(yb), free(wb), free(avg);
 		return snprintf(err, errlen, "out of memory"), -1;
 	}
 	for (size_t q = 0; q < S->n_seq; q++) {
@@ -277,7 +286,7 @@ train_gru(struct tr_gru *g, const struct seqset *S, int epochs, float lr, uint64
 		}
 	}
 	if (n == 0) {
-		free(order), free(yb), free(wb);
+		free(order), free(yb), free(wb), free(avg);
 		return snprintf(err, errlen, "%s: no labeled sequences", what), -1;
 	}
 	for (int ep = 1; ep <= epochs; ep++) {
@@ -322,7 +331,7 @@ train_gru(struct tr_gru *g, const struct seqset *S, int epochs, float lr, uint64
 				break;
 			double l = tr_gru_step(g, yb, wb);
 			if (l < 0) {
-				free(order), free(yb), free(wb);
+				free(order), free(yb), free(wb), free(avg);
 				return snprintf(err, errlen, "oneDNN: %s training step failed", what), -1;
 			}
 			tr_adam(&opt, g->p, 5);
@@ -334,8 +343,17 @@ train_gru(struct tr_gru *g, const struct seqset *S, int epochs, float lr, uint64
 		}
 		*final = sum / (double)(steps ? steps : 1);
 		progress(what, ep, epochs, rows, rows, *final, (double)rows / (now() - t0), 1);
+		if (avg != NULL && ep > epochs / 2) {
+			averaged++;
+			for (unsigned int k = 0, o = 0; k < 5; o += (unsigned int)g->p[k].n, k++)
+				for (size_t i = 0; i < g->p[k].n; i++)
+					avg[o + i] += (g->p[k].w[i] - avg[o + i]) / (float)averaged;
+		}
 	}
-	free(order), free(yb), free(wb);
+	if (averaged > 0)
+		for (unsigned int k = 0, o = 0; k < 5; o += (unsigned int)g->p[k].n, k++)
+			memcpy(g->p[k].w, avg + o, g->p[k].n * sizeof(float));
+	free(order), free(yb), free(wb), free(avg);
 	return 0;
 }
 
@@ -968,6 +986,9 @@ level_seq(struct run *r, int k)
 			sizeof(r->err)) < 0)
 		goto out;
 	json_object_object_add(meta, "epochs", json_object_new_int(o->seq_epochs));
+	if (o->seq_epochs >= 4)	/* train_gru: the mean of the second half's epochs */
+		json_object_object_add(meta, "weights_averaged_from_epoch",
+				json_object_new_int(o->seq_epochs / 2 + 1));
 	json_object_object_add(meta, "final_loss", json_object_new_double(loss));
 	for (uint32_t c = 0; c < N; c++)
 		thr[c] = 0.5f;
