@@ -582,6 +582,19 @@ is_id_segment(const char *s, uint32_t n)
 	return 0;
 }
 
+/* Where the path of t[0, n) starts: past the scheme and authority of an
+ * absolute URL (a proxy's request target, a Location), n where it has no
+ * path; 0 for a path. */
+static uint32_t
+path_start(const char *t, uint32_t n)
+{
+	if (n > 7 && (strncasecmp(t, "http://", 7) == 0 || strncasecmp(t, "https://", 8) == 0)) {
+		const char *sl = memchr(t + 8, '/', n - 8);
+		return sl ? (uint32_t)(sl - t) : n;
+	}
+	return 0;
+}
+
 static void
 path_fields(struct dp_lcore *lc, struct mw_event *ev, const char *t, uint32_t n)
 {
@@ -600,11 +613,7 @@ path_fields(struct dp_lcore *lc, struct mw_event *ev, const char *t, uint32_t n)
 	ev->path_hash = hash64(t, plen, plain_key);
 
 	/* absolute-form targets (proxies): template the path only */
-	uint32_t i = 0;
-	if (plen > 7 && (strncasecmp(t, "http://", 7) == 0 || strncasecmp(t, "https://", 8) == 0)) {
-		const char *sl = memchr(t + 8, '/', plen - 8);
-		i = sl ? (uint32_t)(sl - t) : plen;
-	}
+	uint32_t i = path_start(t, plen);
 	while (i < plen && tl < TEMPLATE_MAX) {
 		if (t[i] == '/') {
 			tmpl[tl++] = '/';
@@ -770,7 +779,6 @@ login_account(struct dp_lcore *lc, struct mw_event *ev)
 	ev->login |= MW_LOGIN_DONE;
 }
 
-/* The request is complete: scan its body (the prefix the event keeps). */
 /*
  * A response head: which object a successful call created, from the
  * Location header REST APIs answer a creation with (201 Created,
@@ -787,13 +795,7 @@ dp_call_response(struct dp_lcore *lc, struct mw_event *ev, const struct dp_head 
 	if (ev->status < 200 || ev->status >= 300 ||
 			(v = DP_HEAD_GET(h, "location", &n)) == NULL || n == 0)
 		return;
-	uint32_t i = 0, end = 0;
-	if (n > 8 && (strncasecmp(v, "http://", 7) == 0 || strncasecmp(v, "https://", 8) == 0)) {
-		const char *sl = memchr(v + 8, '/', n - 8);
-		if (sl == NULL)
-			return;
-		i = (uint32_t)(sl - v);
-	}
+	uint32_t i = path_start(v, n), end = 0;
 	while (end < n && v[end] != '?' && v[end] != '#')
 		end++;
 	uint32_t res = 0;
@@ -817,6 +819,7 @@ dp_call_response(struct dp_lcore *lc, struct mw_event *ev, const struct dp_head 
 		ev->created = mw_object_key(id, res);
 }
 
+/* The request is complete: scan its body (the prefix the event keeps). */
 void
 dp_call_request_done(struct dp_lcore *lc, struct mw_event *ev)
 {

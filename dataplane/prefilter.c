@@ -189,7 +189,6 @@ scan_variant(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const cha
 	scan_reading(c, ev, cls, name, nlen, c->work[1], vl, v);
 }
 
-
 /*
  * A log-in is what a request with a user-name field and a password field
  * is (a token grant, a session create, a form post): its account is what
