@@ -159,6 +159,27 @@ mw_trace_root(const struct mw_event *ev)
 	}
 }
 
+/* The next name=value pair from *i of a query or form body (pairs split by
+ * '&' or ';', a value after the first '='; a name without '=' has an empty
+ * value); 0 at the end. Pairs without a name are skipped. */
+static int
+next_pair(const char *q, uint32_t n, uint32_t *i, const char **name, uint32_t *nl,
+		const char **val, uint32_t *vl)
+{
+	while (*i < n) {
+		uint32_t s = *i, eq = n;
+		for (; *i < n && q[*i] != '&' && q[*i] != ';'; (*i)++)
+			eq = q[*i] == '=' && eq == n ? *i : eq;
+		const uint32_t e = (*i)++, ne = eq < e ? eq : e;
+		if (ne == s)
+			continue;
+		*name = q + s, *nl = ne - s;
+		*val = q + (eq < e ? eq + 1 : e), *vl = eq < e ? e - eq - 1 : 0;
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * How many records a call asks for: the largest number in its query's
  * page-size parameters. Clients page through lists 10 to 100 at a time;
@@ -174,25 +195,19 @@ page_size(const struct mw_event *ev)
 		"results", "num", "n",
 	};
 	uint16_t n;
-	const char *q = mw_event_field(ev, MW_FIELD_query, &n);
+	const char *q = mw_event_field(ev, MW_FIELD_query, &n), *name, *val;
+	uint32_t i = 0, nl, vl;
 	uint64_t best = 0;
 
-	for (uint32_t i = 0; i < n;) {
-		uint32_t s = i, eq = 0;
-		while (i < n && q[i] != '&' && q[i] != ';') {
-			if (q[i] == '=' && eq == 0)
-				eq = i;
-			i++;
-		}
-		if (eq > s && dp_name_in(q + s, eq - s, names, RTE_DIM(names))) {
-			uint64_t v = 0;
-			uint32_t k = eq + 1;
-			for (; k < i && q[k] >= '0' && q[k] <= '9'; k++)
-				v = v < (1ull << 40) ? v * 10 + (uint64_t)(q[k] - '0') : v;	/* saturating */
-			if (k == i && k > eq + 1 && v > best)
-				best = v;
-		}
-		i++;
+	while (next_pair(q, n, &i, &name, &nl, &val, &vl)) {
+		if (vl == 0 || !dp_name_in(name, nl, names, RTE_DIM(names)))
+			continue;
+		uint64_t v = 0;
+		uint32_t k = 0;
+		for (; k < vl && val[k] >= '0' && val[k] <= '9'; k++)
+			v = v < (1ull << 40) ? v * 10 + (uint64_t)(val[k] - '0') : v;	/* saturating */
+		if (k == vl && v > best)
+			best = v;
 	}
 	return best;
 }
@@ -412,17 +427,11 @@ param_names(const struct mw_event *ev, const char **name, uint16_t *len, unsigne
 			if (cl < 33 || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)
 				break;
 		}
-		for (uint32_t i = 0; i < n && k < max;) {
-			uint32_t s = i;
-			while (i < n && q[i] != '=' && q[i] != '&' && q[i] != ';')
-				i++;
-			if (i > s) {
-				name[k] = q + s;
-				len[k++] = (uint16_t)(i - s);
-			}
-			while (i < n && q[i] != '&' && q[i] != ';')
-				i++;
-			i++;
+		const char *nm, *val;
+		uint32_t i = 0, nl, vl;
+		while (k < max && next_pair(q, n, &i, &nm, &nl, &val, &vl)) {
+			name[k] = nm;
+			len[k++] = (uint16_t)nl;
 		}
 	}
 	return k;
