@@ -443,6 +443,21 @@ test_identity_and_trace_formats(void)
 	dp_lcore_free(lc);
 }
 
+/* GET path with an RS256 bearer JWT of claims (unsigned: the appliance
+ * reads claims, it does not verify), answered 200. */
+static void
+send_jwt_get(struct conn *c, const char *path, const char *claims)
+{
+	char h[64], p[256], req[1024];
+
+	b64url("{\"alg\":\"RS256\"}", h);
+	b64url(claims, p);
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nAuthorization: Bearer %s.%s.sig\r\n\r\n",
+			path, h, p);
+	send_str(c, 0, req, 1460);
+	send_str(c, 1, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 100);
+}
+
 /* Which JWT claims give an administrative role: the common issuers' shapes,
  * and look-alikes that do not. */
 static void
@@ -465,17 +480,10 @@ test_jwt_privilege(void)
 	struct dp_lcore *lc = new_lcore(1024);
 	struct conn c;
 	struct mw_event *ev[16];
-	char h[64], p[256], req[1024];
 
 	open_conn(&c, lc, 43100);
-	b64url("{\"alg\":\"RS256\"}", h);
-	for (unsigned int i = 0; i < N; i++) {
-		b64url(cases[i].claims, p);
-		snprintf(req, sizeof(req), "GET /me HTTP/1.1\r\nAuthorization: Bearer %s.%s.sig\r\n\r\n",
-				h, p);
-		send_str(&c, 0, req, 1460);
-		send_str(&c, 1, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 100);
-	}
+	for (unsigned int i = 0; i < N; i++)
+		send_jwt_get(&c, "/me", cases[i].claims);
 	unsigned int n = take_events(lc, ev, 16, 0);
 	CHECK(n == N, "%u events", n);
 	for (unsigned int i = 0; i < n && i < N; i++)
@@ -509,17 +517,12 @@ test_self_object(void)
 	struct dp_lcore *lc = new_lcore(1024);
 	struct conn c;
 	struct mw_event *ev[16];
-	char h[64], claims[128], p[256], req[1024];
+	char claims[128];
 
 	open_conn(&c, lc, 43200);
-	b64url("{\"alg\":\"RS256\"}", h);
 	for (unsigned int i = 0; i < N; i++) {
 		snprintf(claims, sizeof(claims), "{\"sub\":\"%s\"}", cases[i].sub);
-		b64url(claims, p);
-		snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nAuthorization: Bearer %s.%s.sig\r\n\r\n",
-				cases[i].path, h, p);
-		send_str(&c, 0, req, 1460);
-		send_str(&c, 1, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 100);
+		send_jwt_get(&c, cases[i].path, claims);
 	}
 	unsigned int n = take_events(lc, ev, 16, 0);
 	CHECK(n == N, "%u events", n);
