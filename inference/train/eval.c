@@ -15,11 +15,12 @@
  *   trace    every trace; positive: it holds a malicious call of a class a
  *            trace shows; traces of attacks only an actor shows (BOLA,
  *            stuffing, scraping, ...) are left out, neither benign nor
- *            missed; the trace model's first alert is its verdict;
- *   actor    every actor; positive: an attacker; the actor model's first
- *            alert is its verdict, and a behavioral subset (BOLA, BFLA, mass
+ *            missed;
+ *   actor    every actor; positive: an attacker; a behavioral subset (BOLA, BFLA, mass
  *            assignment, broken auth, stuffing, scraping, exfiltration,
  *            chains) gets its own macro F1.
+ * A sequence's verdict is the class its alerts gave the most evidence
+ * (level_seq).
  * Per layer: precision, recall, F1, false-positive rate, ROC AUC and PR AUC
  * (average precision) of attack against benign; per class: precision,
  * recall, F1 and the confusion matrix. Explanations: the share of true
@@ -330,10 +331,13 @@ macros(json_object *o, const char *prefix, const uint32_t *cm, const uint8_t *be
  * A sequence level: per sequence, its verdict, the highest malicious score,
  * and whether the element that raised the score most up to the first alert
  * is truly malicious. The appliance alerts once per class and key, so a
- * sequence can alert on several classes as it grows (a chain's first steps
- * look like BFLA); its verdict is the class of its most confident alert,
- * the one an analyst sorting by score reads first. The class of the first
- * alert is reported beside it. An actor's truth is the most common class of
+ * sequence can alert on several classes as it grows (a chain's first id
+ * probes look like BOLA, then a hundred steps of it look like a chain);
+ * its verdict is the class with the most evidence: the sum, over the steps
+ * at which a class was the one alerting, of its probability there. One
+ * saturated step does not outweigh a model that changed its mind and held
+ * the new view. The class of the most confident single alert, and of the
+ * first, are reported beside it. An actor's truth is the most common class of
  * its malicious calls; one that attacked in several (an address shared by a
  * stuffing campaign and an injector, a user who enumerated and exported)
  * is also reported credited for a verdict naming any class it attacked.
@@ -349,6 +353,7 @@ level_seq(struct ctx *c, int actor)
 	const float *P = actor ? c->s.ap : c->s.tp;
 	uint32_t *cm = calloc((size_t)N * N, sizeof(*cm));
 	uint32_t *cm_first = calloc((size_t)N * N, sizeof(*cm_first));
+	uint32_t *cm_conf = calloc((size_t)N * N, sizeof(*cm_conf));
 	uint32_t *cm_any = calloc((size_t)N * N, sizeof(*cm_any));
 	uint8_t behavioral[TR_SEQ_CLASSES] = { 0 };
 	size_t true_alerts = 0, explained = 0, left_out = 0;
@@ -356,7 +361,7 @@ level_seq(struct ctx *c, int actor)
 	json_object *o = json_object_new_object();
 
 	if (m == NULL || m->n_classes != N) {
-		free(cm), free(cm_first), free(cm_any);
+		free(cm), free(cm_first), free(cm_conf), free(cm_any);
 		json_object_put(o);
 		return;
 	}
@@ -366,10 +371,11 @@ level_seq(struct ctx *c, int actor)
 	printf("per %s\n", actor ? "actor (attackers: every class)" :
 			"trace (positive: a malicious call of a class a trace shows)");
 	for (size_t q = 0; q < nq; q++) {
-		int truth = actor ? d->actor_cls[q] : d->trace_cls[q], pred = 0, first = 0;
+		int truth = actor ? d->actor_cls[q] : d->trace_cls[q], pred = 0, first = 0, conf = 0;
 		int labeled = 0;
 		uint32_t attacked = 0;	/* the classes of its malicious calls */
-		float best = 0.0f, prev = 0.0f, top_delta = -2.0f, pred_p = 0.0f;
+		float best = 0.0f, prev = 0.0f, top_delta = -2.0f, conf_p = 0.0f;
+		float evidence[TR_SEQ_CLASSES] = { 0 };
 		uint32_t top = 0;
 		for (uint32_t j = off[q]; j < off[q + 1]; j++) {
 			uint32_t row = el[j];
@@ -384,11 +390,17 @@ level_seq(struct ctx *c, int actor)
 			int cls = mw_alert_class(p, N, m->thresholds, 0);
 			if (first == 0)
 				first = cls;
-			if (cls != 0 && p[cls] > pred_p) {
-				pred = cls;
-				pred_p = p[cls];
+			if (cls == 0)
+				continue;
+			evidence[cls] += p[cls];
+			if (p[cls] > conf_p) {
+				conf = cls;
+				conf_p = p[cls];
 			}
 		}
+		for (uint32_t k = 1; k < N; k++)
+			if (evidence[k] > evidence[pred])
+				pred = (int)k;
 		for (uint32_t j = off[q]; j < off[q + 1]; j++) {
 			uint32_t row = el[j];
 			if (actor) {
@@ -417,6 +429,7 @@ level_seq(struct ctx *c, int actor)
 			error_line(c, actor, truth, pred, best, e0, off[q + 1] - off[q]);
 		}
 		cm_first[(uint32_t)truth * N + (uint32_t)first]++;
+		cm_conf[(uint32_t)truth * N + (uint32_t)conf]++;
 		bin_add(&b, truth > 0, pred > 0, best);
 		if (truth > 0 && pred > 0) {
 			true_alerts++;
@@ -440,6 +453,8 @@ level_seq(struct ctx *c, int actor)
 	json_object_object_add(o, "classes", per_class(tr_seq_names, N, cm, NULL, 0, &macro));
 	printf("  ");
 	macros(o, "", cm, actor ? behavioral : NULL);
+	printf("\n  by the most confident alert's class instead: ");
+	macros(o, "most_confident_", cm_conf, actor ? behavioral : NULL);
 	printf("\n  by the first alert's class instead: ");
 	macros(o, "first_alert_", cm_first, actor ? behavioral : NULL);
 	if (actor) {
@@ -452,7 +467,7 @@ level_seq(struct ctx *c, int actor)
 	json_object_object_add(o, "explained", num(ratio(explained, true_alerts)));
 	json_object_object_add(c->out, actor ? "actor" : "trace", o);
 	bin_free(&b);
-	free(cm), free(cm_first), free(cm_any);
+	free(cm), free(cm_first), free(cm_conf), free(cm_any);
 }
 
 /* ROC and PR curves and the score distributions as PNG, with gnuplot. */
