@@ -322,6 +322,8 @@ event_json(const struct out_ctx *oc, const struct mw_event *ev)
 			json_object_array_add(ids, json_object_new_string(a));
 		}
 		json_object_object_add(o, "object_ids", ids);
+		if (ev->self_ids)	/* which of them name the caller */
+			json_object_object_add(o, "self_ids", json_object_new_int(ev->self_ids));
 	}
 	if (ev->created)	/* the object its Location named */
 		add_hex64(o, "created", ev->created);

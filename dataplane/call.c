@@ -373,16 +373,17 @@ jwt_privileged(const uint8_t *j, uint32_t n)
 }
 
 /*
- * Whether one of ev's path ids is the token's own subject: /users/42 called
- * with sub 42. Subjects often wrap the id the application's paths use in a
- * prefix ("u42", "user-42", "auth0|42", "tenant:42"), so the id after the
- * last '|' or ':', and a subject's trailing digits after letters, count
- * too. The endpoint baselines learn where callers name themselves; a
- * caller naming someone else there is the plainest broken object-level
- * authorization there is.
+ * Whether one of ev's path ids is the token's own subject, /users/42
+ * called with sub 42, and which (ev->self_ids). Subjects often wrap the id
+ * the application's paths use in a prefix ("u42", "user-42", "auth0|42",
+ * "tenant:42"), so the id after the last '|' or ':', and a subject's
+ * trailing digits after letters, count too. The endpoint baselines learn
+ * where callers name themselves; a caller naming someone else there is the
+ * plainest broken object-level authorization there is. The object table
+ * takes a caller's own id as its proof of ownership.
  */
 static bool
-names_self(const struct dp_lcore *lc, const struct mw_event *ev, const char *sub, uint32_t n)
+names_self(const struct dp_lcore *lc, struct mw_event *ev, const char *sub, uint32_t n)
 {
 	uint64_t h[3];
 	unsigned int k = 0;
@@ -403,8 +404,8 @@ names_self(const struct dp_lcore *lc, const struct mw_event *ev, const char *sub
 	for (unsigned int i = 0; i < ev->n_ids; i++)
 		for (unsigned int j = 0; j < k; j++)
 			if (ev->object_ids[i] == h[j])
-				return true;
-	return false;
+				ev->self_ids |= (uint8_t)(1u << i);
+	return ev->self_ids != 0;
 }
 
 /* A bearer JWT: alg, iss, sub, exp. Returns 0 and sets the actor if it is one. */

@@ -179,7 +179,8 @@ struct mw_event {
 	/* prefilter results (issue 4) */
 	uint32_t pf_categories;
 	uint8_t pf_nmatch;
-	uint8_t pad1[3];
+	uint8_t self_ids;		/* bit i: object_ids[i] is the JWT's own subject */
+	uint8_t pad1[2];
 	struct mw_match pf[MW_EVENT_MAX_MATCHES];	/* the payload model moves the match of
 							 * the record it found most malicious first */
 

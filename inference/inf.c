@@ -583,7 +583,7 @@ step_traces(struct inf_lcore *il, void **evs, unsigned int n, const float *pay)
 				.prev_ts_ns = t->prev_ts_ns,
 				.payload = pay + (size_t)idx[i] * MW_PAYLOAD_SLOTS,
 				.n_payload = MW_PAYLOAD_SLOTS,
-				.foreign = il->objects ? mw_objects_check(il->objects, ev) : -1,
+				.foreign = il->objects ? mw_objects_check(il->objects, ev, &t->held) : -1,
 			};
 			if (il->logins != NULL)
 				mw_logins_check(il->logins, ev, &ctx);

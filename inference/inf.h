@@ -102,6 +102,7 @@ struct inf_summary {
 struct inf_trace {
 	struct seq_summary s;
 	struct mw_explain why;
+	struct mw_trace_objects held;	/* named by its calls without a principal */
 	uint64_t prev_ts_ns;
 	float mal;			/* 1 - p(benign) after the last step */
 	uint32_t alerted;		/* classes this trace already alerted */

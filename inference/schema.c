@@ -349,19 +349,28 @@ object_slot(struct mw_objects *o, uint64_t h, uint64_t *tag)
 }
 
 int
-mw_objects_check(struct mw_objects *o, const struct mw_event *ev)
+mw_objects_check(struct mw_objects *o, const struct mw_event *ev, struct mw_trace_objects *held)
 {
 	uint16_t n;
 	const char *t = mw_event_field(ev, MW_FIELD_template, &n);
 	const uint32_t owner = (uint32_t)(ev->actor ^ ev->actor >> 32);
+	const bool principal = ev->actor_kind == MW_ACTOR_jwt ||
+		ev->actor_kind == MW_ACTOR_apikey || ev->actor_kind == MW_ACTOR_session;
 	uint32_t res = 0, i = 0, k = 0;
 	uint64_t tag, *slot;
 	int foreign = 0;
 
-	if (ev->actor_kind != MW_ACTOR_jwt && ev->actor_kind != MW_ACTOR_apikey &&
-			ev->actor_kind != MW_ACTOR_session)
+	if (principal && held != NULL) {
+		for (uint32_t j = 0; j < MW_TRACE_OBJECTS && held->key[j]; j++) {
+			slot = object_slot(o, held->key[j], &tag);
+			if ((__atomic_load_n(slot, __ATOMIC_RELAXED) & ~0xffffffffull) != tag)
+				__atomic_store_n(slot, tag | owner, __ATOMIC_RELAXED);
+			held->key[j] = 0;
+		}
+	}
+	if (!principal && held == NULL)
 		return -1;
-	if (ev->created) {
+	if (principal && ev->created) {
 		/* its creator owns it, whoever names it first */
 		slot = object_slot(o, ev->created, &tag);
 		__atomic_store_n(slot, tag | owner, __ATOMIC_RELAXED);
@@ -378,14 +387,23 @@ mw_objects_check(struct mw_objects *o, const struct mw_event *ev)
 			res = rte_hash_crc(t + s, i - s, MW_OBJECT_RES_SEED);	/* the resource */
 			continue;
 		}
-		slot = object_slot(o, mw_object_key(ev->object_ids[k++], res), &tag);
+		uint64_t key = mw_object_key(ev->object_ids[k++], res);
+		if (!principal) {
+			for (uint32_t j = 0; j < MW_TRACE_OBJECTS; j++)
+				if (held->key[j] == 0 || held->key[j] == key) {
+					held->key[j] = key;
+					break;
+				}
+			continue;
+		}
+		slot = object_slot(o, key, &tag);
 		uint64_t w = __atomic_load_n(slot, __ATOMIC_RELAXED);
-		if ((w & ~0xffffffffull) != tag)
+		if ((w & ~0xffffffffull) != tag || (ev->self_ids >> (k - 1) & 1))
 			__atomic_store_n(slot, tag | owner, __ATOMIC_RELAXED);	/* claimed */
 		else if ((uint32_t)w != owner)
 			foreign = 1;
 	}
-	return foreign;
+	return principal ? foreign : -1;
 }
 
 /*
@@ -531,7 +549,8 @@ mw_trace_features(const struct seq_summary *s, const struct mw_trace_ctx *ctx, f
 	for (unsigned int c = 0; c < PF_CAT_MAX; c++)
 		x[MW_TF_pf_category + c] = !!(s->pf_categories & (1u << c));
 	memcpy(x + MW_TF_payload_max, s->payload_max, sizeof(s->payload_max));
-	memcpy(x + MW_TF_trace_model, s->trace_probs, sizeof(s->trace_probs));
+	for (unsigned int c = 0; c < MW_SEQ_SLOTS; c++)
+		x[MW_TF_trace_model + c] = s->trace_probs[c] / 65535.0f;
 	x[MW_TF_rarest_endpoint] = s->rarest;
 	x[MW_TF_resp_excess_max] = s->resp_excess_max;
 	x[MW_TF_foreign_objects] = frac(s->foreign, n);
@@ -685,7 +704,10 @@ mw_summary_add(struct seq_summary *s, const struct mw_event *ev, const float *x,
 	for (unsigned int c = 0; c < MW_PAYLOAD_SLOTS; c++)
 		if (pay[c] > s->payload_max[c])
 			s->payload_max[c] = pay[c];
-	mw_class_slots(p, nc, s->trace_probs, MW_SEQ_SLOTS);
+	float probs[MW_SEQ_SLOTS];
+	mw_class_slots(p, nc, probs, MW_SEQ_SLOTS);
+	for (unsigned int c = 0; c < MW_SEQ_SLOTS; c++)
+		s->trace_probs[c] = (uint16_t)lrintf(fminf(fmaxf(probs[c], 0.0f), 1.0f) * 65535.0f);
 	for (unsigned int i = 0; i < ev->n_ids && s->n_ids < MW_SUMMARY_IDS; i++)
 		s->ids[s->n_ids++] = ev->object_ids[i];
 	unsigned int j = 0;
@@ -758,5 +780,5 @@ mw_actor_step(struct mw_actor_history *h, const struct seq_summary *s, float *x)
 	for (unsigned int c = 0; c < MW_PAYLOAD_SLOTS; c++)
 		h->payload_max[c] = fmaxf(h->payload_max[c], s->payload_max[c]);
 	for (unsigned int c = 0; c < MW_SEQ_SLOTS; c++)
-		h->trace_max[c] = fmaxf(h->trace_max[c], s->trace_probs[c]);
+		h->trace_max[c] = fmaxf(h->trace_max[c], s->trace_probs[c] / 65535.0f);
 }

@@ -172,8 +172,12 @@ struct mw_call_ctx {
  * hash; its owner is the principal (JWT subject, API key, session) whose
  * request created it (the Location header of its 2xx answer, as REST APIs
  * send: POST /contracts, 201, Location: /contracts/42), else the first
- * that named it. Actors known only by address (services calling each other,
- * anonymous clients) neither claim objects nor trespass.
+ * that named it; a principal whose own subject the id is (/users/42 with
+ * sub 42, ev->self_ids) owns it whoever named it before: a public profile's
+ * first visitor does not own its user. Actors known only by address
+ * (services calling each other, anonymous clients) neither claim objects
+ * nor trespass, but the trace they work in holds what they name for its
+ * caller (mw_trace_objects).
  *
  * One table per appliance, shared by its inference lcores: a principal's
  * traces are spread over all of them, and ownership is only seen whole.
@@ -187,10 +191,28 @@ struct mw_objects {
 	uint64_t slot[MW_OBJECT_SLOTS];
 };
 
+/*
+ * The objects a trace's nested calls named on its caller's behalf. Inside a
+ * microservice application the caller's identity ends at the edge: the
+ * gateway's call carries the user's token, and the calls it makes
+ * (shipping reading the contract a new shipment is for) carry a service's.
+ * Those objects are still the caller's. A trace holds what its calls
+ * without a principal named, and its first call with one claims them:
+ * calls complete inside out, so that is usually its root, and it comes
+ * last.
+ */
+#define MW_TRACE_OBJECTS 4
+struct mw_trace_objects {
+	uint64_t key[MW_TRACE_OBJECTS];	/* mw_object_key; 0: none */
+};
+
 /* 1 when ev names an object another principal named first, 0 when its
  * objects are its own or new (it claims those), -1 when ev names no object
- * or its actor is no principal. */
-int mw_objects_check(struct mw_objects *o, const struct mw_event *ev);
+ * or its actor is no principal. held (may be NULL) is ev's trace's: a call
+ * without a principal adds its objects to it, and one with a principal
+ * first claims what it holds that nobody owns, then empties it. */
+int mw_objects_check(struct mw_objects *o, const struct mw_event *ev,
+		struct mw_trace_objects *held);
 
 /*
  * Log-ins per account and per password. Credential stuffing, brute force
@@ -288,7 +310,7 @@ struct seq_summary {
 	uint64_t req_bytes, resp_bytes;
 	float rarest, resp_excess_max, trespass_max, trespass_sum;
 	float payload_max[MW_PAYLOAD_SLOTS];
-	float trace_probs[MW_SEQ_SLOTS];
+	uint16_t trace_probs[MW_SEQ_SLOTS];	/* in 65535ths: a trace key stays in 1 KiB */
 	uint64_t ids[MW_SUMMARY_IDS];
 	uint32_t templates[MW_SUMMARY_TEMPLATES];
 };

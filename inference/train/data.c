@@ -221,6 +221,8 @@ event_back(json_object *o)
 		for (size_t i = 0; i < json_object_array_length(v) && i < MW_EVENT_MAX_IDS; i++)
 			ev->object_ids[ev->n_ids++] = strtoull(json_object_get_string(
 					json_object_array_get_idx(v, i)), NULL, 16);
+	if ((v = get(o, "self_ids")) != NULL)
+		ev->self_ids = (uint8_t)json_object_get_int(v);
 	if ((v = get(o, "created")) != NULL)
 		ev->created = strtoull(json_object_get_string(v), NULL, 16);
 	if ((v = get(o, "flags")) != NULL)

@@ -119,14 +119,22 @@ tr_stack_trace(struct tr_stack *s, const struct tr_data *d, const struct mw_mode
 	struct mw_objects *ob = calloc(1, sizeof(*ob));
 	struct mw_logins *lo = calloc(1, sizeof(*lo));
 	struct mw_call_ctx *view = malloc(d->n * sizeof(*view) + 1);
-	if (eb == NULL || ob == NULL || lo == NULL || view == NULL) {
-		free(eb), free(ob), free(lo), free(view);
+	struct mw_trace_objects *held = calloc(d->n_traces + 1, sizeof(*held));
+	uint32_t *trace_of = malloc(d->n * sizeof(*trace_of) + 1);
+	if (eb == NULL || ob == NULL || lo == NULL || view == NULL || held == NULL ||
+			trace_of == NULL) {
+		free(eb), free(ob), free(lo), free(view), free(held), free(trace_of);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	for (size_t i = 0; i < d->n; i++)
+		trace_of[i] = (uint32_t)d->n_traces;	/* every call is in one; a spare all the same */
+	for (size_t t = 0; t < d->n_traces; t++)
+		for (uint32_t j = d->trace_off[t]; j < d->trace_off[t + 1]; j++)
+			trace_of[d->trace_ev[j]] = (uint32_t)t;
 	for (size_t i = 0; i < d->n; i++) {
 		memset(&view[i], 0, sizeof(view[i]));
-		view[i].foreign = mw_objects_check(ob, d->ev[i]);
+		view[i].foreign = mw_objects_check(ob, d->ev[i], &held[trace_of[i]]);
 		mw_endpoint_observe(eb, d->ev[i], &view[i]);
 		mw_logins_check(lo, d->ev[i], &view[i]);
 	}
@@ -143,7 +151,7 @@ tr_stack_trace(struct tr_stack *s, const struct tr_data *d, const struct mw_mode
 			prev = d->ev[i]->ts_req_ns;
 		}
 	}
-	free(eb), free(ob), free(lo), free(view);
+	free(eb), free(ob), free(lo), free(view), free(held), free(trace_of);
 	if (m == NULL)
 		return 0;
 	return tr_stack_gru(m, s->xc, MW_CALL_NFEAT, d->trace_off, d->trace_ev, d->n_traces, s->tp,

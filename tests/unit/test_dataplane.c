@@ -493,19 +493,19 @@ test_jwt_privilege(void)
 	dp_lcore_free(lc);
 }
 
-/* Whether a path names the token's own subject: plain, prefixed and
- * wrapped subjects, and ids that only look alike. */
+/* Whether a path names the token's own subject, and which of its ids:
+ * plain, prefixed and wrapped subjects, and ids that only look alike. */
 static void
 test_self_object(void)
 {
 	static const struct {
 		const char *sub, *path;
-		int self;
+		int self;		/* ev->self_ids */
 	} cases[] = {
 		{ "2439", "/users/2439/contracts", 1 },
 		{ "u2439", "/users/2439/payment-methods", 1 },
 		{ "auth|70012", "/v1/riders/70012/trips", 1 },
-		{ "tenant:9:user:77", "/orgs/9/members/77", 1 },
+		{ "tenant:9:user:77", "/orgs/9/members/77", 2 },
 		{ "5f2a9c0e-1b2c-4d5e-8f90-123456789abc",
 			"/accounts/5f2a9c0e-1b2c-4d5e-8f90-123456789abc", 1 },
 		{ "u2439", "/users/1334/payment-methods", 0 },
@@ -527,8 +527,9 @@ test_self_object(void)
 	unsigned int n = take_events(lc, ev, 16, 0);
 	CHECK(n == N, "%u events", n);
 	for (unsigned int i = 0; i < n && i < N; i++)
-		CHECK(!!(ev[i]->flags & MW_EV_SELF_OBJECT) == cases[i].self, "sub %s, %s: self %d",
-				cases[i].sub, cases[i].path, cases[i].self);
+		CHECK(!!(ev[i]->flags & MW_EV_SELF_OBJECT) == !!cases[i].self &&
+				ev[i]->self_ids == cases[i].self, "sub %s, %s: self ids %d (%d)",
+				cases[i].sub, cases[i].path, cases[i].self, ev[i]->self_ids);
 	put_events(ev, n);
 	dp_lcore_free(lc);
 }

@@ -162,7 +162,7 @@ named(struct mw_objects *o, struct mw_event *ev, uint64_t actor, uint8_t kind, c
 	put_template(ev, t);
 	ev->n_ids = id != 0;
 	ev->object_ids[0] = id;
-	return mw_objects_check(o, ev);
+	return mw_objects_check(o, ev, NULL);
 }
 
 static void
@@ -221,6 +221,42 @@ test_objects(void)
 			"another naming it first trespasses all the same");
 	CHECK(named(&o, ev, 5, MW_ACTOR_jwt, "/contracts/{id}/return", 77) == 0,
 			"its creator does not");
+
+	/* POST /shipments by user 8, and inside it shipping's call for the
+	 * contract the shipment is for: the contract is the user's */
+	struct mw_trace_objects held = { { 0 } };
+	ev->actor = 40, ev->actor_kind = MW_ACTOR_addr;
+	put_template(ev, "/contracts/{id}");
+	ev->n_ids = 1, ev->object_ids[0] = 88;
+	CHECK(mw_objects_check(&o, ev, &held) == -1 && held.key[0] && !held.key[1],
+			"a service's call holds the object for its trace");
+	ev->actor = 8, ev->actor_kind = MW_ACTOR_jwt;
+	put_template(ev, "/shipments");
+	ev->n_ids = 0;
+	CHECK(mw_objects_check(&o, ev, &held) == -1 && !held.key[0], "the trace's caller claims it");
+	CHECK(named(&o, ev, 9, MW_ACTOR_jwt, "/contracts/{id}/return", 88) == 1,
+			"another user returning the contract trespasses");
+	CHECK(named(&o, ev, 8, MW_ACTOR_jwt, "/contracts/{id}", 88) == 0, "its user does not");
+	ev->actor = 40, ev->actor_kind = MW_ACTOR_addr;
+	put_template(ev, "/contracts/{id}");
+	ev->n_ids = 1, ev->object_ids[0] = 77;
+	mw_objects_check(&o, ev, &held);
+	ev->actor = 6, ev->actor_kind = MW_ACTOR_jwt;
+	put_template(ev, "/shipments");
+	ev->n_ids = 0;
+	mw_objects_check(&o, ev, &held);
+	CHECK(named(&o, ev, 6, MW_ACTOR_jwt, "/contracts/{id}", 77) == 1,
+			"a claim through a trace takes no object that has an owner");
+
+	/* a public profile's first visitor claims its user; the user's own
+	 * id, named with their own token, proves whose it is */
+	CHECK(named(&o, ev, 20, MW_ACTOR_jwt, "/users/{id}/reviews", 500) == 0, "a visitor");
+	ev->self_ids = 1;
+	CHECK(named(&o, ev, 21, MW_ACTOR_jwt, "/users/{id}/documents", 500) == 0,
+			"the user on their own documents does not trespass");
+	ev->self_ids = 0;
+	CHECK(named(&o, ev, 20, MW_ACTOR_jwt, "/users/{id}/documents", 500) == 1,
+			"the visitor on them does");
 }
 
 /* A JWT call of method on endpoint template t (id), privileged or not. */
