@@ -1399,11 +1399,11 @@ trace_begin(struct tctx *tc, struct session *s, uint64_t t)
 	tc->ua = s->ua;
 	ip_str(S.ips[s->ipk].ip, tc->client_ip, sizeof(tc->client_ip), 0);
 	snprintf(tc->actor, sizeof(tc->actor), "ip:%s", tc->client_ip);
-	if (s->user >= 0) {
-		struct user *u = &S.users[s->user];
-		if (!s->mobile)
-			tc->cookie = u->sid;
-	}
+	/* A browser sends its user's session cookie. A stuffing tool holds no
+	 * session of the account it breaks into (its user is the victim once a
+	 * guess succeeds): what it then uses is the token the log-in gave it. */
+	if (s->user >= 0 && !s->mobile && s->cls != CLS_CREDENTIAL_STUFFING)
+		tc->cookie = S.users[s->user].sid;
 }
 
 /* Attributes the trace to the identity its token names (what a network
