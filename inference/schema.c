@@ -348,6 +348,22 @@ object_slot(struct mw_objects *o, uint64_t h, uint64_t *tag)
 	return &o->slot[h & (MW_OBJECT_SLOTS - 1)];
 }
 
+/* owner takes object key when nobody owns it, or whoever does when its
+ * claim is proven (it created the object, the id is its own subject);
+ * 1 when another principal keeps it. */
+static inline int
+object_take(struct mw_objects *o, uint64_t key, uint32_t owner, bool proven)
+{
+	uint64_t tag, *slot = object_slot(o, key, &tag);
+	uint64_t w = __atomic_load_n(slot, __ATOMIC_RELAXED);
+
+	if (proven || (w & ~0xffffffffull) != tag) {
+		__atomic_store_n(slot, tag | owner, __ATOMIC_RELAXED);
+		return 0;
+	}
+	return (uint32_t)w != owner;
+}
+
 int
 mw_objects_check(struct mw_objects *o, const struct mw_event *ev, struct mw_trace_objects *held)
 {
@@ -357,24 +373,17 @@ mw_objects_check(struct mw_objects *o, const struct mw_event *ev, struct mw_trac
 	const bool principal = ev->actor_kind == MW_ACTOR_jwt ||
 		ev->actor_kind == MW_ACTOR_apikey || ev->actor_kind == MW_ACTOR_session;
 	uint32_t res = 0, i = 0, k = 0;
-	uint64_t tag, *slot;
 	int foreign = 0;
 
-	if (principal && held != NULL) {
+	if (principal && held != NULL)
 		for (uint32_t j = 0; j < MW_TRACE_OBJECTS && held->key[j]; j++) {
-			slot = object_slot(o, held->key[j], &tag);
-			if ((__atomic_load_n(slot, __ATOMIC_RELAXED) & ~0xffffffffull) != tag)
-				__atomic_store_n(slot, tag | owner, __ATOMIC_RELAXED);
+			object_take(o, held->key[j], owner, false);
 			held->key[j] = 0;
 		}
-	}
 	if (!principal && held == NULL)
 		return -1;
-	if (principal && ev->created) {
-		/* its creator owns it, whoever names it first */
-		slot = object_slot(o, ev->created, &tag);
-		__atomic_store_n(slot, tag | owner, __ATOMIC_RELAXED);
-	}
+	if (principal && ev->created)
+		object_take(o, ev->created, owner, true);	/* its creator's, whoever named it first */
 	if (ev->n_ids == 0)
 		return -1;
 	while (i < n && k < ev->n_ids) {
@@ -387,21 +396,18 @@ mw_objects_check(struct mw_objects *o, const struct mw_event *ev, struct mw_trac
 			res = rte_hash_crc(t + s, i - s, MW_OBJECT_RES_SEED);	/* the resource */
 			continue;
 		}
-		uint64_t key = mw_object_key(ev->object_ids[k++], res);
-		if (!principal) {
-			for (uint32_t j = 0; j < MW_TRACE_OBJECTS; j++)
-				if (held->key[j] == 0 || held->key[j] == key) {
-					held->key[j] = key;
-					break;
-				}
+		uint64_t key = mw_object_key(ev->object_ids[k], res);
+		bool own = ev->self_ids >> k & 1;
+		k++;
+		if (principal) {
+			foreign |= object_take(o, key, owner, own);
 			continue;
 		}
-		slot = object_slot(o, key, &tag);
-		uint64_t w = __atomic_load_n(slot, __ATOMIC_RELAXED);
-		if ((w & ~0xffffffffull) != tag || (ev->self_ids >> (k - 1) & 1))
-			__atomic_store_n(slot, tag | owner, __ATOMIC_RELAXED);	/* claimed */
-		else if ((uint32_t)w != owner)
-			foreign = 1;
+		for (uint32_t j = 0; j < MW_TRACE_OBJECTS; j++)
+			if (held->key[j] == 0 || held->key[j] == key) {
+				held->key[j] = key;	/* for the trace's caller */
+				break;
+			}
 	}
 	return principal ? foreign : -1;
 }
