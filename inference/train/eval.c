@@ -166,6 +166,25 @@ bin_free(struct bin *b)
 	free(b->score), free(b->pos);
 }
 
+/* One class's precision, recall and F1, into o under name (and printed
+ * unless quiet); returns the F1. */
+static double
+class_scores(json_object *o, const char *name, size_t tp, size_t fp, size_t fn, int quiet)
+{
+	double p = ratio(tp, tp + fp), r = ratio(tp, tp + fn);
+	double f = tp ? 2 * p * r / (p + r) : 0.0;
+	json_object *j = json_object_new_object();
+
+	json_object_object_add(j, "support", json_object_new_int64((int64_t)(tp + fn)));
+	json_object_object_add(j, "precision", num(p));
+	json_object_object_add(j, "recall", num(r));
+	json_object_object_add(j, "f1", num(f));
+	json_object_object_add(o, name, j);
+	if (!quiet)
+		printf("    %-20s support %6zu  P %.4f  R %.4f  F1 %.4f\n", name, tp + fn, p, r, f);
+	return f;
+}
+
 /* Per-class precision, recall and F1 from a confusion matrix; prints the
  * classes with any support or prediction. */
 static json_object *
@@ -185,16 +204,7 @@ per_class(const char *const *names, uint32_t N, const uint32_t *cm, const uint8_
 			}
 		if (tp + fn + fp == 0)
 			continue;
-		double p = ratio(tp, tp + fp), r = ratio(tp, tp + fn);
-		double f = tp ? 2 * p * r / (p + r) : 0.0;
-		json_object *j = json_object_new_object();
-		json_object_object_add(j, "support", json_object_new_int64((int64_t)(tp + fn)));
-		json_object_object_add(j, "precision", num(p));
-		json_object_object_add(j, "recall", num(r));
-		json_object_object_add(j, "f1", num(f));
-		json_object_object_add(o, names[c], j);
-		if (!quiet)
-			printf("    %-20s support %6zu  P %.4f  R %.4f  F1 %.4f\n", names[c], tp + fn, p, r, f);
+		double f = class_scores(o, names[c], tp, fp, fn, quiet);
 		if (subset == NULL ? c > 0 : subset[c]) {
 			if (tp + fn > 0) {
 				sum += f;
@@ -223,6 +233,7 @@ struct ctx {
 	const char *plot;
 	FILE *errors;		/* --errors: one line per wrong sequence verdict */
 	json_object *out;
+	uint32_t *trace_alerted;	/* per trace: classes its calls' payload and trace alerts named */
 };
 
 /* One wrong verdict, for an analyst to look up in the capture and labels:
@@ -259,6 +270,7 @@ level_request(struct ctx *c)
 			"jndi ssti nosqli)\n  %-22s %8s %6s\n", "layer", "units", "pos");
 	for (size_t t = 0; t < d->n_traces; t++) {
 		int fired = 0;
+		uint32_t seen = 0, traced = 0;	/* classes alerted on: by either model, by the trace's */
 		for (uint32_t j = d->trace_off[t]; j < d->trace_off[t + 1]; j++) {
 			size_t i = d->trace_ev[j];
 			const struct tr_truth *tt = &d->truth[i];
@@ -275,6 +287,7 @@ level_request(struct ctx *c)
 				ps = 1.0f - p[0];
 			}
 			bin_add(&pm, pos, pc != 0, ps);
+			seen |= 1u << pc & ~1u;	/* payload classes are the first sequence classes */
 			if (N)
 				cm[tt->payload * TR_PAYLOAD_CLASSES + (uint32_t)pc]++;
 			int tc = 0;
@@ -284,11 +297,14 @@ level_request(struct ctx *c)
 				const float *p = c->s.tp + i * M;
 				tc = !fired ? mw_alert_class(p, M, c->m[1]->thresholds, 0) : 0;
 				fired |= tc != 0;
+				/* the appliance alerts once per class and trace */
+				traced |= 1u << mw_alert_class(p, M, c->m[1]->thresholds, traced) & ~1u;
 				ts = 1.0f - p[0];
 			}
 			bin_add(&tm, pos, tc != 0, ts);
 			bin_add(&all, pos, pc != 0 || tc != 0, ps > ts ? ps : ts);
 		}
+		c->trace_alerted[t] = seen | traced;
 	}
 	json_object_object_add(o, "prefilter", bin_report(&pf, c->plot, "request"));
 	json_object_object_add(o, "payload_model", bin_report(&pm, c->plot, "request"));
@@ -328,6 +344,35 @@ macros(json_object *o, const char *prefix, const uint32_t *cm, const uint8_t *be
 }
 
 /*
+ * Per actor, every class it attacked against every class it alerted on:
+ * the appliance alerts once per class and key, so this is what an analyst
+ * reads of an actor that enumerated objects and then exported them.
+ */
+static void
+multi_label(json_object *o, const char *key, const char *what, size_t ml[][3],
+		const uint8_t *behavioral)
+{
+	double sum = 0.0, bsum = 0.0;
+	int k = 0, bk = 0;
+	json_object *j = json_object_new_object();
+
+	printf("\n  multi-label, every class an actor attacked against the classes of %s:\n", what);
+	for (uint32_t c = 1; c < TR_SEQ_CLASSES; c++) {
+		size_t tp = ml[c][0], fp = ml[c][1], fn = ml[c][2];
+		if (tp + fn == 0)
+			continue;
+		double f = class_scores(j, tr_seq_names[c], tp, fp, fn, 0);
+		sum += f, k++;
+		if (behavioral[c])
+			bsum += f, bk++;
+	}
+	printf("    macro F1 %.4f, behavioral classes %.4f", k ? sum / k : 0.0, bk ? bsum / bk : 0.0);
+	json_object_object_add(j, "macro_f1", num(k ? sum / k : 0.0));
+	json_object_object_add(j, "behavioral_macro_f1", num(bk ? bsum / bk : 0.0));
+	json_object_object_add(o, key, j);
+}
+
+/*
  * A sequence level: per sequence, its verdict, the highest malicious score,
  * and whether the element that raised the score most up to the first alert
  * is truly malicious. The appliance alerts once per class and key, so a
@@ -356,6 +401,8 @@ level_seq(struct ctx *c, int actor)
 	uint32_t *cm_conf = calloc((size_t)N * N, sizeof(*cm_conf));
 	uint32_t *cm_any = calloc((size_t)N * N, sizeof(*cm_any));
 	uint8_t behavioral[TR_SEQ_CLASSES] = { 0 };
+	size_t ml[TR_SEQ_CLASSES][3] = { { 0 } };	/* multi-label: tp, fp, fn per class */
+	size_t mla[TR_SEQ_CLASSES][3] = { { 0 } };	/* the same with every level's alerts */
 	size_t true_alerts = 0, explained = 0, left_out = 0;
 	struct bin b;
 	json_object *o = json_object_new_object();
@@ -374,6 +421,7 @@ level_seq(struct ctx *c, int actor)
 		int truth = actor ? d->actor_cls[q] : d->trace_cls[q], pred = 0, first = 0, conf = 0;
 		int labeled = 0;
 		uint32_t attacked = 0;	/* the classes of its malicious calls */
+		uint32_t alerted = 0;	/* the classes it alerted on */
 		float best = 0.0f, prev = 0.0f, top_delta = -2.0f, conf_p = 0.0f;
 		float evidence[TR_SEQ_CLASSES] = { 0 };
 		uint32_t top = 0;
@@ -388,6 +436,8 @@ level_seq(struct ctx *c, int actor)
 			prev = mal;
 			best = mal > best ? mal : best;
 			int cls = mw_alert_class(p, N, m->thresholds, 0);
+			/* the appliance passes over the classes a key alerted on */
+			alerted |= 1u << mw_alert_class(p, N, m->thresholds, alerted) & ~1u;
 			if (first == 0)
 				first = cls;
 			if (cls == 0)
@@ -424,6 +474,17 @@ level_seq(struct ctx *c, int actor)
 		/* an actor that attacked in several classes, named by one of them */
 		int credited = pred > 0 && (attacked >> pred & 1) ? pred : truth;
 		cm_any[(uint32_t)credited * N + (uint32_t)pred]++;
+		uint32_t all = alerted;
+		for (uint32_t j = off[q]; actor && j < off[q + 1]; j++)
+			all |= c->trace_alerted[el[j]];
+		for (uint32_t k = 1; k < N; k++) {
+			ml[k][0] += (attacked & alerted) >> k & 1;
+			ml[k][1] += (~attacked & alerted) >> k & 1;
+			ml[k][2] += (attacked & ~alerted) >> k & 1;
+			mla[k][0] += (attacked & all) >> k & 1;
+			mla[k][1] += (~attacked & all) >> k & 1;
+			mla[k][2] += (attacked & ~all) >> k & 1;
+		}
 		if (c->errors && truth != pred) {
 			uint32_t e0 = actor ? d->trace_ev[d->trace_off[el[off[q]]]] : el[off[q]];
 			error_line(c, actor, truth, pred, best, e0, off[q + 1] - off[q]);
@@ -460,6 +521,9 @@ level_seq(struct ctx *c, int actor)
 	if (actor) {
 		printf("\n  crediting an actor that attacked in several classes for any of them: ");
 		macros(o, "any_class_", cm_any, behavioral);
+		multi_label(o, "multi_label", "its actor alerts", ml, behavioral);
+		multi_label(o, "multi_label_all", "every alert on its calls, traces and itself", mla,
+				behavioral);
 	}
 	printf("\n  explanations: %zu of %zu true alerts have a truly malicious top element (%.1f%%)\n",
 			explained, true_alerts, 100.0 * ratio(explained, true_alerts));
@@ -593,6 +657,10 @@ main(int argc, char **argv)
 		if (f)
 			fclose(f);
 	}
+	if ((c.trace_alerted = calloc(c.d.n_traces + 1, sizeof(*c.trace_alerted))) == NULL) {
+		fprintf(stderr, "meshwatch-eval: out of memory\n");
+		return 1;
+	}
 	level_request(&c);
 	level_seq(&c, 0);
 	level_seq(&c, 1);
@@ -605,6 +673,7 @@ main(int argc, char **argv)
 	json_object_put(c.out);
 	if (c.errors)
 		fclose(c.errors);
+	free(c.trace_alerted);
 	tr_stack_free(&c.s);
 	tr_free(&c.d);
 	for (int k = 0; k < 3; k++)
