@@ -343,6 +343,17 @@ macros(json_object *o, const char *prefix, const uint32_t *cm, const uint8_t *be
 	printf(", behavioral classes %.4f", m);
 }
 
+/* One actor into a multi-label tally: per class, tp, fp, fn. */
+static void
+tally(size_t ml[][3], uint32_t attacked, uint32_t alerted)
+{
+	for (uint32_t k = 1; k < TR_SEQ_CLASSES; k++) {
+		ml[k][0] += (attacked & alerted) >> k & 1;
+		ml[k][1] += (~attacked & alerted) >> k & 1;
+		ml[k][2] += (attacked & ~alerted) >> k & 1;
+	}
+}
+
 /*
  * Per actor, every class it attacked against every class it alerted on:
  * the appliance alerts once per class and key, so this is what an analyst
@@ -474,16 +485,12 @@ level_seq(struct ctx *c, int actor)
 		/* an actor that attacked in several classes, named by one of them */
 		int credited = pred > 0 && (attacked >> pred & 1) ? pred : truth;
 		cm_any[(uint32_t)credited * N + (uint32_t)pred]++;
-		uint32_t all = alerted;
-		for (uint32_t j = off[q]; actor && j < off[q + 1]; j++)
-			all |= c->trace_alerted[el[j]];
-		for (uint32_t k = 1; k < N; k++) {
-			ml[k][0] += (attacked & alerted) >> k & 1;
-			ml[k][1] += (~attacked & alerted) >> k & 1;
-			ml[k][2] += (attacked & ~alerted) >> k & 1;
-			mla[k][0] += (attacked & all) >> k & 1;
-			mla[k][1] += (~attacked & all) >> k & 1;
-			mla[k][2] += (attacked & ~all) >> k & 1;
+		if (actor) {
+			uint32_t all = alerted;
+			for (uint32_t j = off[q]; j < off[q + 1]; j++)
+				all |= c->trace_alerted[el[j]];
+			tally(ml, attacked, alerted);
+			tally(mla, attacked, all);
 		}
 		if (c->errors && truth != pred) {
 			uint32_t e0 = actor ? d->trace_ev[d->trace_off[el[off[q]]]] : el[off[q]];

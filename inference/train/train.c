@@ -1019,15 +1019,14 @@ level_seq(struct run *r, int k)
 	size_t nq = actor ? v->n_actors : v->n_traces;
 	float *mx = seq_max(actor ? r->vs.ap : r->vs.tp, N, actor ? v->actor_off : v->trace_off,
 			actor ? v->actor_tr : v->trace_ev, nq);
-	/* a trace's cost is its actor's: see spend_thresholds */
+	/* a trace's cost is its actor's (see spend_thresholds); actor_tr holds
+	 * every trace once */
 	uint32_t *actor_of = actor ? NULL : malloc((v->n_traces + 1) * sizeof(*actor_of));
 	if (!actor && actor_of == NULL) {
 		free(mx);
 		snprintf(r->err, sizeof(r->err), "out of memory");
 		goto out;
 	}
-	for (size_t t = 0; !actor && t < v->n_traces; t++)
-		actor_of[t] = (uint32_t)v->n_actors;	/* a spare group all the same */
 	for (size_t a = 0; !actor && a < v->n_actors; a++)
 		for (uint32_t j = v->actor_off[a]; j < v->actor_off[a + 1]; j++)
 			actor_of[v->actor_tr[j]] = (uint32_t)a;
