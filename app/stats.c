@@ -84,14 +84,23 @@ cpu_wait_ms(int tid)
 	return ok ? (double)wait / 1e6 : -1;
 }
 
+/* One lcore of the stats line; with -Dstage_cycles, its cycles per stage. */
 static void
-add_lcore(json_object *arr, unsigned int lcore, const char *role, int tid)
+add_lcore(json_object *arr, unsigned int lcore, const char *role, int tid,
+		const struct mw_stages *st, const char *const *names, int n_stages)
 {
 	json_object *l = json_object_new_object();
 
 	json_object_object_add(l, "lcore", json_object_new_int((int)lcore));
 	json_object_object_add(l, "role", json_object_new_string(role));
 	json_object_object_add(l, "cpu_wait_ms", json_object_new_double(cpu_wait_ms(tid)));
+	if (mw_stage_cycles_built) {
+		json_object *c = json_object_new_object();
+		for (int k = 0; k < n_stages; k++)
+			json_object_object_add(c, names[k],
+					json_object_new_int64((int64_t)st->cycles[k]));
+		json_object_object_add(l, "stage_cycles", c);
+	}
 	json_object_array_add(arr, l);
 }
 
@@ -124,6 +133,7 @@ app_stats_line(struct app *a, FILE *out)
 	json_object *o = json_object_new_object(), *c = json_object_new_object();
 	json_object *d = json_object_new_object();
 	json_object_object_add(o, "uptime_s", json_object_new_double(up));
+	json_object_object_add(o, "tsc_hz", json_object_new_int64((int64_t)rte_get_tsc_hz()));
 	for (int k = 0; k < DP_C_MAX; k++)
 		json_object_object_add(c, dp_counter_names[k], json_object_new_int64((int64_t)t.c[k]));
 	for (int k = 0; k < INF_C_MAX; k++)
@@ -133,6 +143,18 @@ app_stats_line(struct app *a, FILE *out)
 	json_object_object_add(lat, "p50", json_object_new_int64((int64_t)app_latency(&t, 0.5)));
 	json_object_object_add(lat, "p99", json_object_new_int64((int64_t)app_latency(&t, 0.99)));
 	json_object_object_add(lat, "p999", json_object_new_int64((int64_t)app_latency(&t, 0.999)));
+	/* the histogram itself, [upper bound in us, calls] for each bucket
+	 * that has any: the latency CDF of perf/bench */
+	json_object *hist = json_object_new_array();
+	for (unsigned int k = 0; k < INF_LAT_BUCKETS; k++) {
+		if (t.lat[k] == 0)
+			continue;
+		json_object *b = json_object_new_array();
+		json_object_array_add(b, json_object_new_int64((int64_t)inf_lat_upper(k)));
+		json_object_array_add(b, json_object_new_int64((int64_t)t.lat[k]));
+		json_object_array_add(hist, b);
+	}
+	json_object_object_add(lat, "histogram", hist);
 	json_object_object_add(o, "latency_us", lat);
 	json_object_object_add(c, "alerts_written",
 			json_object_new_int64((int64_t)a->out.alerts_written));
@@ -157,10 +179,18 @@ app_stats_line(struct app *a, FILE *out)
 		json_object_object_add(o, "rule_hits", rh);
 	}
 	json_object *lc = json_object_new_array();
-	for (int i = 0; i < a->cfg.n_rx; i++)
-		add_lcore(lc, a->rx[i]->lcore_id, "rx", a->rx[i]->tid);
+	for (int i = 0; i < a->cfg.n_rx; i++) {
+		add_lcore(lc, a->rx[i]->lcore_id, "rx", a->rx[i]->tid, &a->rx[i]->stats.stages,
+				dp_stage_names, DP_STAGE_MAX);
+		json_object *l = json_object_array_get_idx(lc, json_object_array_length(lc) - 1);
+		json_object_object_add(l, "busy_cycles",
+				json_object_new_int64((int64_t)a->rx[i]->stats.tsc_busy));
+		json_object_object_add(l, "rx_packets",
+				json_object_new_int64((int64_t)a->rx[i]->stats.c[DP_C_rx_packets]));
+	}
 	for (int i = 0; i < a->cfg.n_inference; i++)
-		add_lcore(lc, a->inf[i]->lcore_id, "inference", a->inf[i]->tid);
+		add_lcore(lc, a->inf[i]->lcore_id, "inference", a->inf[i]->tid, &a->inf[i]->stages,
+				inf_stage_names, INF_STAGE_MAX);
 	json_object_object_add(o, "lcores", lc);
 	json_object_object_add(o, "counters", c);
 	json_object_object_add(o, "drops", d);
@@ -234,9 +264,24 @@ app_stats_report(struct app *a, FILE *out)
 					dp_drop_text[k]);
 	for (int i = 0; i < a->cfg.n_rx; i++) {
 		const struct dp_stats *s = &a->rx[i]->stats;
+		double pk = s->c[DP_C_rx_packets] ? (double)s->c[DP_C_rx_packets] : 1.0;
 		fprintf(out, "rx lcore %u: %" PRIu64 " packets, %.0f cycles/packet busy\n",
-				a->rx[i]->lcore_id, s->c[DP_C_rx_packets],
-				s->c[DP_C_rx_packets] ? (double)s->tsc_busy / (double)s->c[DP_C_rx_packets] : 0.0);
+				a->rx[i]->lcore_id, s->c[DP_C_rx_packets], (double)s->tsc_busy / pk);
+		if (mw_stage_cycles_built) {
+			fprintf(out, "  cycles/packet by stage:");
+			for (int k = 0; k < DP_STAGE_MAX; k++)
+				fprintf(out, " %s %.0f", dp_stage_names[k],
+						(double)s->stages.cycles[k] / pk);
+			fprintf(out, "\n");
+		}
+	}
+	for (int i = 0; i < a->cfg.n_inference && mw_stage_cycles_built; i++) {
+		const struct inf_lcore *il = a->inf[i];
+		double ev = il->c[INF_C_events_in] ? (double)il->c[INF_C_events_in] : 1.0;
+		fprintf(out, "inference lcore %u: cycles/call by stage:", il->lcore_id);
+		for (int k = 0; k < INF_STAGE_MAX; k++)
+			fprintf(out, " %s %.0f", inf_stage_names[k], (double)il->stages.cycles[k] / ev);
+		fprintf(out, "\n");
 	}
 	fflush(out);
 }

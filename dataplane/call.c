@@ -382,14 +382,13 @@ jwt_privileged(const uint8_t *j, uint32_t n)
  * plainest broken object-level authorization there is. The object table
  * takes a caller's own id as its proof of ownership.
  */
-static bool
-names_self(const struct dp_lcore *lc, struct mw_event *ev, const char *sub, uint32_t n)
+static unsigned int
+self_hashes(const struct dp_lcore *lc, const char *sub, uint32_t n, uint64_t h[3])
 {
-	uint64_t h[3];
 	unsigned int k = 0;
 
-	if (ev->n_ids == 0 || n == 0)
-		return false;
+	if (n == 0)
+		return 0;
 	h[k++] = hash64(sub, n, lc->lim.actor_key);
 	uint32_t s = n;
 	while (s > 0 && sub[s - 1] != '|' && sub[s - 1] != ':')
@@ -401,6 +400,12 @@ names_self(const struct dp_lcore *lc, struct mw_event *ev, const char *sub, uint
 		d--;
 	if (d > s && d < n && n - d >= 2)
 		h[k++] = hash64(sub + d, n - d, lc->lim.actor_key);
+	return k;
+}
+
+static bool
+names_self(struct mw_event *ev, const uint64_t *h, unsigned int k)
+{
 	for (unsigned int i = 0; i < ev->n_ids; i++)
 		for (unsigned int j = 0; j < k; j++)
 			if (ev->object_ids[i] == h[j])
@@ -408,9 +413,32 @@ names_self(const struct dp_lcore *lc, struct mw_event *ev, const char *sub, uint
 	return ev->self_ids != 0;
 }
 
-/* A bearer JWT: alg, iss, sub, exp. Returns 0 and sets the actor if it is one. */
+/* What a well-formed token says, into the event. */
+static void
+jwt_apply(struct mw_event *ev, const struct dp_jwt_memo *m)
+{
+	ev->jwt_alg = m->alg;
+	ev->jwt_iss = m->iss;
+	if (m->has_exp)
+		ev->jwt_state = m->exp * 1000000000ull < ev->ts_req_ns ? MW_JWT_expired : MW_JWT_valid;
+	else
+		ev->jwt_state = MW_JWT_no_exp;
+	ev->jwt_lifetime_s = m->lifetime_s;
+	if (m->privileged)
+		ev->flags |= MW_EV_JWT_PRIVILEGED;
+	if (m->has_sub) {
+		ev->actor = m->actor;
+		ev->actor_kind = MW_ACTOR_jwt;
+		if (names_self(ev, m->self, m->n_self))
+			ev->flags |= MW_EV_SELF_OBJECT;
+	}
+}
+
+/* Decodes a bearer JWT's header and claims into m (alg, iss, exp, iat,
+ * role, sub). 0, or -1 with the event saying how far it got. */
 static int
-jwt_facts(struct dp_lcore *lc, struct mw_event *ev, const char *tok, uint32_t n)
+jwt_parse(struct dp_lcore *lc, struct mw_event *ev, const char *tok, uint32_t n,
+		struct dp_jwt_memo *m)
 {
 	uint8_t buf[JWT_MAX];
 	const char *p[4];
@@ -430,29 +458,61 @@ jwt_facts(struct dp_lcore *lc, struct mw_event *ev, const char *tok, uint32_t n)
 	len = b64url_decode(p[1], pl[1], buf, sizeof(buf));
 	if (len <= 0)
 		return -1;
+	memset(m, 0, offsetof(struct dp_jwt_memo, tok));
+	m->alg = ev->jwt_alg;
 	if (json_member(buf, (uint32_t)len, "iss", &v, &vl) == 0)
-		ev->jwt_iss = rte_hash_crc(v, vl, 0);
-	uint64_t exp = 0, iat = 0;
+		m->iss = rte_hash_crc(v, vl, 0);
+	uint64_t iat = 0;
 	if (json_member(buf, (uint32_t)len, "exp", &v, &vl) == 0) {
-		exp = json_uint(v, vl);
-		ev->jwt_state = exp * 1000000000ull < ev->ts_req_ns ? MW_JWT_expired : MW_JWT_valid;
-	} else {
-		ev->jwt_state = MW_JWT_no_exp;
+		m->exp = json_uint(v, vl);
+		m->has_exp = 1;
 	}
 	/* a forged token tends to live for a year, an issued one for minutes */
-	if (exp && json_member(buf, (uint32_t)len, "iat", &v, &vl) == 0 &&
-			(iat = json_uint(v, vl)) != 0 && exp > iat)
-		ev->jwt_lifetime_s = (uint32_t)RTE_MIN(exp - iat, (uint64_t)UINT32_MAX);
-	if (jwt_privileged(buf, (uint32_t)len))
-		ev->flags |= MW_EV_JWT_PRIVILEGED;
+	if (m->exp && json_member(buf, (uint32_t)len, "iat", &v, &vl) == 0 &&
+			(iat = json_uint(v, vl)) != 0 && m->exp > iat)
+		m->lifetime_s = (uint32_t)RTE_MIN(m->exp - iat, (uint64_t)UINT32_MAX);
+	m->privileged = jwt_privileged(buf, (uint32_t)len);
 	if (json_member(buf, (uint32_t)len, "sub", &v, &vl) == 0) {
 		/* actor = (issuer, subject): the same sub from two issuers is two actors */
-		uint64_t k2[2] = { lc->lim.actor_key[0] ^ ev->jwt_iss, lc->lim.actor_key[1] };
-		ev->actor = hash64(v, vl, k2);
-		ev->actor_kind = MW_ACTOR_jwt;
-		if (names_self(lc, ev, (const char *)v, vl))
-			ev->flags |= MW_EV_SELF_OBJECT;
+		uint64_t k2[2] = { lc->lim.actor_key[0] ^ m->iss, lc->lim.actor_key[1] };
+		m->actor = hash64(v, vl, k2);
+		m->has_sub = 1;
+		m->n_self = (uint8_t)self_hashes(lc, (const char *)v, vl, m->self);
 	}
+	return 0;
+}
+
+/*
+ * A bearer JWT: alg, iss, sub, exp. Returns 0 and sets the actor if it is
+ * one. A client sends the same token for its whole lifetime, so what it
+ * said is kept in the lcore's memo, found by the token's CRC and taken only
+ * for the very same bytes; tokens longer than a slot are decoded each time.
+ */
+static int
+jwt_facts(struct dp_lcore *lc, struct mw_event *ev, const char *tok, uint32_t n)
+{
+	struct dp_jwt_memo fresh, *m = &fresh;
+	uint32_t crc = 0;
+
+	if (lc->jwt != NULL && n <= DP_JWT_MEMO_TOKEN) {
+		crc = rte_hash_crc(tok, n, 0);
+		m = &lc->jwt[crc & (DP_JWT_MEMO_SLOTS - 1)];
+		if (m->len == n && m->crc == crc && memcmp(m->tok, tok, n) == 0) {
+			jwt_apply(ev, m);
+			return 0;
+		}
+	}
+	if (jwt_parse(lc, ev, tok, n, m) < 0) {
+		if (m != &fresh)
+			m->len = 0;	/* the slot held another token, now half overwritten */
+		return -1;
+	}
+	if (m != &fresh) {
+		m->crc = crc;
+		m->len = (uint16_t)n;
+		memcpy(m->tok, tok, n);
+	}
+	jwt_apply(ev, m);
 	return 0;
 }
 
@@ -755,8 +815,11 @@ dp_call_begin(struct dp_lcore *lc, struct dp_flow *f, int side, const struct dp_
 	copy_header(ev, h, "x-forwarded-for", 15, MW_FIELD_xff);
 	trace_context(ev, h);
 	actor(lc, ev, h);
-	if (lc->pf != NULL)
+	if (lc->pf != NULL) {
+		mw_stage_enter(&lc->stats.stages, DP_STAGE_prefilter);
 		scan_head(lc->pf, ev, h);
+		mw_stage_leave(&lc->stats.stages);
+	}
 	return ev;
 }
 
@@ -829,6 +892,7 @@ dp_call_request_done(struct dp_lcore *lc, struct mw_event *ev)
 	const char *ct = mw_event_field(ev, MW_FIELD_content_type, &cn);
 
 	if (lc->pf != NULL && n > 0) {
+		mw_stage_enter(&lc->stats.stages, DP_STAGE_prefilter);
 		if (cn >= 4 && memmem(ct, cn, "json", 4) != NULL)
 			pf_scan_json(lc->pf, ev, body, n);
 		else if (cn >= 21 && memmem(ct, cn, "x-www-form-urlencoded", 21) != NULL)
@@ -837,6 +901,7 @@ dp_call_request_done(struct dp_lcore *lc, struct mw_event *ev)
 			pf_scan_json(lc->pf, ev, body, n);
 		else
 			pf_scan(lc->pf, ev, PF_CLASS_body, NULL, 0, body, n);
+		mw_stage_leave(&lc->stats.stages);
 	}
 	login_account(lc, ev);
 }
@@ -865,8 +930,10 @@ flush_ring(struct dp_lcore *lc, unsigned int i)
 void
 dp_flush_events(struct dp_lcore *lc)
 {
+	mw_stage_enter(&lc->stats.stages, DP_STAGE_handoff);
 	for (unsigned int i = 0; i < lc->n_inf; i++)
 		flush_ring(lc, i);
+	mw_stage_leave(&lc->stats.stages);
 }
 
 void
@@ -884,6 +951,9 @@ dp_call_emit(struct dp_lcore *lc, struct dp_flow *f, struct mw_event *ev)
 	i = lc->n_inf > 1 ? h % lc->n_inf : 0;
 	ev->rx_tsc = lc->now_tsc;
 	lc->out[i][lc->n_out[i]++] = ev;
-	if (lc->n_out[i] == DP_BURST)
+	if (lc->n_out[i] == DP_BURST) {
+		mw_stage_enter(&lc->stats.stages, DP_STAGE_handoff);
 		flush_ring(lc, i);
+		mw_stage_leave(&lc->stats.stages);
+	}
 }

@@ -165,6 +165,28 @@ struct dp_queue {
 	uint64_t next_tsc;
 };
 
+/*
+ * What a bearer JWT said (call.c), kept per rx lcore: a client sends the
+ * same token on every call for minutes, and decoding it (base64, JSON, the
+ * subject's hashes) was a tenth of the rx lcore's time. Direct-mapped by
+ * the token's CRC; a hit only on the very same bytes. The tokens stay in
+ * the lcore's memory like the packets that carried them, never in a log.
+ */
+#define DP_JWT_MEMO_SLOTS 1024
+#define DP_JWT_MEMO_TOKEN 1024
+struct dp_jwt_memo {
+	uint64_t exp;
+	uint64_t actor;			/* keyed hash of (iss, sub) */
+	uint64_t self[3];		/* the subject's hashes that names_self compares */
+	uint32_t iss, lifetime_s;
+	uint8_t alg, n_self;
+	uint8_t privileged : 1, has_exp : 1, has_sub : 1;
+	/* which token: jwt_parse clears everything before tok */
+	uint32_t crc;
+	uint16_t len;			/* of the token; 0: empty */
+	char tok[DP_JWT_MEMO_TOKEN];
+};
+
 struct dp_lcore {
 	/* set before launch, read-only after */
 	unsigned int lcore_id;
@@ -203,6 +225,7 @@ struct dp_lcore {
 	uint64_t pkt_ns;		/* timestamp of the packet being handled */
 	struct dp_pkt pkt;
 	uint8_t *scratch;		/* 64 KiB: reassembled datagrams */
+	struct dp_jwt_memo *jwt;	/* DP_JWT_MEMO_SLOTS */
 
 	/* events waiting for their ring, per inference lcore */
 	struct mw_event *out[DP_MAX_INF][DP_BURST];

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <rte_common.h>
 
+#include "mw_stage.h"
+
 /* Why a packet was dropped before reaching a flow. */
 #define DP_DROP_REASONS(X) \
 	X(runt_l2,		"frame shorter than its L2 header") \
@@ -64,16 +66,32 @@ enum dp_counter {
 	DP_C_MAX
 };
 
+/* Where an rx lcore's cycles go (mw_stage.h; counted with -Dstage_cycles):
+ * rx is the loop itself (bursts, mbufs, timers), flow the flow table and
+ * TCP reassembly, http the parser and the call's fields, handoff the
+ * events' rings. */
+#define DP_STAGES(X) X(rx) X(decode) X(flow) X(http) X(prefilter) X(handoff)
+
+enum dp_stage {
+#define X(name) DP_STAGE_##name,
+	DP_STAGES(X)
+#undef X
+	DP_STAGE_MAX
+};
+_Static_assert(DP_STAGE_MAX <= MW_STAGE_MAX, "more rx stages than struct mw_stages holds");
+
 struct dp_stats {
 	uint64_t c[DP_C_MAX];
 	uint64_t drop[DP_DROP_MAX];
 	uint64_t tsc_busy;		/* cycles spent on non-empty bursts */
 	uint64_t bursts;
+	struct mw_stages stages;
 } __rte_cache_aligned;
 
 extern const char *const dp_drop_names[DP_DROP_MAX];
 extern const char *const dp_drop_text[DP_DROP_MAX];
 extern const char *const dp_counter_names[DP_C_MAX];
+extern const char *const dp_stage_names[DP_STAGE_MAX];
 
 #define DP_COUNT(st, name) ((st)->c[DP_C_##name]++)
 #define DP_ADD(st, name, n) ((st)->c[DP_C_##name] += (n))

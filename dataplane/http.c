@@ -662,6 +662,7 @@ dp_http_data(struct dp_lcore *lc, struct dp_flow *f, int side, const uint8_t *d,
 {
 	struct dp_stream *s = &f->dir[side];
 
+	mw_stage_enter(&lc->stats.stages, DP_STAGE_http);
 	while (n > 0) {
 		uint32_t used = 0;
 
@@ -790,10 +791,11 @@ dp_http_data(struct dp_lcore *lc, struct dp_flow *f, int side, const uint8_t *d,
 		n -= used;
 		seq += used;
 	}
+	mw_stage_leave(&lc->stats.stages);
 }
 
-void
-dp_http_gap(struct dp_lcore *lc, struct dp_flow *f, int side, uint32_t bytes)
+static void
+http_gap(struct dp_lcore *lc, struct dp_flow *f, int side, uint32_t bytes)
 {
 	struct dp_stream *s = &f->dir[side];
 
@@ -838,12 +840,21 @@ dp_http_gap(struct dp_lcore *lc, struct dp_flow *f, int side, uint32_t bytes)
 	resync(lc, f, side);
 }
 
+void
+dp_http_gap(struct dp_lcore *lc, struct dp_flow *f, int side, uint32_t bytes)
+{
+	mw_stage_enter(&lc->stats.stages, DP_STAGE_http);
+	http_gap(lc, f, side, bytes);
+	mw_stage_leave(&lc->stats.stages);
+}
+
 /* The direction ended (FIN, RST, or the flow is going away). */
 void
 dp_http_end(struct dp_lcore *lc, struct dp_flow *f, int side)
 {
 	struct dp_stream *s = &f->dir[side];
 
+	mw_stage_enter(&lc->stats.stages, DP_STAGE_http);
 	if (s->http == DP_HTTP_UNTIL_CLOSE && s->cur != NULL) {
 		message_done(lc, f, side, 0);
 	} else if (s->cur != NULL && s->role == DP_ROLE_SERVER) {
@@ -854,12 +865,14 @@ dp_http_end(struct dp_lcore *lc, struct dp_flow *f, int side)
 	}
 	hdrbuf_put(lc, s);
 	s->http = DP_HTTP_UNTIL_CLOSE;
+	mw_stage_leave(&lc->stats.stages);
 }
 
 /* The flow is going away: every request still waiting gets its event. */
 void
 dp_http_release(struct dp_lcore *lc, struct dp_flow *f)
 {
+	mw_stage_enter(&lc->stats.stages, DP_STAGE_http);
 	for (int side = 0; side < 2; side++) {
 		struct dp_stream *s = &f->dir[side];
 		if (s->cur != NULL && s->role == DP_ROLE_SERVER) {
@@ -873,4 +886,5 @@ dp_http_release(struct dp_lcore *lc, struct dp_flow *f)
 	}
 	while (f->n_pending > 0)
 		emit_unanswered(lc, f, pending_pop(f));
+	mw_stage_leave(&lc->stats.stages);
 }

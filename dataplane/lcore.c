@@ -36,6 +36,12 @@ const char *const dp_counter_names[DP_C_MAX] = {
 #undef X
 };
 
+const char *const dp_stage_names[DP_STAGE_MAX] = {
+#define X(name) #name,
+	DP_STAGES(X)
+#undef X
+};
+
 struct dp_lcore *
 dp_lcore_create(unsigned int lcore_id, uint16_t index, const struct dp_limits *lim, int socket)
 {
@@ -97,7 +103,9 @@ dp_lcore_create(unsigned int lcore_id, uint16_t index, const struct dp_limits *l
 	lc->frag_dr = rte_zmalloc_socket("dp_dr", sizeof(struct rte_ip_frag_death_row),
 			RTE_CACHE_LINE_SIZE, socket);
 	lc->scratch = rte_malloc_socket("dp_scratch", SCRATCH_SIZE, RTE_CACHE_LINE_SIZE, socket);
-	if (lc->frag_dr == NULL || lc->scratch == NULL)
+	lc->jwt = rte_zmalloc_socket("dp_jwt", sizeof(*lc->jwt) * DP_JWT_MEMO_SLOTS,
+			RTE_CACHE_LINE_SIZE, socket);
+	if (lc->frag_dr == NULL || lc->scratch == NULL || lc->jwt == NULL)
 		goto nomem;
 
 	uint64_t hz = lc->tsc_hz;
@@ -131,5 +139,8 @@ dp_lcore_free(struct dp_lcore *lc)
 	rte_free(lc->hdrbufs);
 	rte_free(lc->frag_dr);
 	rte_free(lc->scratch);
+	if (lc->jwt != NULL)	/* bearer tokens: leave no copy behind */
+		explicit_bzero(lc->jwt, sizeof(*lc->jwt) * DP_JWT_MEMO_SLOTS);
+	rte_free(lc->jwt);
 	rte_free(lc);
 }

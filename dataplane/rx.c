@@ -31,12 +31,14 @@ handle_tcp(struct dp_lcore *lc, const uint8_t *frame)
 	struct dp_flow *f;
 	int side;
 
+	mw_stage_enter(&lc->stats.stages, DP_STAGE_flow);
 	f = dp_flow_lookup(lc, &lc->pkt, &side);
-	if (f == NULL)
-		return;
-	dp_tcp_segment(lc, f, side, &lc->pkt, frame + lc->pkt.payload_off);
-	if (f->in_use)
-		dp_flow_touch(lc, f);
+	if (f != NULL) {
+		dp_tcp_segment(lc, f, side, &lc->pkt, frame + lc->pkt.payload_off);
+		if (f->in_use)
+			dp_flow_touch(lc, f);
+	}
+	mw_stage_leave(&lc->stats.stages);
 }
 
 /* Takes a fragment; handles the datagram if it is now complete. */
@@ -122,13 +124,20 @@ dp_handle_frame(struct dp_lcore *lc, struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 		return;
 	}
-	switch (dp_decode(d, len, &lc->pkt)) {
+	mw_stage_enter(&lc->stats.stages, DP_STAGE_decode);
+	enum dp_decode_result r = dp_decode(d, len, &lc->pkt);
+	if (unlikely(r == DP_DECODE_FRAG)) {
+		handle_fragment(lc, m);	/* takes m; IP reassembly counts as decode */
+		mw_stage_leave(&lc->stats.stages);
+		return;
+	}
+	mw_stage_leave(&lc->stats.stages);
+	switch (r) {
 	case DP_DECODE_TCP:
 		handle_tcp(lc, d);
 		break;
 	case DP_DECODE_FRAG:
-		handle_fragment(lc, m);	/* takes m */
-		return;
+		break;
 	case DP_DECODE_DROP:
 		count_drop(lc, lc->pkt.drop);
 		break;
@@ -161,6 +170,7 @@ dp_rx_main(void *arg)
 		uint16_t total = 0;
 
 		lc->now_tsc = busy_from;
+		mw_stage_begin(&lc->stats.stages, busy_from);
 		for (uint16_t q = 0; q < nq; q++) {
 			struct dp_queue *dq = &lc->queues[q];
 			if (unlikely(dq->tsc_per_pkt != 0)) {
@@ -188,15 +198,23 @@ dp_rx_main(void *arg)
 		if (total) {
 			lc->stats.tsc_busy += now - busy_from;
 			lc->stats.bursts++;
+			mw_stage_end(&lc->stats.stages, now);
 		}
+		/* timer work is not busy time, but its stages count it */
 		if (now - last_drain > drain_tsc) {
-			dp_flush_events(lc);
+			mw_stage_begin(&lc->stats.stages, now);
+			dp_flush_events(lc);	/* handoff */
 			rte_ip_frag_free_death_row(lc->frag_dr, 0);
+			mw_stage_end(&lc->stats.stages, rte_rdtsc());
 			last_drain = now;
 		}
 		if (now - last_age > age_tsc) {
 			lc->now_tsc = now;
+			mw_stage_begin(&lc->stats.stages, now);
+			mw_stage_enter(&lc->stats.stages, DP_STAGE_flow);
 			dp_flow_age(lc, AGE_BUDGET);
+			mw_stage_leave(&lc->stats.stages);
+			mw_stage_end(&lc->stats.stages, rte_rdtsc());
 			last_age = now;
 		}
 	}

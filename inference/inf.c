@@ -27,6 +27,12 @@ const char *const inf_counter_names[INF_C_MAX] = {
 #undef X
 };
 
+const char *const inf_stage_names[INF_STAGE_MAX] = {
+#define X(n) #n,
+	INF_STAGES(X)
+#undef X
+};
+
 struct inf_lcore *
 inf_lcore_create(unsigned int lcore_id, uint16_t index, int socket)
 {
@@ -444,9 +450,11 @@ poll_peers(struct inf_lcore *il)
 		if (k == 0)
 			continue;
 		total += k;
-		if (il->actor.gru != NULL)
+		if (il->actor.gru != NULL) {
+			mw_stage_enter(&il->stages, INF_STAGE_actor);
 			step_actors(il, sm, k);
-		else
+			mw_stage_leave(&il->stages);
+		} else
 			rte_mempool_put_bulk(il->summary_pool, (void **)sm, k);
 	}
 	return total;
@@ -676,12 +684,19 @@ run_batch(struct inf_lcore *il, void **ev, unsigned int n)
 	il->c[INF_C_batches]++;
 	for (unsigned int i = 0; i < n; i++)
 		saw_time(il, ((struct mw_event *)ev[i])->ts_req_ns);
-	if (il->payload != NULL)
+	if (il->payload != NULL) {
+		mw_stage_enter(&il->stages, INF_STAGE_payload);
 		score_payloads(il, ev, n, pay);
-	else
+		mw_stage_leave(&il->stages);
+	} else {
 		memset(pay, 0, (size_t)n * MW_PAYLOAD_SLOTS * sizeof(float));
-	if (il->trace.gru != NULL)
+	}
+	if (il->trace.gru != NULL) {
+		mw_stage_enter(&il->stages, INF_STAGE_trace);
 		step_traces(il, ev, n, pay);
+		mw_stage_leave(&il->stages);
+	}
+	mw_stage_enter(&il->stages, INF_STAGE_handoff);
 	const uint64_t done = rte_rdtsc();
 	for (unsigned int i = 0; i < n; i++) {
 		uint64_t t = ((struct mw_event *)ev[i])->rx_tsc;
@@ -698,6 +713,7 @@ run_batch(struct inf_lcore *il, void **ev, unsigned int n)
 		il->c[INF_C_out_ring_full] += n - sent;
 		rte_mempool_put_bulk(il->event_pool, ev + sent, n - sent);
 	}
+	mw_stage_leave(&il->stages);
 }
 
 /*
@@ -737,9 +753,10 @@ inf_main(void *arg)
 	omp_set_num_threads(1);	/* oneDNN: this lcore's thread only, no pool */
 	il->now_tsc = rte_rdtsc();
 	for (;;) {
-		unsigned int got = 0;
+		unsigned int got = 0, work = 0;
 		bool stopping = il->stop;	/* read before the rings: see below */
 
+		mw_stage_begin(&il->stages, rte_rdtsc());
 		for (uint16_t r = 0; r < il->n_rx; r++) {
 			unsigned int k = rte_ring_sc_dequeue_burst(il->from_rx[r], batch + n,
 					max - n, NULL);
@@ -756,13 +773,16 @@ inf_main(void *arg)
 		if (n && (rte_rdtsc() - first > deadline || got == 0)) {
 			run_batch(il, batch, n);
 			n = 0;
+			work = 1;
 		}
 		if (il->n_inf)
-			poll_peers(il);
+			work += poll_peers(il);
 		if (rte_rdtsc() > il->next_age_tsc) {
 			age(il);
 			il->next_age_tsc = rte_rdtsc() + age_every;
 		}
+		if (got || work)	/* a pass that did something */
+			mw_stage_end(&il->stages, rte_rdtsc());
 		/* stop is set after every rx lcore finished producing, so rings
 		 * found empty after reading it stay empty */
 		if (stopping && got == 0 && n == 0)

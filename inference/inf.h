@@ -28,6 +28,7 @@
 #include <rte_common.h>
 
 #include "alert.h"
+#include "mw_stage.h"
 #include "schema.h"
 
 struct rte_ring;
@@ -73,6 +74,19 @@ enum inf_counter {
 	INF_C_MAX
 };
 extern const char *const inf_counter_names[INF_C_MAX];
+
+/* Where an inference lcore's cycles go (mw_stage.h, -Dstage_cycles): poll
+ * is the loop (rings, batching, aging), each model's stage its features,
+ * sequence store, oneDNN execution and alerts, handoff the ring to main. */
+#define INF_STAGES(X) X(poll) X(payload) X(trace) X(actor) X(handoff)
+enum inf_stage {
+#define X(n) INF_STAGE_##n,
+	INF_STAGES(X)
+#undef X
+	INF_STAGE_MAX
+};
+_Static_assert(INF_STAGE_MAX <= MW_STAGE_MAX, "more inference stages than mw_stages holds");
+extern const char *const inf_stage_names[INF_STAGE_MAX];
 
 /* One sequence level (trace or actor) of one inference lcore. */
 struct inf_level {
@@ -156,6 +170,7 @@ struct inf_lcore {
 	uint64_t c[INF_C_MAX];
 	uint64_t lat[INF_LAT_BUCKETS];	/* rx hand-off to verdict */
 	uint64_t tsc_busy;
+	struct mw_stages stages;
 	volatile int tid;	/* its thread, for the kernel's scheduler stats */
 	bool backpressure;	/* wait for the main lcore instead of dropping */
 	volatile bool stop;	/* set by main once every rx lcore is done */

@@ -3,13 +3,20 @@
 # Pre-filter cost per core beside plain hs_scan (meshwatch-pfbench), on the
 # fields of a dvdrental capture with ~1% attacks (event log written without
 # redaction so the benchmark sees the raw fields).
-# usage: pf_bench.sh BUILD_DIR OUTDIR
+# With CAPTURE (a meshwatch-gen output base, as bench.sh passes), its
+# fields instead of a capture of its own.
+# usage: pf_bench.sh BUILD_DIR OUTDIR [CAPTURE]
 set -eu
 B=$1 DIR=$2
 mkdir -p "$DIR/pf-cache"
-CAP="$DIR/pfbench"
-"$B/perf/gen/meshwatch-gen" --app configs/apps/dvdrental.conf --seed 31 --requests 30000 \
-	--attack all=0.00063 --out "$CAP" --quiet
+if [ $# -ge 3 ]; then
+	cp "$3.pcap" "$DIR/pfbench.pcap"
+	CAP="$DIR/pfbench"
+else
+	CAP="$DIR/pfbench"
+	"$B/perf/gen/meshwatch-gen" --app configs/apps/dvdrental.conf --seed 31 --requests 30000 \
+		--attack all=0.00063 --out "$CAP" --quiet
+fi
 cat > "$CAP.conf" <<CONF
 eal = ["--no-huge", "--no-shconf", "--no-pci", "-m", "1024", "--log-level", "lib.eal:error",
        "--log-level", "user1:warning"];
