@@ -13,10 +13,11 @@
 static inline int
 dp_hexval(uint8_t c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+	/* without branches: trace and span ids are random hex, whose digits
+	 * and letters a branch predictor guesses half the time */
+	int d = c - '0', l = (c | 0x20) - 'a';
+	int v = (unsigned int)l < 6 ? l + 10 : -1;
+	return (unsigned int)d < 10 ? d : v;
 }
 
 /* A code point below U+10000 as UTF-8 into o (room for 3); returns its length. */

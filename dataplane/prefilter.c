@@ -22,30 +22,48 @@
 #define NORM_WINDOW 384		/* bytes of a long value kept around its matches */
 
 
-/* What a byte may change: bit 0 the SQL reading, bit 1 the shell reading;
- * bit 2: it is a word byte (letter, digit, underscore). */
-enum { READ_SQL = 1, READ_SH = 2, WORD = 4 };
+/* What a byte may change: the SQL reading (a space, other whitespace, the
+ * halves of a comment mark), the shell reading; and whether it is a word
+ * byte (letter, digit, underscore). */
+enum {
+	SQL_SPACE = 1, SQL_WS = 8, SQL_SLASH = 16, SQL_STAR = 32,
+	READ_SQL = SQL_SPACE | SQL_WS | SQL_SLASH | SQL_STAR, READ_SH = 2, WORD = 4,
+};
 static const uint8_t byte_class[256] = {
 	['0' ... '9'] = WORD, ['A' ... 'Z'] = WORD, ['a' ... 'z'] = WORD, ['_'] = WORD,
-	[' '] = READ_SQL, ['\t'] = READ_SQL, ['\n'] = READ_SQL, ['\r'] = READ_SQL,
-	['\v'] = READ_SQL, ['\f'] = READ_SQL, ['/'] = READ_SQL, ['*'] = READ_SQL,
+	[' '] = SQL_SPACE, ['\t'] = SQL_WS, ['\n'] = SQL_WS, ['\r'] = SQL_WS,
+	['\v'] = SQL_WS, ['\f'] = SQL_WS, ['/'] = SQL_SLASH, ['*'] = SQL_STAR,
 	['\''] = READ_SH, ['"'] = READ_SH, ['\\'] = READ_SH, ['^'] = READ_SH, ['$'] = READ_SH,
 };
 
-/* The readings the text needs; inert: only word bytes. */
+/* SQL_PAIR: bytes the SQL reading changes: two spaces in a row, a slash
+ * and a star either way round, whitespace other than a space. */
+enum { SQL_PAIR = 64 };
+
+/* The readings the text needs; inert: only word bytes. The SQL reading
+ * is needed only where it changes the text (other whitespace than single
+ * spaces, a comment mark): a path's slashes and a user agent's spaces leave
+ * it the same, and finding that out by writing it cost more than the scan
+ * it saved. */
 static inline uint8_t
 readings(const char *s, uint32_t n, int *inert)
 {
-	uint8_t any = 0, all = WORD;
+	uint8_t any = 0, all = WORD, prev = 0, pair = 0;
 
 	for (uint32_t i = 0; i < n; i++) {
 		uint8_t b = byte_class[(uint8_t)s[i]];
 		any |= b;
 		all &= b;
+		pair |= (prev & b & SQL_SPACE) | ((uint8_t)(prev << 1) & b & SQL_STAR) |
+			((prev >> 1) & b & SQL_SLASH);
+		prev = b;
 	}
 	*inert = all == WORD;
+	if ((any & SQL_WS) || pair)
+		any |= SQL_PAIR;
 	return any;
 }
+
 #define JSON_TOKENS 256
 #define RS '\x1e'
 
@@ -175,14 +193,24 @@ scan_reading(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const cha
 		record(c, ev, cls, name, nlen, text, len, before, c->n_hit);
 }
 
+int
+pf_sql_changes(const char *s, uint32_t n)
+{
+	int inert;
+
+	return (readings(s, n, &inert) & SQL_PAIR) != 0;
+}
+
 /* The SQL or shell reading, if it differs from the text at all. */
 static void
 scan_variant(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *name,
-		uint32_t nlen, const char *text, uint32_t len, enum pf_variant v,
+		uint32_t nlen, const char *text, uint32_t len, uint8_t seen, enum pf_variant v,
 		uint32_t (*collapse)(const char *, uint32_t, char *, uint32_t))
 {
 	if (c->e->db[cls * PF_NVAR + v] == NULL)
 		return;
+	if (v == PF_VAR_SQL && len <= PF_WORK && !(seen & SQL_PAIR))
+		return;		/* reads the same: the plain reading had these rules */
 	uint32_t vl = collapse(text, len, c->work[1], PF_WORK);
 	if (vl == len && memcmp(c->work[1], text, len) == 0)
 		return;		/* same bytes: the plain reading had these rules */
@@ -269,9 +297,9 @@ pf_scan(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *na
 	c->n_hit = 0;
 	scan_reading(c, ev, cls, name, nlen, text, len, PF_VAR_PLAIN);
 	if (seen & READ_SQL)
-		scan_variant(c, ev, cls, name, nlen, text, len, PF_VAR_SQL, pf_sql_collapse);
+		scan_variant(c, ev, cls, name, nlen, text, len, seen, PF_VAR_SQL, pf_sql_collapse);
 	if (seen & READ_SH)
-		scan_variant(c, ev, cls, name, nlen, text, len, PF_VAR_SH, pf_sh_collapse);
+		scan_variant(c, ev, cls, name, nlen, text, len, seen, PF_VAR_SH, pf_sh_collapse);
 	if (slot != NULL && c->n_hit == 0) {
 		slot->hash = h;
 		slot->cls = (uint8_t)cls;

@@ -176,6 +176,9 @@ void pf_scan_cookies(struct pf_ctx *c, struct mw_event *ev, const char *s, uint3
 int pf_normalize(const char *s, uint32_t n, char *out, uint32_t cap);
 /* Comments out, whitespace runs to one space: for rules flagged sql. */
 uint32_t pf_sql_collapse(const char *s, uint32_t n, char *out, uint32_t cap);
+/* Whether pf_sql_collapse would change s at all (n at most its cap), as
+ * the scan finds out while it classes the bytes (prefilter.c). */
+int pf_sql_changes(const char *s, uint32_t n);
 /* Quotes, backslashes, carets and empty expansions ($@, $*, ${}) out,
  * whitespace runs to one space: c'a't, who$@ami, wh$()oami and w\hoami read
  * as words,
