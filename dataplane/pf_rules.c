@@ -468,7 +468,9 @@ pf_ctx_init(struct pf_ctx *c, const struct pf_engine *e, int socket)
 			RTE_CACHE_LINE_SIZE, socket);
 	c->cache = rte_zmalloc_socket("pf_cache", sizeof(*c->cache) * PF_CACHE_SLOTS,
 			RTE_CACHE_LINE_SIZE, socket);
-	if (c->rule_hits == NULL || c->cache == NULL) {
+	c->long_cache = rte_zmalloc_socket("pf_long_cache", sizeof(*c->long_cache) * PF_LONG_SLOTS,
+			RTE_CACHE_LINE_SIZE, socket);
+	if (c->rule_hits == NULL || c->cache == NULL || c->long_cache == NULL) {
 		pf_ctx_free(c);
 		return -ENOMEM;
 	}
@@ -480,8 +482,15 @@ pf_ctx_free(struct pf_ctx *c)
 {
 	hs_free_scratch(c->scratch);
 	rte_free(c->rule_hits);
+	/* values seen in traffic (tokens, cookies) leave no copy behind */
+	if (c->cache != NULL)
+		explicit_bzero(c->cache, sizeof(*c->cache) * PF_CACHE_SLOTS);
+	if (c->long_cache != NULL)
+		explicit_bzero(c->long_cache, sizeof(*c->long_cache) * PF_LONG_SLOTS);
 	rte_free(c->cache);
+	rte_free(c->long_cache);
 	c->scratch = NULL;
 	c->rule_hits = NULL;
 	c->cache = NULL;
+	c->long_cache = NULL;
 }

@@ -272,12 +272,21 @@ pf_scan(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *na
 		return;
 	}
 	struct pf_cache_slot *slot = NULL;
+	struct pf_long_slot *lslot = NULL;
 	uint32_t h = 0;
 	if (c->cache != NULL && len <= PF_CACHE_BYTES) {
 		h = rte_hash_crc(val, len, cls);
 		slot = &c->cache[h & (PF_CACHE_SLOTS - 1)];
 		if (slot->hash == h && slot->cls == cls && slot->len == len &&
 				memcmp(slot->v, val, len) == 0) {
+			c->cached++;
+			return;
+		}
+	} else if (c->long_cache != NULL && len <= PF_LONG_BYTES) {
+		h = rte_hash_crc(val, len, cls);
+		lslot = &c->long_cache[h & (PF_LONG_SLOTS - 1)];
+		if (lslot->hash == h && lslot->cls == cls && lslot->len == len &&
+				memcmp(lslot->v, val, len) == 0) {
 			c->cached++;
 			return;
 		}
@@ -305,6 +314,11 @@ pf_scan(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *na
 		slot->cls = (uint8_t)cls;
 		slot->len = (uint8_t)raw_len;
 		memcpy(slot->v, raw, raw_len);
+	} else if (lslot != NULL && c->n_hit == 0) {
+		lslot->hash = h;
+		lslot->cls = (uint8_t)cls;
+		lslot->len = (uint16_t)raw_len;
+		memcpy(lslot->v, raw, raw_len);
 	}
 }
 

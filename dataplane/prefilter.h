@@ -109,13 +109,28 @@ struct pf_engine {
  * in a direct-mapped table and does not scan them again.
  */
 #define PF_CACHE_SLOTS 2048		/* power of two */
-#define PF_CACHE_BYTES 122		/* longer values are always scanned */
+#define PF_CACHE_BYTES 122		/* longer values go to the long table */
 
 struct pf_cache_slot {
 	uint32_t hash;
 	uint8_t cls;
 	uint8_t len;
 	char v[PF_CACHE_BYTES];
+};
+
+/* The same for values of up to 1 KiB: headers above all (a bearer token, a
+ * long user agent, a cookie line repeat on every call of a client), which
+ * were nine tenths of the bytes Hyperscan saw. Values are kept in the
+ * lcore's memory as the packets that carried them are, zeroed at exit,
+ * never logged. */
+#define PF_LONG_SLOTS 1024		/* power of two */
+#define PF_LONG_BYTES 1024		/* longer values are always scanned */
+
+struct pf_long_slot {
+	uint32_t hash;
+	uint16_t len;
+	uint8_t cls;
+	char v[PF_LONG_BYTES];
 };
 
 /* Per rx lcore. */
@@ -133,7 +148,8 @@ struct pf_ctx {
 	uint64_t *rule_hits;		/* [n_rules], read by the main lcore */
 	uint64_t fields, normalized, inert;	/* pf_scan calls; decoded; skipped as inert */
 	uint64_t cached;			/* skipped: known clean */
-	struct pf_cache_slot *cache;		/* [PF_CACHE_SLOTS] */
+	struct pf_cache_slot *cache;		/* [PF_CACHE_SLOTS]; NULL: no cache */
+	struct pf_long_slot *long_cache;	/* [PF_LONG_SLOTS]; NULL: none */
 	uint64_t scans, scanned_bytes;		/* hs_scan calls */
 	struct pf_hit hit[PF_MAX_HITS];
 	uint32_t n_hit, n_base;		/* hits of the current text start at n_base */

@@ -291,6 +291,22 @@ test_clean_cache(void)
 	almost[strlen(almost) - 1] = '\'';
 	cats_of(PF_CLASS_headers, almost);
 	CHECK(ctx.cached == before + 1, "one byte different is a different value");
+
+	/* the long table: a bearer token, the same rules */
+	char tok[700], evil[700];
+	int n = snprintf(tok, sizeof(tok), "Bearer eyJhbGciOiJSUzI1NiJ9.");
+	for (; n < 600; n++)
+		tok[n] = (char)('a' + n % 26);
+	tok[n] = '\0';
+	before = ctx.cached;
+	CHECK(cats_of(PF_CLASS_headers, tok) == 0 && ctx.cached == before, "a long value is scanned");
+	CHECK(cats_of(PF_CLASS_headers, tok) == 0 && ctx.cached == before + 1,
+			"a long clean value is remembered");
+	memcpy(evil, tok, (size_t)n + 1);
+	memcpy(evil + 300, "' or 1=1-- ", 11);
+	for (int i = 0; i < 2; i++)
+		CHECK(cats_of(PF_CLASS_headers, evil) & CAT(sqli), "long flagged every time (%d)", i);
+	CHECK(ctx.cached == before + 1, "a long flagged value is never taken as known clean");
 }
 
 static void
