@@ -18,6 +18,7 @@
 #include "dp.h"
 
 #define AGE_BUDGET 64
+#define PACE_BACKLOG 1024	/* packets: a typical rx ring */
 
 static inline void
 count_drop(struct dp_lcore *lc, enum dp_drop why)
@@ -174,11 +175,15 @@ dp_rx_main(void *arg)
 		for (uint16_t q = 0; q < nq; q++) {
 			struct dp_queue *dq = &lc->queues[q];
 			if (unlikely(dq->tsc_per_pkt != 0)) {
-				/* replay_pps: a capture replayed at a set rate */
+				/* replay_pps: a capture replayed at a set rate. A lcore
+				 * that fell behind catches up by as many packets as a
+				 * NIC's ring would have held for it (PACE_BACKLOG);
+				 * forgetting the debt after one burst made the rate
+				 * reached fall short of the one asked as load rose. */
 				if (busy_from < dq->next_tsc)
 					continue;
-				if (dq->next_tsc + dq->tsc_per_pkt * DP_BURST < busy_from)
-					dq->next_tsc = busy_from;
+				if (dq->next_tsc + dq->tsc_per_pkt * PACE_BACKLOG < busy_from)
+					dq->next_tsc = busy_from - dq->tsc_per_pkt * PACE_BACKLOG;
 			}
 			uint16_t n = rte_eth_rx_burst(lc->queues[q].port, lc->queues[q].queue,
 					pkts, DP_BURST);
