@@ -47,11 +47,21 @@ row "capture: dvdrental, seed 10, $CALLS requests ($MAL attack requests, $(echo 
 	awk '{ printf "%.2f", 100 * $1 / $2 }')%), $PKTS packets, $(jq .net.bytes "$CAP.summary.json") bytes, loop-clean"
 
 # ---- 1. the framework's limit: testpmd io, net_pcap -> net_null ----
-timeout -s INT $((SECS + 6)) dpdk-testpmd --no-huge -m 2048 --no-pci --no-shconf -l 0,1 \
+# stopped (SIGINT) once it printed SECS + 2 periods; start-up time varies
+dpdk-testpmd --no-huge -m 2048 --no-pci --no-shconf -l 0,1 \
 	--log-level lib.eal:error --vdev "net_pcap0,rx_pcap=$CAP.pcap,infinite_rx=1" \
 	--vdev net_null0,no-rx=1 -- --forward-mode=io --stats-period 1 \
-	--total-num-mbufs 262143 < /dev/null > "$DIR/testpmd.log" 2>&1 || true
+	--total-num-mbufs 262143 < /dev/null > "$DIR/testpmd.log" 2>&1 &
+pid=$!
+end=$(( $(date +%s) + 120 ))
+while kill -0 $pid 2>/dev/null && [ "$(grep -c 'Rx-pps' "$DIR/testpmd.log")" -lt $((2 * SECS + 4)) ] &&
+		[ "$(date +%s)" -lt $end ]; do
+	sleep 0.2
+done
+kill -INT $pid 2>/dev/null || true
+wait $pid || true
 # the per-second lines of port 0 (the pcap side); the first two warm up
+[ -n "$(grep -m1 Rx-pps "$DIR/testpmd.log")" ] || { echo "testpmd did not forward: $DIR/testpmd.log" >&2; exit 1; }
 TP_PPS=$(awk '/NIC statistics for port 0/ { p = 1 } /NIC statistics for port 1/ { p = 0 }
 	p && /Rx-pps:/ { n++; if (n > 2) print $2 }' "$DIR/testpmd.log" | sort -n |
 	awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }')
@@ -92,35 +102,17 @@ CONF
 	rm -f "$stats"
 	"$bin" -c "$conf" > "$DIR/run-$name.log" 2>&1 &
 	pid=$!
-	while kill -0 $pid 2>/dev/null && [ "$(cat "$stats" 2>/dev/null | wc -l)" -lt $((SECS + 2)) ]; do
+	end=$(( $(date +%s) + 120 ))	# a run that never gets going fails below
+	while kill -0 $pid 2>/dev/null && [ "$(cat "$stats" 2>/dev/null | wc -l)" -lt $((SECS + 2)) ] &&
+			[ "$(date +%s)" -lt $end ]; do
 		sleep 0.2
 	done
 	kill -INT $pid 2>/dev/null || true
 	wait $pid || { echo "meshwatch run $name failed: $DIR/run-$name.log" >&2; exit 1; }
+	[ "$(wc -l < "$stats")" -ge 4 ] || { echo "meshwatch run $name: too few stats lines" >&2; exit 1; }
 }
 
-# steady rates of a run, from the stats lines after the warm-up to the last
-# interval line (the very last line is the one written at exit)
-rates() {	# STATS -> packets/s bits/s calls/s
-	jq -s -r '(.[2]) as $a | (.[-2]) as $b | ($b.uptime_s - $a.uptime_s) as $t |
-		"\(($b.counters.rx_packets - $a.counters.rx_packets) / $t | floor)
-		 \(($b.counters.rx_bytes - $a.counters.rx_bytes) * 8 / $t | floor)
-		 \(($b.counters.events - $a.counters.events) / $t | floor)"' "$1" | tr -s ' \n\t' ' '
-}
-# drops at every ring and pool, summed over the run
-drops() {
-	jq -s -r '.[-1] | .counters as $c | "rx->inference ring \($c.event_ring_full), event pool \($c.event_pool_empty), inference->main ring \($c.out_ring_full), summaries \($c.summaries_lost), alerts \($c.alerts_lost), port missed \($c.port_missed), no mbuf \($c.port_nombuf), packets \(.drops | [.[]] | add)"' "$1"
-}
-# events per pass of the capture, per interval after the warm-up (min max)
-# and over the whole run (totals at exit)
-passes() {
-	jq -s -r --argjson P "$PKTS" '[range(3; length - 1) as $i | .[$i].counters as $b |
-		.[$i - 1].counters as $a | select($b.rx_packets > $a.rx_packets) |
-		($b.events - $a.events) * $P / ($b.rx_packets - $a.rx_packets)] as $v |
-		.[-1].counters as $e |
-		"\($v | min | floor) \($v | max | floor) \($e.events * $P / $e.rx_packets | floor) \($e.rx_packets / $P | floor)"' "$1"
-}
-median() { sort -n | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'; }
+. perf/bench/stats_lib.sh
 
 # ---- 2 and 3: full pipeline, A (plain) B (stage counters) x 3 ----
 for i in 1 2 3; do
@@ -156,20 +148,8 @@ for r in A1 A2 A3 B1 B2 B3 $( [ "$CPUS" -ge 4 ] && echo R2 ); do
 done
 
 table "Cycles per stage (B runs: -Dstage_cycles build; medians of 3, alternated with A)"
-for i in 1 2 3; do
-	jq -s -r '.[-1] | .counters as $c | (.lcores[] | select(.role == "rx")) as $l |
-		[($l.busy_cycles / $l.rx_packets), ($l.stage_cycles | to_entries[] | .value / $l.rx_packets),
-		 ($l.stage_cycles | to_entries[] | .value / $c.events)] | map(floor) | join(" ")' \
-		"$DIR/run-B$i.stats.jsonl"
-done > "$DIR/B.rx"
-for i in 1 2 3; do
-	jq -s -r '.[-1] | .counters as $c | (.lcores[] | select(.role == "inference")) as $l |
-		[($l.stage_cycles | to_entries[] | .value / $c.events_in),
-		 ($l.stage_cycles.payload / ([$c.payload_windows, 1] | max)),
-		 ($l.stage_cycles.trace / ([$c.trace_steps, 1] | max)),
-		 ($l.stage_cycles.actor / ([$c.actor_steps, 1] | max))] | map(floor) | join(" ")' \
-		"$DIR/run-B$i.stats.jsonl"
-done > "$DIR/B.inf"
+for i in 1 2 3; do stages_rx "$DIR/run-B$i.stats.jsonl"; done > "$DIR/B.rx"
+for i in 1 2 3; do stages_inf "$DIR/run-B$i.stats.jsonl"; done > "$DIR/B.inf"
 for i in 1 2 3; do jq -s -r '.[-1].lcores[] | select(.role == "rx") | .busy_cycles / .rx_packets | floor' \
 	"$DIR/run-A$i.stats.jsonl"; done > "$DIR/A.busy"
 col() { awk -v k="$2" '{ print $k }' "$1" | median; }
