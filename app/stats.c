@@ -187,10 +187,20 @@ app_stats_line(struct app *a, FILE *out)
 				json_object_new_int64((int64_t)a->rx[i]->stats.tsc_busy));
 		json_object_object_add(l, "rx_packets",
 				json_object_new_int64((int64_t)a->rx[i]->stats.c[DP_C_rx_packets]));
+		json_object_object_add(l, "events",
+				json_object_new_int64((int64_t)a->rx[i]->stats.c[DP_C_events]));
 	}
-	for (int i = 0; i < a->cfg.n_inference; i++)
-		add_lcore(lc, a->inf[i]->lcore_id, "inference", a->inf[i]->tid, &a->inf[i]->stages,
-				inf_stage_names, INF_STAGE_MAX);
+	for (int i = 0; i < a->cfg.n_inference; i++) {
+		const struct inf_lcore *il = a->inf[i];
+		add_lcore(lc, il->lcore_id, "inference", il->tid, &il->stages, inf_stage_names,
+				INF_STAGE_MAX);
+		json_object *l = json_object_array_get_idx(lc, json_object_array_length(lc) - 1);
+		static const enum inf_counter own[] = { INF_C_events_in, INF_C_payload_windows,
+			INF_C_trace_steps, INF_C_actor_steps };
+		for (unsigned int k = 0; k < RTE_DIM(own); k++)
+			json_object_object_add(l, inf_counter_names[own[k]],
+					json_object_new_int64((int64_t)il->c[own[k]]));
+	}
 	json_object_object_add(o, "lcores", lc);
 	json_object_object_add(o, "counters", c);
 	json_object_object_add(o, "drops", d);

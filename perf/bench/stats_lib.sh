@@ -25,20 +25,20 @@ passes() {	# STATS -> min max whole-run passes
 		.[-1].counters as $e |
 		"\($v | min | floor) \($v | max | floor) \($e.events * $P / $e.rx_packets | floor) \($e.rx_packets / $P | floor)"' "$1"
 }
-# with -Dstage_cycles: the rx lcores' busy cycles per packet, then per
-# stage (mw_stage.h) cycles per packet and per call
+# with -Dstage_cycles, a line per rx lcore: its busy cycles per packet,
+# then per stage (mw_stage.h) cycles per packet and per call
 stages_rx() {	# STATS
-	jq -s -r '.[-1] | .counters as $c | (.lcores[] | select(.role == "rx")) as $l |
+	jq -s -r '.[-1] | (.lcores[] | select(.role == "rx")) as $l |
 		[($l.busy_cycles / $l.rx_packets), ($l.stage_cycles | to_entries[] | .value / $l.rx_packets),
-		 ($l.stage_cycles | to_entries[] | .value / $c.events)] | map(floor) | join(" ")' "$1"
+		 ($l.stage_cycles | to_entries[] | .value / ([$l.events, 1] | max))] | map(floor) | join(" ")' "$1"
 }
-# the inference lcores' cycles per call by stage, then per payload window,
-# trace step and actor step
+# a line per inference lcore: its cycles per call by stage, then per
+# payload window, trace step and actor step
 stages_inf() {	# STATS
-	jq -s -r '.[-1] | .counters as $c | (.lcores[] | select(.role == "inference")) as $l |
-		[($l.stage_cycles | to_entries[] | .value / $c.events_in),
-		 ($l.stage_cycles.payload / ([$c.payload_windows, 1] | max)),
-		 ($l.stage_cycles.trace / ([$c.trace_steps, 1] | max)),
-		 ($l.stage_cycles.actor / ([$c.actor_steps, 1] | max))] | map(floor) | join(" ")' "$1"
+	jq -s -r '.[-1] | (.lcores[] | select(.role == "inference")) as $l |
+		[($l.stage_cycles | to_entries[] | .value / ([$l.events_in, 1] | max)),
+		 ($l.stage_cycles.payload / ([$l.payload_windows, 1] | max)),
+		 ($l.stage_cycles.trace / ([$l.trace_steps, 1] | max)),
+		 ($l.stage_cycles.actor / ([$l.actor_steps, 1] | max))] | map(floor) | join(" ")' "$1"
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'; }
