@@ -40,25 +40,23 @@ static const uint8_t byte_class[256] = {
  * and a star either way round, whitespace other than a space. */
 enum { SQL_PAIR = 64 };
 
-/* The readings the text needs; inert: only word bytes. The SQL reading
+/* The readings the text needs. The SQL reading
  * is needed only where it changes the text (other whitespace than single
  * spaces, a comment mark): a path's slashes and a user agent's spaces leave
  * it the same, and finding that out by writing it cost more than the scan
  * it saved. */
 static inline uint8_t
-readings(const char *s, uint32_t n, int *inert)
+readings(const char *s, uint32_t n)
 {
-	uint8_t any = 0, all = WORD, prev = 0, pair = 0;
+	uint8_t any = 0, prev = 0, pair = 0;
 
 	for (uint32_t i = 0; i < n; i++) {
 		uint8_t b = byte_class[(uint8_t)s[i]];
 		any |= b;
-		all &= b;
 		pair |= (prev & b & SQL_SPACE) | ((uint8_t)(prev << 1) & b & SQL_STAR) |
 			((prev >> 1) & b & SQL_SLASH);
 		prev = b;
 	}
-	*inert = all == WORD;
 	if ((any & SQL_WS) || pair)
 		any |= SQL_PAIR;
 	return any;
@@ -196,9 +194,7 @@ scan_reading(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const cha
 int
 pf_sql_changes(const char *s, uint32_t n)
 {
-	int inert;
-
-	return (readings(s, n, &inert) & SQL_PAIR) != 0;
+	return (readings(s, n) & SQL_PAIR) != 0;
 }
 
 /* The SQL or shell reading, if it differs from the text at all. */
@@ -253,6 +249,17 @@ login_field(struct mw_event *ev, const char *name, uint32_t nlen, const char *va
 	}
 }
 
+/* Whether a short value is only word bytes (PF_INERT_MAX). */
+static inline int
+inert(const char *s, uint32_t n)
+{
+	uint8_t all = WORD;
+
+	for (uint32_t i = 0; i < n; i++)
+		all &= byte_class[(uint8_t)s[i]];
+	return all == WORD;
+}
+
 void
 pf_scan(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *name,
 		uint32_t nlen, const char *val, uint32_t len)
@@ -265,12 +272,12 @@ pf_scan(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *na
 	if (len == 0)
 		return;
 	c->fields++;
-	int inert;
-	uint8_t seen = readings(val, len, &inert);
-	if (inert && len <= PF_INERT_MAX) {
+	if (len <= PF_INERT_MAX && inert(val, len)) {
 		c->inert++;
 		return;
 	}
+	/* Known clean values are looked up before anything reads their
+	 * bytes: most are long (user agents, tokens) and repeat. */
 	struct pf_cache_slot *slot = NULL;
 	struct pf_long_slot *lslot = NULL;
 	uint32_t h = 0;
@@ -301,8 +308,7 @@ pf_scan(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *na
 	} else if (len > PF_WORK) {
 		len = PF_WORK;
 	}
-	if (n >= 0)		/* decoding may have brought new bytes */
-		seen = readings(text, len, &inert);
+	uint8_t seen = readings(text, len);
 	c->n_hit = 0;
 	scan_reading(c, ev, cls, name, nlen, text, len, PF_VAR_PLAIN);
 	if (seen & READ_SQL)
