@@ -130,7 +130,7 @@ trace_context(struct mw_event *ev, const struct dp_head *h)
 	const char *v, *p[5];
 	uint32_t n, pl[5];
 
-	if ((v = DP_HEAD_GET(h, "traceparent", &n)) != NULL &&
+	if ((v = DP_HEAD_GET(h, traceparent, &n)) != NULL &&
 			split(v, n, '-', p, pl, 5) >= 4 && pl[0] == 2 &&
 			!(p[0][0] == 'f' && p[0][1] == 'f') && pl[1] == 32 && pl[2] == 16 &&
 			parse_hex(p[1], 32, ev->trace_id, 16) == 0 &&
@@ -139,7 +139,7 @@ trace_context(struct mw_event *ev, const struct dp_head *h)
 		ev->has_span = 1;
 		return;
 	}
-	if ((v = DP_HEAD_GET(h, "b3", &n)) != NULL && split(v, n, '-', p, pl, 5) >= 2 &&
+	if ((v = DP_HEAD_GET(h, b3, &n)) != NULL && split(v, n, '-', p, pl, 5) >= 2 &&
 			parse_hex(p[0], pl[0], ev->trace_id, 16) == 0 &&
 			pl[1] == 16 && parse_hex(p[1], 16, ev->span_id, 8) == 0) {
 		ev->trace_kind = MW_TRACE_b3;
@@ -149,18 +149,18 @@ trace_context(struct mw_event *ev, const struct dp_head *h)
 			ev->has_parent = 1;
 		return;
 	}
-	if ((v = DP_HEAD_GET(h, "x-b3-traceid", &n)) != NULL &&
+	if ((v = DP_HEAD_GET(h, x_b3_traceid, &n)) != NULL &&
 			parse_hex(v, n, ev->trace_id, 16) == 0) {
 		ev->trace_kind = MW_TRACE_b3;
-		if ((v = DP_HEAD_GET(h, "x-b3-spanid", &n)) != NULL &&
+		if ((v = DP_HEAD_GET(h, x_b3_spanid, &n)) != NULL &&
 				parse_hex(v, n, ev->span_id, 8) == 0)
 			ev->has_span = 1;
-		if ((v = DP_HEAD_GET(h, "x-b3-parentspanid", &n)) != NULL &&
+		if ((v = DP_HEAD_GET(h, x_b3_parentspanid, &n)) != NULL &&
 				parse_hex(v, n, ev->parent_span_id, 8) == 0)
 			ev->has_parent = 1;
 		return;
 	}
-	if ((v = DP_HEAD_GET(h, "uber-trace-id", &n)) != NULL &&
+	if ((v = DP_HEAD_GET(h, uber_trace_id, &n)) != NULL &&
 			split(v, n, ':', p, pl, 5) == 4 && pl[0] % 2 == 0 &&
 			parse_hex(p[0], pl[0], ev->trace_id, 16) == 0) {
 		ev->trace_kind = MW_TRACE_uber;
@@ -170,7 +170,7 @@ trace_context(struct mw_event *ev, const struct dp_head *h)
 			ev->has_parent = 1;
 		return;
 	}
-	if ((v = DP_HEAD_GET(h, "x-request-id", &n)) != NULL && n > 0 && n <= 128) {
+	if ((v = DP_HEAD_GET(h, x_request_id, &n)) != NULL && n > 0 && n <= 128) {
 		char hex[32];
 		uint32_t k = 0;
 
@@ -577,7 +577,7 @@ actor(struct dp_lcore *lc, struct mw_event *ev, const struct dp_head *h)
 	uint32_t n, xl;
 
 	ev->jwt_state = MW_JWT_absent;
-	if ((v = DP_HEAD_GET(h, "authorization", &n)) != NULL && n > 6 &&
+	if ((v = DP_HEAD_GET(h, authorization, &n)) != NULL && n > 6 &&
 			strncasecmp(v, "basic ", 6) == 0)
 		basic_login(ev, v + 6, n - 6);	/* its actor stays its address */
 	else if (v != NULL && n > 7 && strncasecmp(v, "bearer ", 7) == 0) {
@@ -590,19 +590,19 @@ actor(struct dp_lcore *lc, struct mw_event *ev, const struct dp_head *h)
 			return;
 		}
 	}
-	if (((v = DP_HEAD_GET(h, "x-api-key", &n)) != NULL ||
-				(v = DP_HEAD_GET(h, "api-key", &n)) != NULL ||
-				(v = DP_HEAD_GET(h, "apikey", &n)) != NULL) && n > 0) {
+	if (((v = DP_HEAD_GET(h, x_api_key, &n)) != NULL ||
+				(v = DP_HEAD_GET(h, api_key, &n)) != NULL ||
+				(v = DP_HEAD_GET(h, apikey, &n)) != NULL) && n > 0) {
 		ev->actor = hash64(v, n, lc->lim.actor_key);
 		ev->actor_kind = MW_ACTOR_apikey;
 		return;
 	}
-	if ((v = DP_HEAD_GET(h, "cookie", &n)) != NULL && session_cookie(v, n, &x, &xl) == 0) {
+	if ((v = DP_HEAD_GET(h, cookie, &n)) != NULL && session_cookie(v, n, &x, &xl) == 0) {
 		ev->actor = hash64(x, xl, lc->lim.actor_key);
 		ev->actor_kind = MW_ACTOR_session;
 		return;
 	}
-	if ((v = DP_HEAD_GET(h, "x-forwarded-for", &n)) != NULL &&
+	if ((v = DP_HEAD_GET(h, x_forwarded_for, &n)) != NULL &&
 			(xl = dp_xff_first(v, n, &x)) > 0) {
 		ev->actor = hash64(x, xl, lc->lim.actor_key);
 	} else {
@@ -704,11 +704,10 @@ path_fields(struct dp_lcore *lc, struct mw_event *ev, const char *t, uint32_t n)
 }
 
 static void
-copy_header(struct mw_event *ev, const struct dp_head *h, const char *name, uint32_t nl,
-		enum mw_field fld)
+copy_header(struct mw_event *ev, const struct dp_head *h, enum dp_hdr id, enum mw_field fld)
 {
 	uint32_t n;
-	const char *v = dp_head_get(h, name, nl, &n);
+	const char *v = dp_head_known(h, id, &n);
 
 	if (v != NULL)
 		dp_event_put_field(ev, fld, v, RTE_MIN(n, 512u));
@@ -736,14 +735,17 @@ event_wait(struct dp_lcore *lc, void **obj)
 
 /* Headers that carry framing or ids, not input an application parses. */
 static int
-skip_header(const char *name, uint32_t n)
+skip_header(enum dp_hdr id)
 {
-	static const char *const skip[] = {
-		"content-length", "transfer-encoding", "connection", "accept-encoding",
-		"traceparent", "tracestate", "b3", "x-b3-traceid", "x-b3-spanid",
-		"x-b3-parentspanid", "x-b3-sampled", "uber-trace-id",
-	};
-	return dp_name_in(name, n, skip, RTE_DIM(skip));
+	switch (id) {
+	case DP_HDR_content_length: case DP_HDR_transfer_encoding: case DP_HDR_connection:
+	case DP_HDR_accept_encoding: case DP_HDR_traceparent: case DP_HDR_tracestate:
+	case DP_HDR_b3: case DP_HDR_x_b3_traceid: case DP_HDR_x_b3_spanid:
+	case DP_HDR_x_b3_parentspanid: case DP_HDR_x_b3_sampled: case DP_HDR_uber_trace_id:
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 /* Everything in the request head: path, query, header values, cookies. */
@@ -762,9 +764,9 @@ scan_head(struct pf_ctx *pf, struct mw_event *ev, const struct dp_head *h)
 	for (uint16_t i = 0; i < h->n_headers; i++) {
 		const char *name = h->buf + h->h[i].name.off, *v = h->buf + h->h[i].value.off;
 		uint32_t nl = h->h[i].name.len, vl = h->h[i].value.len;
-		if (skip_header(name, nl))
+		if (skip_header((enum dp_hdr)h->id[i]))
 			continue;
-		if (nl == 6 && strncasecmp(name, "cookie", 6) == 0)
+		if (h->id[i] == DP_HDR_cookie)
 			pf_scan_cookies(pf, ev, v, vl);
 		else
 			pf_scan(pf, ev, PF_CLASS_headers, name, nl, v, vl);
@@ -809,10 +811,10 @@ dp_call_begin(struct dp_lcore *lc, struct dp_flow *f, int side, const struct dp_
 	ev->http_minor = h->minor;
 
 	path_fields(lc, ev, h->buf + h->target.off, h->target.len);
-	copy_header(ev, h, "host", 4, MW_FIELD_host);
-	copy_header(ev, h, "user-agent", 10, MW_FIELD_user_agent);
-	copy_header(ev, h, "content-type", 12, MW_FIELD_content_type);
-	copy_header(ev, h, "x-forwarded-for", 15, MW_FIELD_xff);
+	copy_header(ev, h, DP_HDR_host, MW_FIELD_host);
+	copy_header(ev, h, DP_HDR_user_agent, MW_FIELD_user_agent);
+	copy_header(ev, h, DP_HDR_content_type, MW_FIELD_content_type);
+	copy_header(ev, h, DP_HDR_x_forwarded_for, MW_FIELD_xff);
 	trace_context(ev, h);
 	actor(lc, ev, h);
 	if (lc->pf != NULL) {
@@ -857,7 +859,7 @@ dp_call_response(struct dp_lcore *lc, struct mw_event *ev, const struct dp_head 
 	uint32_t n;
 
 	if (ev->status < 200 || ev->status >= 300 ||
-			(v = DP_HEAD_GET(h, "location", &n)) == NULL || n == 0)
+			(v = DP_HEAD_GET(h, location, &n)) == NULL || n == 0)
 		return;
 	uint32_t i = path_start(v, n), end = 0;
 	while (end < n && v[end] != '?' && v[end] != '#')

@@ -44,13 +44,65 @@ dp_http_method(const char *s, uint32_t len)
 	return MW_METHOD_OTHER;
 }
 
+/* RFC 9110 token characters */
+static const uint8_t tchar[256] = {
+	['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1,
+	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1,
+	['+'] = 1, ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['|'] = 1, ['~'] = 1,
+};
+
 static inline int
 is_tchar(unsigned char c)
 {
-	/* RFC 9110 token characters */
-	static const char extra[] = "!#$%&'*+-.^_`|~";
-	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
-		(c && memchr(extra, c, sizeof(extra) - 1));
+	return tchar[c];
+}
+
+static const struct {
+	const char *name;
+	uint8_t len;
+} known_headers[DP_HDR_MAX] = {
+	[DP_HDR_other] = { "", 0 },
+#define X(id, lit) [DP_HDR_##id] = { lit, sizeof(lit) - 1 },
+	DP_KNOWN_HEADERS(X)
+#undef X
+};
+
+/* The known names by length; at most four share one (test-dataplane
+ * checks that every known name comes back as itself). */
+#define HDR_LONGEST 17
+static const uint8_t hdr_by_len[HDR_LONGEST + 1][4] = {
+	[2] = { DP_HDR_b3 },
+	[4] = { DP_HDR_host },
+	[6] = { DP_HDR_cookie, DP_HDR_apikey },
+	[7] = { DP_HDR_api_key },
+	[8] = { DP_HDR_location },
+	[9] = { DP_HDR_x_api_key },
+	[10] = { DP_HDR_user_agent, DP_HDR_connection, DP_HDR_tracestate },
+	[11] = { DP_HDR_traceparent, DP_HDR_x_b3_spanid },
+	[12] = { DP_HDR_content_type, DP_HDR_x_request_id, DP_HDR_x_b3_traceid,
+		DP_HDR_x_b3_sampled },
+	[13] = { DP_HDR_authorization, DP_HDR_uber_trace_id },
+	[14] = { DP_HDR_content_length },
+	[15] = { DP_HDR_x_forwarded_for, DP_HDR_accept_encoding },
+	[17] = { DP_HDR_transfer_encoding, DP_HDR_x_b3_parentspanid },
+};
+
+/* s is a token (tchar only): OR-ing 0x20 lowercases its letters and leaves
+ * every other token byte that can equal a byte of a known name as it is. */
+enum dp_hdr
+dp_header_id(const char *s, uint32_t n)
+{
+	if (n > HDR_LONGEST)
+		return DP_HDR_other;
+	for (unsigned int c = 0; c < RTE_DIM(hdr_by_len[0]) && hdr_by_len[n][c]; c++) {
+		const char *lit = known_headers[hdr_by_len[n][c]].name;
+		uint32_t i = 0;
+		while (i < n && (uint8_t)(s[i] | 0x20) == (uint8_t)lit[i])
+			i++;
+		if (i == n)
+			return (enum dp_hdr)hdr_by_len[n][c];
+	}
+	return DP_HDR_other;
 }
 
 /* End of the line starting at p (index of '\n'), or -1. */
@@ -119,12 +171,6 @@ parse_start_line(const char *b, uint32_t n, struct dp_head *h)
 	return DP_HEAD_OK;
 }
 
-static inline int
-name_is(const char *b, const struct dp_header *hd, const char *lit, uint32_t n)
-{
-	return hd->name.len == n && strncasecmp(b + hd->name.off, lit, n) == 0;
-}
-
 static int
 parse_length(const char *s, uint32_t n, uint64_t *v)
 {
@@ -172,7 +218,7 @@ frame_headers(struct dp_head *h)
 		const struct dp_header *hd = &h->h[i];
 		const char *v = h->buf + hd->value.off;
 
-		if (name_is(h->buf, hd, "content-length", 14)) {
+		if (h->id[i] == DP_HDR_content_length) {
 			uint64_t cl;
 			if (parse_length(v, hd->value.len, &cl) < 0)
 				return DP_HEAD_BAD_LENGTH;
@@ -182,10 +228,10 @@ frame_headers(struct dp_head *h)
 				h->smuggling = 1;
 			h->has_length = 1;
 			h->content_length = cl;
-		} else if (name_is(h->buf, hd, "transfer-encoding", 17)) {
+		} else if (h->id[i] == DP_HDR_transfer_encoding) {
 			if (has_token(v, hd->value.len, "chunked", 7))
 				h->chunked = 1;
-		} else if (name_is(h->buf, hd, "connection", 10)) {
+		} else if (h->id[i] == DP_HDR_connection) {
 			if (has_token(v, hd->value.len, "close", 5))
 				h->close = 1;
 			if (has_token(v, hd->value.len, "keep-alive", 10))
@@ -208,7 +254,7 @@ dp_http_parse_head(const char *buf, uint32_t len, struct dp_head *h)
 	int32_t nl;
 	enum dp_head_error e;
 
-	memset(h, 0, offsetof(struct dp_head, h));
+	memset(h, 0, offsetof(struct dp_head, id));
 	h->buf = buf;
 	h->len = len;
 	nl = line_end(buf, 0, len);
@@ -246,6 +292,10 @@ dp_http_parse_head(const char *buf, uint32_t len, struct dp_head *h)
 		ve = n;
 		while (ve > vs && (buf[pos + ve - 1] == ' ' || buf[pos + ve - 1] == '\t'))
 			ve--;
+		enum dp_hdr id = dp_header_id(buf + pos, colon);
+		h->id[h->n_headers] = (uint8_t)id;
+		if (id != DP_HDR_other && h->known[id] == 0)
+			h->known[id] = (uint8_t)(h->n_headers + 1);
 		hd = &h->h[h->n_headers++];
 		hd->name.off = (uint16_t)pos;
 		hd->name.len = (uint16_t)colon;
@@ -254,17 +304,6 @@ dp_http_parse_head(const char *buf, uint32_t len, struct dp_head *h)
 		pos = (uint32_t)nl + 1;
 	}
 	return frame_headers(h);
-}
-
-const char *
-dp_head_get(const struct dp_head *h, const char *name, uint32_t name_len, uint32_t *vlen)
-{
-	for (uint16_t i = 0; i < h->n_headers; i++)
-		if (name_is(h->buf, &h->h[i], name, name_len)) {
-			*vlen = h->h[i].value.len;
-			return h->buf + h->h[i].value.off;
-		}
-	return NULL;
 }
 
 /* ---- header buffers ---- */

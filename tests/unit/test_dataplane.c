@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 #include <rte_eal.h>
 #include <rte_ether.h>
@@ -658,6 +659,35 @@ test_http_head_parser(void)
 		k += snprintf(many + k, sizeof(many) - (size_t)k, "H%d: v\r\n", i);
 	k += snprintf(many + k, sizeof(many) - (size_t)k, "\r\n");
 	CHECK(dp_http_parse_head(many, (uint32_t)k, &h) == DP_HEAD_TOO_MANY_HEADERS, "too many");
+
+	/* Every known header name, in any case, is itself; near misses are not. */
+	static const char *const known[] = {
+		"",
+#define X(id, lit) lit,
+		DP_KNOWN_HEADERS(X)
+#undef X
+	};
+	for (unsigned int id = 1; id < DP_HDR_MAX; id++) {
+		char up[32];
+		uint32_t n = (uint32_t)strlen(known[id]);
+		for (uint32_t i = 0; i <= n; i++)
+			up[i] = (char)toupper((unsigned char)known[id][i]);
+		CHECK(dp_header_id(known[id], n) == id, "%s: %d", known[id],
+				dp_header_id(known[id], n));
+		CHECK(dp_header_id(up, n) == id, "%s", up);
+		up[n - 1] = up[n - 1] == 'X' ? 'Y' : 'X';
+		CHECK(dp_header_id(up, n) == DP_HDR_other, "near miss %s", up);
+	}
+	CHECK(dp_header_id("x-request-id2", 13) == DP_HDR_other, "longer name");
+	CHECK(dp_header_id("cookies", 7) == DP_HDR_other, "cookies");
+	static const char two[] = "GET / HTTP/1.1\r\nX-Forwarded-For: 1.2.3.4\r\n"
+		"x-forwarded-for: 5.6.7.8\r\nCOOKIE: a=b\r\n\r\n";
+	uint32_t vl = 0;
+	CHECK(dp_http_parse_head(two, sizeof(two) - 1, &h) == DP_HEAD_OK, "two");
+	const char *v = DP_HEAD_GET(&h, x_forwarded_for, &vl);
+	CHECK(v != NULL && vl == 7 && memcmp(v, "1.2.3.4", 7) == 0, "first of two wins");
+	CHECK(DP_HEAD_GET(&h, cookie, &vl) != NULL && vl == 3, "cookie");
+	CHECK(DP_HEAD_GET(&h, host, &vl) == NULL, "no host");
 }
 
 /* Frames wrapped in VLAN, QinQ, VXLAN, GRE, ERSPAN II/III decode to the
