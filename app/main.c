@@ -314,7 +314,7 @@ check_rules(int n, char **files)
 	unsigned int per[PF_CAT_MAX] = { 0 }, dbs = 0;
 	for (uint32_t i = 0; i < e->n_rules; i++)
 		per[e->rules[i].category]++;
-	for (int d = 0; d < PF_NDB; d++)
+	for (int d = 0; d < PF_NVAR; d++)
 		dbs += (e->db[d] != NULL) + (e->som[d] != NULL);
 	printf("%u rules in %d file%s, compiled into %u databases in %.0f ms:", e->n_rules, n,
 			n == 1 ? "" : "s", dbs,

@@ -285,17 +285,27 @@ ruleset_hash(const struct pf_engine *e)
 	return (uint64_t)a << 32 | b;
 }
 
-/* db: 0..PF_NDB-1 fast, PF_NDB.. with match starts */
+/* db: 0..PF_NVAR-1 fast, PF_NVAR.. with match starts (pf3: one set for
+ * all classes; pf2 files held one per class) */
+#define PF_NDB (2 * PF_NVAR)
+
 static void
 cache_path(char *out, size_t n, const char *dir, uint64_t h, int db)
 {
-	snprintf(out, n, "%s/pf2-%016" PRIx64 "-%d.hsdb", dir, h, db);
+	snprintf(out, n, "%s/pf3-%016" PRIx64 "-%d.hsdb", dir, h, db);
 }
 
 static struct hs_database **
 db_slot(struct pf_engine *e, int d)
 {
-	return d < PF_NDB ? &e->db[d] : &e->som[d - PF_NDB];
+	return d < PF_NVAR ? &e->db[d] : &e->som[d - PF_NVAR];
+}
+
+static int
+rule_variant(const struct pf_rule *r)
+{
+	return r->flags & PF_RULE_SQL ? PF_VAR_SQL : r->flags & PF_RULE_SH ? PF_VAR_SH :
+		PF_VAR_PLAIN;
 }
 
 static int
@@ -304,7 +314,7 @@ cache_load(struct pf_engine *e, const char *dir)
 	char path[4096];
 	int loaded = 0;
 
-	for (int d = 0; d < 2 * PF_NDB; d++) {
+	for (int d = 0; d < PF_NDB; d++) {
 		cache_path(path, sizeof(path), dir, e->hash, d);
 		FILE *f = fopen(path, "rb");
 		if (f == NULL)
@@ -329,7 +339,7 @@ cache_store(struct pf_engine *e, const char *dir, FILE *err)
 {
 	char path[4096], tmp[4200];
 
-	for (int d = 0; d < 2 * PF_NDB; d++) {
+	for (int d = 0; d < PF_NDB; d++) {
 		char *bytes;
 		size_t n;
 		struct hs_database *db = *db_slot(e, d);
@@ -358,15 +368,13 @@ compile_all(struct pf_engine *e, FILE *err)
 	unsigned int *ids = calloc(e->n_rules + 1, sizeof(*ids));
 	int rc = 0;
 
-	for (int d = 0; d < 2 * PF_NDB && rc == 0; d++) {
-		int som = d >= PF_NDB, cls = (d % PF_NDB) / PF_NVAR, var = d % PF_NVAR;
+	for (int d = 0; d < PF_NDB && rc == 0; d++) {
+		int som = d >= PF_NVAR, var = d % PF_NVAR;
 		unsigned int n = 0;
 		for (uint32_t i = 0; i < e->n_rules; i++) {
 			const struct pf_rule *r = &e->rules[i];
-			int rv = r->flags & PF_RULE_SQL ? PF_VAR_SQL :
-				r->flags & PF_RULE_SH ? PF_VAR_SH : PF_VAR_PLAIN;
-			/* the plain reading holds every rule of its class */
-			if (!(r->classes & (1u << cls)) || (var != PF_VAR_PLAIN && rv != var))
+			/* the plain reading holds every rule */
+			if (var != PF_VAR_PLAIN && rule_variant(r) != var)
 				continue;
 			exprs[n] = r->pattern;
 			flags[n] = hs_flags(r, som);
@@ -420,10 +428,15 @@ pf_engine_load(const char *const *files, int n_files, const char *cache_dir, FIL
 		return NULL;
 	}
 	e->hash = ruleset_hash(e);
+	for (uint32_t i = 0; i < e->n_rules; i++)
+		for (int cls = 0; cls < PF_CLASS_MAX; cls++)
+			if (e->rules[i].classes & (1u << cls))
+				e->readings[cls] |= (uint8_t)(1u << PF_VAR_PLAIN |
+						1u << rule_variant(&e->rules[i]));
 	if (cache_dir && cache_dir[0] && cache_load(e, cache_dir) == 0) {
 		e->from_cache = 1;
 	} else {
-		for (int d = 0; d < 2 * PF_NDB; d++) {
+		for (int d = 0; d < PF_NDB; d++) {
 			hs_free_database(*db_slot(e, d));
 			*db_slot(e, d) = NULL;
 		}
@@ -434,7 +447,7 @@ pf_engine_load(const char *const *files, int n_files, const char *cache_dir, FIL
 		if (cache_dir && cache_dir[0])
 			cache_store(e, cache_dir, err);
 	}
-	for (int d = 0; d < 2 * PF_NDB; d++)
+	for (int d = 0; d < PF_NDB; d++)
 		if (*db_slot(e, d) && hs_alloc_scratch(*db_slot(e, d), &e->proto) != HS_SUCCESS) {
 			fprintf(err, "prefilter: cannot allocate Hyperscan scratch\n");
 			pf_engine_free(e);
@@ -448,7 +461,7 @@ pf_engine_free(struct pf_engine *e)
 {
 	if (e == NULL)
 		return;
-	for (int d = 0; d < 2 * PF_NDB; d++)
+	for (int d = 0; d < PF_NDB; d++)
 		hs_free_database(*db_slot(e, d));
 	hs_free_scratch(e->proto);
 	for (uint32_t i = 0; i < e->n_rules; i++)

@@ -72,6 +72,8 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to,
 	struct pf_ctx *c = arg;
 
 	(void)flags;
+	if (!(c->e->rules[id].classes & c->cls_bit))
+		return 0;	/* the rule does not hold for this class */
 	for (uint32_t i = c->n_base; i < c->n_hit; i++)
 		if (c->hit[i].rule == id) {
 			/* a rule once per text: keep its widest match */
@@ -176,17 +178,17 @@ static void
 scan_reading(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *name,
 		uint32_t nlen, const char *text, uint32_t len, enum pf_variant v)
 {
-	int d = cls * PF_NVAR + v;
 	uint32_t before = c->n_hit;
 
-	if (c->e->db[d] == NULL || len == 0)
+	if (!(c->e->readings[cls] & (1u << v)) || len == 0)
 		return;
 	c->n_base = before;
-	scan_db(c, c->e->db[d], text, len);
+	c->cls_bit = 1u << cls;
+	scan_db(c, c->e->db[v], text, len);
 	if (c->n_hit == before)
 		return;
 	c->n_hit = before;
-	scan_db(c, c->e->som[d], text, len);
+	scan_db(c, c->e->som[v], text, len);
 	if (c->n_hit > before)
 		record(c, ev, cls, name, nlen, text, len, before, c->n_hit);
 }
@@ -203,7 +205,7 @@ scan_variant(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const cha
 		uint32_t nlen, const char *text, uint32_t len, uint8_t seen, enum pf_variant v,
 		uint32_t (*collapse)(const char *, uint32_t, char *, uint32_t))
 {
-	if (c->e->db[cls * PF_NVAR + v] == NULL)
+	if (!(c->e->readings[cls] & (1u << v)))
 		return;
 	if (v == PF_VAR_SQL && len <= PF_WORK && !(seen & SQL_PAIR))
 		return;		/* reads the same: the plain reading had these rules */

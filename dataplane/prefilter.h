@@ -3,15 +3,19 @@
  * Hyperscan injection pre-filter.
  *
  * Control path (pf_rules.c, main lcore at start): rule files are parsed,
- * compiled into block-mode databases per field class and reading (Hyperscan's
- * advice: separate inputs, separate databases), cached on disk under a hash
- * of the rule set, and a prototype scratch is sized for all of them.
+ * compiled into block-mode databases per reading, cached on disk under a
+ * hash of the rule set, and a prototype scratch is sized for all of them.
+ * Each field is scanned on its own (Hyperscan's advice: separate inputs,
+ * separate scans); a match of a rule that does not hold for the field's
+ * class is dropped in the callback. One database for all classes, not one
+ * per class: most rules hold for every class, and six near-copies of a
+ * 2 MB database took turns evicting each other from the core's cache.
  *
- * Two databases per (class, reading): a fast one (single match per rule, no
- * start offsets) that every field goes through, and one that reports where
- * each match starts, run only on the rare field the fast one flagged. The
- * plain reading holds every rule of the class; the SQL and shell readings
- * hold only their rules and run only when that reading changes the text.
+ * Two databases per reading: a fast one (single match per rule, no start
+ * offsets) that every field goes through, and one that reports where each
+ * match starts, run only on the rare field the fast one flagged. The plain
+ * reading holds every rule; the SQL and shell readings hold only their
+ * rules and run only when that reading changes the text.
  *
  * Hot path (prefilter.c, rx lcores): each rx lcore owns a struct pf_ctx with
  * a scratch cloned from the prototype and its own hit counters. Every field
@@ -61,11 +65,10 @@ enum pf_class {
 #define PF_RULE_SQL		(1u << 2)	/* sql: scan the SQL-normalized text */
 #define PF_RULE_SH		(1u << 3)	/* sh: scan the shell-normalized text */
 
-/* The texts a field is scanned as; a database per class and variant. */
+/* The texts a field is scanned as; a database per variant. */
 enum pf_variant { PF_VAR_PLAIN, PF_VAR_SQL, PF_VAR_SH, PF_NVAR };
 
 #define PF_MAX_RULES 4096
-#define PF_NDB (PF_CLASS_MAX * PF_NVAR)
 
 struct pf_rule {
 	uint32_t id;
@@ -85,8 +88,9 @@ struct hs_scratch;
 struct pf_engine {
 	struct pf_rule *rules;
 	uint32_t n_rules;
-	struct hs_database *db[PF_NDB];	/* fast; NULL: no rule for that input */
-	struct hs_database *som[PF_NDB];	/* the same rules, with match starts */
+	struct hs_database *db[PF_NVAR];	/* fast; NULL: no rule for that reading */
+	struct hs_database *som[PF_NVAR];	/* the same rules, with match starts */
+	uint8_t readings[PF_CLASS_MAX];		/* bit v: a rule of the class reads v */
 	struct hs_scratch *proto;
 	uint64_t hash;			/* of the rule set, keys the cache */
 	int from_cache;
@@ -153,6 +157,7 @@ struct pf_ctx {
 	uint64_t scans, scanned_bytes;		/* hs_scan calls */
 	struct pf_hit hit[PF_MAX_HITS];
 	uint32_t n_hit, n_base;		/* hits of the current text start at n_base */
+	uint32_t cls_bit;		/* 1 << the class being scanned */
 	char work[2][PF_WORK];
 };
 

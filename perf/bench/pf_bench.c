@@ -167,10 +167,10 @@ run_b(const struct pf_engine *e, hs_scratch_t *s)
 	for (size_t i = 0; i < n_fields; i++) {
 		const struct field *f = &fields[i];
 		int cls = class_of(f->kind);
-		/* the plain database holds every rule of the class: all of them,
-		 * once, over the raw bytes */
-		if (e->db[cls * PF_NVAR])
-			hs_scan(e->db[cls * PF_NVAR], f->s, f->len, 0, s, no_op, NULL);
+		/* the plain database holds every rule: all of those of the
+		 * class, once, over the raw bytes */
+		if (e->readings[cls] & (1u << PF_VAR_PLAIN))
+			hs_scan(e->db[PF_VAR_PLAIN], f->s, f->len, 0, s, no_op, NULL);
 	}
 	return now() - t0;
 }

@@ -216,14 +216,15 @@ test_inert_values_stay_silent(void)
 	if (hs_clone_scratch(engine->proto, &s) != HS_SUCCESS)
 		return;
 	for (unsigned int i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		for (int d = 0; d < PF_NDB; d++) {
+		for (int d = 0; d < PF_NVAR; d++) {
 			int hit = 0;
 			if (engine->db[d] == NULL || strlen(words[i]) > PF_INERT_MAX)
 				continue;
+			/* every rule, whatever its classes: inert values skip all */
 			hs_scan(engine->db[d], words[i], (unsigned int)strlen(words[i]), 0, s,
 					any_match, &hit);
-			CHECK(!hit, "a rule of %s fires on the inert value '%s'",
-					pf_class_names[d / PF_NVAR], words[i]);
+			CHECK(!hit, "a rule of reading %d fires on the inert value '%s'", d,
+					words[i]);
 		}
 	hs_free_scratch(s);
 }
