@@ -172,7 +172,7 @@ struct dp_queue {
  * the token's CRC; a hit only on the very same bytes. The tokens stay in
  * the lcore's memory like the packets that carried them, never in a log.
  */
-#define DP_JWT_MEMO_SLOTS 1024
+#define DP_JWT_MEMO_SLOTS 4096
 #define DP_JWT_MEMO_TOKEN 1024
 struct dp_jwt_memo {
 	uint64_t exp;

@@ -470,6 +470,17 @@ pf_engine_free(struct pf_engine *e)
 	free(e);
 }
 
+static int
+clean_alloc(struct pf_clean *t, uint32_t sets, uint32_t max, int socket)
+{
+	t->sets = sets;
+	t->max = max;
+	t->stride = (uint32_t)RTE_ALIGN_CEIL(sizeof(struct pf_clean_slot) + max, 8);
+	t->slots = rte_zmalloc_socket("pf_clean", (size_t)sets * 2 * t->stride,
+			RTE_CACHE_LINE_SIZE, socket);
+	return t->slots != NULL ? 0 : -1;
+}
+
 int
 pf_ctx_init(struct pf_ctx *c, const struct pf_engine *e, int socket)
 {
@@ -479,11 +490,9 @@ pf_ctx_init(struct pf_ctx *c, const struct pf_engine *e, int socket)
 		return -ENOMEM;
 	c->rule_hits = rte_zmalloc_socket("pf_hits", sizeof(uint64_t) * (e->n_rules + 1),
 			RTE_CACHE_LINE_SIZE, socket);
-	c->cache = rte_zmalloc_socket("pf_cache", sizeof(*c->cache) * PF_CACHE_SLOTS,
-			RTE_CACHE_LINE_SIZE, socket);
-	c->long_cache = rte_zmalloc_socket("pf_long_cache", sizeof(*c->long_cache) * PF_LONG_SLOTS,
-			RTE_CACHE_LINE_SIZE, socket);
-	if (c->rule_hits == NULL || c->cache == NULL || c->long_cache == NULL) {
+	if (c->rule_hits == NULL ||
+			clean_alloc(&c->clean[0], PF_SHORT_SETS, PF_SHORT_BYTES, socket) < 0 ||
+			clean_alloc(&c->clean[1], PF_LONG_SETS, PF_LONG_BYTES, socket) < 0) {
 		pf_ctx_free(c);
 		return -ENOMEM;
 	}
@@ -491,19 +500,25 @@ pf_ctx_init(struct pf_ctx *c, const struct pf_engine *e, int socket)
 }
 
 void
+pf_ctx_forget(struct pf_ctx *c)
+{
+	/* values seen in traffic (tokens, cookies) leave no copy behind */
+	for (int i = 0; i < 2; i++)
+		if (c->clean[i].slots != NULL)
+			explicit_bzero(c->clean[i].slots,
+					(size_t)c->clean[i].sets * 2 * c->clean[i].stride);
+}
+
+void
 pf_ctx_free(struct pf_ctx *c)
 {
 	hs_free_scratch(c->scratch);
 	rte_free(c->rule_hits);
-	/* values seen in traffic (tokens, cookies) leave no copy behind */
-	if (c->cache != NULL)
-		explicit_bzero(c->cache, sizeof(*c->cache) * PF_CACHE_SLOTS);
-	if (c->long_cache != NULL)
-		explicit_bzero(c->long_cache, sizeof(*c->long_cache) * PF_LONG_SLOTS);
-	rte_free(c->cache);
-	rte_free(c->long_cache);
+	pf_ctx_forget(c);
+	for (int i = 0; i < 2; i++) {
+		rte_free(c->clean[i].slots);
+		c->clean[i].slots = NULL;
+	}
 	c->scratch = NULL;
 	c->rule_hits = NULL;
-	c->cache = NULL;
-	c->long_cache = NULL;
 }

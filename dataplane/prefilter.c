@@ -251,6 +251,49 @@ login_field(struct mw_event *ev, const char *name, uint32_t nlen, const char *va
 	}
 }
 
+/* ---- values known clean (prefilter.h) ---- */
+
+static inline struct pf_clean_slot *
+clean_way(const struct pf_clean *t, struct pf_clean_slot *set, int way)
+{
+	return (struct pf_clean_slot *)((char *)set + (size_t)way * t->stride);
+}
+
+static inline struct pf_clean_slot *
+clean_set(const struct pf_clean *t, uint32_t h)
+{
+	return (struct pf_clean_slot *)(t->slots + (size_t)(h & (t->sets - 1)) * 2 * t->stride);
+}
+
+/* -1: the set holds the value; else the way a clean one would take. */
+static inline int
+clean_find(const struct pf_clean *t, struct pf_clean_slot *set, uint32_t h, uint8_t cls,
+		const char *v, uint32_t n)
+{
+	for (int w = 0; w < 2; w++) {
+		const struct pf_clean_slot *s = clean_way(t, set, w);
+		if (s->hash == h && s->len == n && s->cls == cls && memcmp(s->v, v, n) == 0) {
+			if (set->mru != w)
+				set->mru = (uint8_t)w;
+			return -1;
+		}
+	}
+	return !set->mru;
+}
+
+static inline void
+clean_store(const struct pf_clean *t, struct pf_clean_slot *set, int way, uint32_t h,
+		uint8_t cls, const char *v, uint32_t n)
+{
+	struct pf_clean_slot *s = clean_way(t, set, way);
+
+	s->hash = h;
+	s->len = (uint16_t)n;
+	s->cls = cls;
+	memcpy(s->v, v, n);
+	set->mru = (uint8_t)way;
+}
+
 /* Whether a short value is only word bytes (PF_INERT_MAX). */
 static inline int
 inert(const char *s, uint32_t n)
@@ -280,22 +323,16 @@ pf_scan(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *na
 	}
 	/* Known clean values are looked up before anything reads their
 	 * bytes: most are long (user agents, tokens) and repeat. */
-	struct pf_cache_slot *slot = NULL;
-	struct pf_long_slot *lslot = NULL;
+	struct pf_clean *t = len <= c->clean[0].max ? &c->clean[0] :
+		len <= c->clean[1].max ? &c->clean[1] : NULL;
+	struct pf_clean_slot *set = NULL;
 	uint32_t h = 0;
-	if (c->cache != NULL && len <= PF_CACHE_BYTES) {
+	int way = 0;
+	if (t != NULL && t->slots != NULL) {
 		h = rte_hash_crc(val, len, cls);
-		slot = &c->cache[h & (PF_CACHE_SLOTS - 1)];
-		if (slot->hash == h && slot->cls == cls && slot->len == len &&
-				memcmp(slot->v, val, len) == 0) {
-			c->cached++;
-			return;
-		}
-	} else if (c->long_cache != NULL && len <= PF_LONG_BYTES) {
-		h = rte_hash_crc(val, len, cls);
-		lslot = &c->long_cache[h & (PF_LONG_SLOTS - 1)];
-		if (lslot->hash == h && lslot->cls == cls && lslot->len == len &&
-				memcmp(lslot->v, val, len) == 0) {
+		set = clean_set(t, h);
+		way = clean_find(t, set, h, (uint8_t)cls, val, len);
+		if (way < 0) {
 			c->cached++;
 			return;
 		}
@@ -317,17 +354,8 @@ pf_scan(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *na
 		scan_variant(c, ev, cls, name, nlen, text, len, seen, PF_VAR_SQL, pf_sql_collapse);
 	if (seen & READ_SH)
 		scan_variant(c, ev, cls, name, nlen, text, len, seen, PF_VAR_SH, pf_sh_collapse);
-	if (slot != NULL && c->n_hit == 0) {
-		slot->hash = h;
-		slot->cls = (uint8_t)cls;
-		slot->len = (uint8_t)raw_len;
-		memcpy(slot->v, raw, raw_len);
-	} else if (lslot != NULL && c->n_hit == 0) {
-		lslot->hash = h;
-		lslot->cls = (uint8_t)cls;
-		lslot->len = (uint16_t)raw_len;
-		memcpy(lslot->v, raw, raw_len);
-	}
+	if (set != NULL && c->n_hit == 0)
+		clean_store(t, set, way, h, (uint8_t)cls, raw, raw_len);
 }
 
 /* A name or value of a query string or form: '+' is a space, then the rest. */

@@ -107,34 +107,35 @@ struct pf_engine {
 #define PF_INERT_MAX 5
 
 /*
- * Values repeat: the same User-Agent, Host, content type and page sizes on
- * call after call. Each rx lcore remembers values it found clean (class and
- * exact bytes, compared in full, so no crafted collision can skip a scan)
- * in a direct-mapped table and does not scan them again.
+ * Values repeat: the same User-Agent, Host, content type, page sizes, bearer
+ * token and cookie line on call after call of a client. Each rx lcore
+ * remembers values it found clean (class and exact bytes, compared in full,
+ * so no crafted collision can skip a scan) and does not scan them again:
+ * short values in one table, values of up to 1 KiB (headers above all,
+ * which were nine tenths of the bytes Hyperscan saw) in another. Both are
+ * two-way set-associative, the way not used last giving way, so two
+ * clients' values that hash alike do not take turns evicting each other.
+ * Values are kept in the lcore's memory as the packets that carried them
+ * are, zeroed at exit, never logged.
  */
-#define PF_CACHE_SLOTS 2048		/* power of two */
-#define PF_CACHE_BYTES 122		/* longer values go to the long table */
-
-struct pf_cache_slot {
-	uint32_t hash;
-	uint8_t cls;
-	uint8_t len;
-	char v[PF_CACHE_BYTES];
-};
-
-/* The same for values of up to 1 KiB: headers above all (a bearer token, a
- * long user agent, a cookie line repeat on every call of a client), which
- * were nine tenths of the bytes Hyperscan saw. Values are kept in the
- * lcore's memory as the packets that carried them are, zeroed at exit,
- * never logged. */
-#define PF_LONG_SLOTS 1024		/* power of two */
+#define PF_SHORT_BYTES 120		/* slots of 128 bytes */
+#define PF_SHORT_SETS 4096		/* power of two; x2 ways: 1 MiB */
 #define PF_LONG_BYTES 1024		/* longer values are always scanned */
+#define PF_LONG_SETS 2048		/* power of two; x2 ways: 4 MiB */
 
-struct pf_long_slot {
+struct pf_clean_slot {
 	uint32_t hash;
 	uint16_t len;
 	uint8_t cls;
-	char v[PF_LONG_BYTES];
+	uint8_t mru;			/* in a set's way 0: the way used last */
+	char v[];
+};
+
+struct pf_clean {
+	char *slots;			/* sets x 2 ways x stride bytes */
+	uint32_t sets;			/* power of two */
+	uint32_t stride;		/* bytes per slot */
+	uint32_t max;			/* longest value kept */
 };
 
 /* Per rx lcore. */
@@ -152,8 +153,7 @@ struct pf_ctx {
 	uint64_t *rule_hits;		/* [n_rules], read by the main lcore */
 	uint64_t fields, normalized, inert;	/* pf_scan calls; decoded; skipped as inert */
 	uint64_t cached;			/* skipped: known clean */
-	struct pf_cache_slot *cache;		/* [PF_CACHE_SLOTS]; NULL: no cache */
-	struct pf_long_slot *long_cache;	/* [PF_LONG_SLOTS]; NULL: none */
+	struct pf_clean clean[2];		/* short, long; .slots NULL: none */
 	uint64_t scans, scanned_bytes;		/* hs_scan calls */
 	struct pf_hit hit[PF_MAX_HITS];
 	uint32_t n_hit, n_base;		/* hits of the current text start at n_base */
@@ -170,6 +170,8 @@ struct pf_engine *pf_engine_load(const char *const *files, int n_files,
 void pf_engine_free(struct pf_engine *e);
 int pf_ctx_init(struct pf_ctx *c, const struct pf_engine *e, int socket);
 void pf_ctx_free(struct pf_ctx *c);
+/* Forgets every value known clean (benchmarks start each pass cold). */
+void pf_ctx_forget(struct pf_ctx *c);
 
 extern const char *const pf_category_names[PF_CAT_MAX];
 extern const char *const pf_class_names[PF_CLASS_MAX];

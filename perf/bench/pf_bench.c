@@ -132,10 +132,7 @@ run_a(struct pf_ctx *c, struct mw_event *ev)
 {
 	/* every pass starts cold: the clean-value cache only knows what this
 	 * pass has already seen, as on a live lcore seeing the calls once */
-	if (c->cache != NULL)
-		memset(c->cache, 0, sizeof(*c->cache) * PF_CACHE_SLOTS);
-	if (c->long_cache != NULL)
-		memset(c->long_cache, 0, sizeof(*c->long_cache) * PF_LONG_SLOTS);
+	pf_ctx_forget(c);
 	double t0 = now();
 
 	for (size_t i = 0; i < n_fields; i++) {
@@ -265,10 +262,9 @@ main(int argc, char **argv)
 		return rule_costs(e);
 	struct mw_event *ev = rte_zmalloc("ev", MW_EVENT_SIZE, 64);
 	int nocache = argc > 5 && strcmp(argv[5], "nocache") == 0;
-	struct pf_cache_slot *cache = c.cache;
-	struct pf_long_slot *long_cache = c.long_cache;
+	struct pf_clean clean[2] = { c.clean[0], c.clean[1] };
 	if (nocache)
-		c.cache = NULL, c.long_cache = NULL;
+		c.clean[0].slots = NULL, c.clean[1].slots = NULL;
 
 	run_a(&c, ev);		/* warm caches */
 	run_b(e, s);
@@ -296,8 +292,8 @@ main(int argc, char **argv)
 			c.fields ? 100.0 * (double)c.inert / (double)c.fields : 0.0,
 			c.fields ? 100.0 * (double)c.cached / (double)c.fields : 0.0);
 	printf("  (clean-value cache %s)\n", nocache ? "off" : "on, cold at every pass");
-	c.cache = cache;
-	c.long_cache = long_cache;
+	c.clean[0] = clean[0];
+	c.clean[1] = clean[1];
 	hs_free_scratch(s);
 	pf_ctx_free(&c);
 	pf_engine_free(e);

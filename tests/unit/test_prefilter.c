@@ -11,8 +11,10 @@
 #include <hs/hs.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <inttypes.h>
 #include <string.h>
 #include <rte_eal.h>
+#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
 #include "dp.h"
@@ -308,6 +310,36 @@ test_clean_cache(void)
 	for (int i = 0; i < 2; i++)
 		CHECK(cats_of(PF_CLASS_headers, evil) & CAT(sqli), "long flagged every time (%d)", i);
 	CHECK(ctx.cached == before + 1, "a long flagged value is never taken as known clean");
+
+	/* Two ways per set: two values that hash to one set are both kept; a
+	 * third evicts the one not used last. */
+	char v[3][200];
+	uint32_t set = 0;
+	int found = 0;
+	for (int i = 0; found < 3 && i < 1000000; i++) {
+		char cand[200];
+		int l = snprintf(cand, sizeof(cand), "client-%d ", i);
+		memset(cand + l, 'x', sizeof(cand) - 1 - (size_t)l);
+		cand[sizeof(cand) - 1] = '\0';
+		uint32_t s = rte_hash_crc(cand, sizeof(cand) - 1, PF_CLASS_headers) &
+			(PF_LONG_SETS - 1);
+		if (found == 0)
+			set = s;
+		if (s == set)
+			memcpy(v[found++], cand, sizeof(cand));
+	}
+	CHECK(found == 3, "three values of one set");
+	before = ctx.cached;
+	cats_of(PF_CLASS_headers, v[0]);
+	cats_of(PF_CLASS_headers, v[1]);
+	cats_of(PF_CLASS_headers, v[0]);
+	cats_of(PF_CLASS_headers, v[1]);
+	CHECK(ctx.cached == before + 2, "both ways kept (%" PRIu64 ")", ctx.cached - before);
+	cats_of(PF_CLASS_headers, v[2]);	/* evicts v[0], used before v[1] */
+	cats_of(PF_CLASS_headers, v[1]);
+	CHECK(ctx.cached == before + 3, "the way used last stays");
+	cats_of(PF_CLASS_headers, v[0]);
+	CHECK(ctx.cached == before + 3, "the other gave way");
 }
 
 static void
