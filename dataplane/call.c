@@ -85,28 +85,6 @@ dp_event_append_field(struct mw_event *ev, enum mw_field fld, const char *s, uin
 	return n == len ? 0 : -1;
 }
 
-/* n hex digits (n even, at most 2*size) into out[size], right-aligned. */
-static int
-parse_hex(const char *s, uint32_t n, uint8_t *out, uint32_t size)
-{
-	uint8_t tmp[16] = { 0 };
-	int nonzero = 0;
-
-	if (n == 0 || n > 2 * size || n % 2)
-		return -1;
-	for (uint32_t i = 0; i < n; i += 2) {
-		int hi = dp_hexval((uint8_t)s[i]), lo = dp_hexval((uint8_t)s[i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		tmp[size - n / 2 + i / 2] = (uint8_t)(hi << 4 | lo);
-		nonzero |= hi | lo;
-	}
-	if (!nonzero)
-		return -1;	/* all-zero ids are invalid in every format */
-	memcpy(out, tmp, size);
-	return 0;
-}
-
 /* Splits v at sep into up to max parts; returns the count. */
 static unsigned int
 split(const char *v, uint32_t n, char sep, const char **part, uint32_t *plen, unsigned int max)
@@ -133,40 +111,40 @@ trace_context(struct mw_event *ev, const struct dp_head *h)
 	if ((v = DP_HEAD_GET(h, traceparent, &n)) != NULL &&
 			split(v, n, '-', p, pl, 5) >= 4 && pl[0] == 2 &&
 			!(p[0][0] == 'f' && p[0][1] == 'f') && pl[1] == 32 && pl[2] == 16 &&
-			parse_hex(p[1], 32, ev->trace_id, 16) == 0 &&
-			parse_hex(p[2], 16, ev->span_id, 8) == 0) {
+			dp_parse_hex(p[1], 32, ev->trace_id, 16) == 0 &&
+			dp_parse_hex(p[2], 16, ev->span_id, 8) == 0) {
 		ev->trace_kind = MW_TRACE_w3c;
 		ev->has_span = 1;
 		return;
 	}
 	if ((v = DP_HEAD_GET(h, b3, &n)) != NULL && split(v, n, '-', p, pl, 5) >= 2 &&
-			parse_hex(p[0], pl[0], ev->trace_id, 16) == 0 &&
-			pl[1] == 16 && parse_hex(p[1], 16, ev->span_id, 8) == 0) {
+			dp_parse_hex(p[0], pl[0], ev->trace_id, 16) == 0 &&
+			pl[1] == 16 && dp_parse_hex(p[1], 16, ev->span_id, 8) == 0) {
 		ev->trace_kind = MW_TRACE_b3;
 		ev->has_span = 1;
 		if (split(v, n, '-', p, pl, 5) >= 4 && pl[3] == 16 &&
-				parse_hex(p[3], 16, ev->parent_span_id, 8) == 0)
+				dp_parse_hex(p[3], 16, ev->parent_span_id, 8) == 0)
 			ev->has_parent = 1;
 		return;
 	}
 	if ((v = DP_HEAD_GET(h, x_b3_traceid, &n)) != NULL &&
-			parse_hex(v, n, ev->trace_id, 16) == 0) {
+			dp_parse_hex(v, n, ev->trace_id, 16) == 0) {
 		ev->trace_kind = MW_TRACE_b3;
 		if ((v = DP_HEAD_GET(h, x_b3_spanid, &n)) != NULL &&
-				parse_hex(v, n, ev->span_id, 8) == 0)
+				dp_parse_hex(v, n, ev->span_id, 8) == 0)
 			ev->has_span = 1;
 		if ((v = DP_HEAD_GET(h, x_b3_parentspanid, &n)) != NULL &&
-				parse_hex(v, n, ev->parent_span_id, 8) == 0)
+				dp_parse_hex(v, n, ev->parent_span_id, 8) == 0)
 			ev->has_parent = 1;
 		return;
 	}
 	if ((v = DP_HEAD_GET(h, uber_trace_id, &n)) != NULL &&
 			split(v, n, ':', p, pl, 5) == 4 && pl[0] % 2 == 0 &&
-			parse_hex(p[0], pl[0], ev->trace_id, 16) == 0) {
+			dp_parse_hex(p[0], pl[0], ev->trace_id, 16) == 0) {
 		ev->trace_kind = MW_TRACE_uber;
-		if (pl[1] % 2 == 0 && parse_hex(p[1], pl[1], ev->span_id, 8) == 0)
+		if (pl[1] % 2 == 0 && dp_parse_hex(p[1], pl[1], ev->span_id, 8) == 0)
 			ev->has_span = 1;
-		if (pl[2] % 2 == 0 && parse_hex(p[2], pl[2], ev->parent_span_id, 8) == 0)
+		if (pl[2] % 2 == 0 && dp_parse_hex(p[2], pl[2], ev->parent_span_id, 8) == 0)
 			ev->has_parent = 1;
 		return;
 	}
@@ -178,7 +156,7 @@ trace_context(struct mw_event *ev, const struct dp_head *h)
 			if (v[i] != '-')
 				hex[k < 32 ? k : 31] = v[i], k++;
 		ev->trace_kind = MW_TRACE_xrid;
-		if (n == 36 && k == 32 && parse_hex(hex, 32, ev->trace_id, 16) == 0)
+		if (n == 36 && k == 32 && dp_parse_hex(hex, 32, ev->trace_id, 16) == 0)
 			return;
 		/* not a UUID: any opaque id still groups the calls */
 		uint64_t a = hash64(v, n, plain_key);

@@ -690,6 +690,68 @@ test_http_head_parser(void)
 	CHECK(DP_HEAD_GET(&h, host, &vl) == NULL, "no host");
 }
 
+/* dp_parse_hex (16 digits at a time where the CPU allows) reads exactly
+ * what one digit at a time reads, on ids, on near-hex bytes and on junk. */
+static int
+ref_parse_hex(const char *s, uint32_t n, uint8_t *out, uint32_t size)
+{
+	uint8_t tmp[16] = { 0 };
+	int nonzero = 0;
+
+	if (n == 0 || n > 2 * size || n % 2)
+		return -1;
+	for (uint32_t i = 0; i < n; i += 2) {
+		int hi = -1, lo = -1;
+		const char *digits = "0123456789abcdef", *p;
+		if ((p = strchr(digits, tolower((unsigned char)s[i]))) != NULL && s[i])
+			hi = (int)(p - digits);
+		if ((p = strchr(digits, tolower((unsigned char)s[i + 1]))) != NULL && s[i + 1])
+			lo = (int)(p - digits);
+		if (hi < 0 || lo < 0)
+			return -1;
+		tmp[size - n / 2 + i / 2] = (uint8_t)(hi << 4 | lo);
+		nonzero |= hi | lo;
+	}
+	if (!nonzero)
+		return -1;
+	memcpy(out, tmp, size);
+	return 0;
+}
+
+static void
+test_parse_hex(void)
+{
+	static const char alphabet[] = "0123456789abcdefABCDEF/:@`Gg \x7f\x80\xff";
+	uint64_t x = 88172645463325252ull;
+	unsigned int bad = 0, ok = 0;
+
+	for (int t = 0; t < 200000; t++) {
+		char s[40];
+		uint8_t a[16], b[16];
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		uint32_t n = (uint32_t)(x % 35), size = (x >> 8) % 2 ? 16 : 8;
+		/* mostly hex, now and then one byte that is not */
+		for (uint32_t i = 0; i < n; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			s[i] = alphabet[(x >> 20) % ((x >> 40) % 64 ? 22 : sizeof(alphabet) - 1)];
+		}
+		if ((x >> 50) % 16 == 0)
+			memset(s, '0', n);
+		memset(a, 0xaa, sizeof(a));
+		memset(b, 0xaa, sizeof(b));
+		int ra = dp_parse_hex(s, n, a, size), rb = ref_parse_hex(s, n, b, size);
+		if (ra != rb || memcmp(a, b, size) != 0)
+			bad++;
+		ok += ra == 0;
+	}
+	CHECK(bad == 0, "dp_parse_hex differs from one digit at a time %u times", bad);
+	CHECK(ok > 10000, "enough valid ids among the cases (%u)", ok);
+	uint8_t id[16];
+	CHECK(dp_parse_hex("70635aa611181d7651f401bc990babc9", 32, id, 16) == 0 &&
+			id[0] == 0x70 && id[15] == 0xc9, "a trace id");
+	CHECK(dp_parse_hex("0000000000000000", 16, id, 8) < 0, "all zeros");
+}
+
 /* Frames wrapped in VLAN, QinQ, VXLAN, GRE, ERSPAN II/III decode to the
  * inner TCP segment and keep the ids; every truncation of them is a drop
  * with a reason, never a crash. */
@@ -868,6 +930,7 @@ main(int argc, char **argv)
 		return 2;
 	test_http_head_parser();
 	test_decode();
+	test_parse_hex();
 	test_one_call_any_segmentation();
 	test_pipelining_and_chunked();
 	test_reorder_overlap_retransmit();
