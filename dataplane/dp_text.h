@@ -55,6 +55,18 @@ dp_hex16(const char *s, uint8_t *out)
 #endif
 }
 
+/* Whether s[0, 36) is a UUID in its canonical form: 8-4-4-4-12 hex digits. */
+static inline int
+dp_is_uuid(const char *s)
+{
+	int bad = (s[8] ^ '-') | (s[13] ^ '-') | (s[18] ^ '-') | (s[23] ^ '-');
+
+	for (int i = 0; i < 36; i++)
+		if (i != 8 && i != 13 && i != 18 && i != 23)
+			bad |= dp_hexval((uint8_t)s[i]) < 0;
+	return !bad;
+}
+
 /* n hex digits (n even, at most 2 * size, size at most 16) into out[size],
  * right-aligned; -1 if not hex, too long, odd or all zero (ids that are
  * all zeros are invalid in every format). */

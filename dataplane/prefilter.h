@@ -103,6 +103,13 @@ struct pf_engine {
  * (ids, enums, flags, page numbers) are a large share of an API's
  * parameters, so they are not scanned; test-prefilter checks that no rule
  * could fire on one.
+ *
+ * So is a value that is exactly a UUID (8-4-4-4-12 hex digits): request and
+ * correlation ids, idempotency keys, object ids, on most calls of a
+ * microservice application and each one new, so no clean-value table can
+ * hold them. 122 random bits in a fixed shape are no payload in any class;
+ * a rule that fires on one (a hex signature in its last twelve digits)
+ * fires by chance.
  */
 #define PF_INERT_MAX 5
 

@@ -18,6 +18,7 @@
 #include <rte_malloc.h>
 
 #include "dp.h"
+#include "dp_text.h"
 #include "prefilter.h"
 #include "check.h"
 
@@ -199,8 +200,8 @@ any_match(unsigned int id, unsigned long long from, unsigned long long to, unsig
 	return 1;
 }
 
-/* The scanner skips short word-only values as inert (prefilter.c): no rule
- * may be able to fire on one, or skipping would hide it. */
+/* The scanner skips short word-only values and UUIDs as inert (prefilter.c):
+ * no rule may be able to fire on one, or skipping would hide it. */
 static void
 test_inert_values_stay_silent(void)
 {
@@ -228,6 +229,36 @@ test_inert_values_stay_silent(void)
 			CHECK(!hit, "a rule of reading %d fires on the inert value '%s'", d,
 					words[i]);
 		}
+
+	/* UUIDs: the shape exactly, any case; random ones fire no rule. */
+	CHECK(dp_is_uuid("70635aa6-1118-1d76-51f4-01bc990babc9"), "uuid");
+	CHECK(dp_is_uuid("70635AA6-1118-1D76-51F4-01BC990BABC9"), "upper-case uuid");
+	CHECK(!dp_is_uuid("70635aa6-1118-1d76-51f4-01bc990babcg"), "not hex");
+	CHECK(!dp_is_uuid("70635aa6-11181-d76-51f4-01bc990babc9"), "dash moved");
+	CHECK(!dp_is_uuid("70635aa6 1118-1d76-51f4-01bc990babc9"), "space for a dash");
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	int fired = 0;
+	for (int i = 0; i < 20000; i++) {
+		char u[37];
+		for (int k = 0; k < 36; k++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			u[k] = "0123456789abcdef"[x % 16];
+		}
+		u[8] = u[13] = u[18] = u[23] = '-';
+		u[36] = '\0';
+		for (int d = 0; d < PF_NVAR; d++) {
+			int hit = 0;
+			if (engine->db[d] != NULL)
+				hs_scan(engine->db[d], u, 36, 0, s, any_match, &hit);
+			fired += hit;
+		}
+	}
+	CHECK(fired == 0, "rules fired on %d of 20000 random UUIDs", fired);
+	uint64_t before = ctx.inert;
+	CHECK(cats_of(PF_CLASS_headers, "70635aa6-1118-1d76-51f4-01bc990babc9") == 0 &&
+			ctx.inert == before + 1, "a UUID is not scanned");
+	CHECK(cats_of(PF_CLASS_headers, "70635aa6-1118-1d76-51f4-01bc990babc9' or 1=1--") &
+			CAT(sqli), "a UUID with more after it is");
 	hs_free_scratch(s);
 }
 
