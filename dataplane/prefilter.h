@@ -109,7 +109,9 @@ struct pf_engine {
  * microservice application and each one new, so no clean-value table can
  * hold them. 122 random bits in a fixed shape are no payload in any class;
  * a rule that fires on one (a hex signature in its last twelve digits)
- * fires by chance.
+ * fires by chance. (This is a judgement on the type, not a proof about the
+ * rules: an operator's rule written to match one particular UUID, an
+ * indicator of compromise, would not fire.)
  */
 #define PF_INERT_MAX 5
 
