@@ -23,13 +23,12 @@ dp_hexval(uint8_t c)
 	return (unsigned int)d < 10 ? d : v;
 }
 
-/* 16 hex digits into 8 bytes; -1 if one is not a hex digit. Trace and span
- * ids are 16 and 32 digits on every call: 16 at a time, without a branch
- * per digit, where the CPU allows. */
+#ifdef __SSSE3__
+/* 16 hex digits into 8 bytes, without a branch per digit; -1 if one is not
+ * a hex digit. */
 static inline int
 dp_hex16(const char *s, uint8_t *out)
 {
-#ifdef __SSSE3__
 	const __m128i c = _mm_loadu_si128((const __m128i *)(const void *)s);
 	const __m128i d = _mm_sub_epi8(c, _mm_set1_epi8('0'));
 	const __m128i l = _mm_sub_epi8(_mm_or_si128(c, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
@@ -44,16 +43,8 @@ dp_hex16(const char *s, uint8_t *out)
 	const __m128i p = _mm_maddubs_epi16(v, _mm_set1_epi16(0x0110));
 	_mm_storel_epi64((__m128i *)(void *)out, _mm_packus_epi16(p, p));
 	return 0;
-#else
-	for (int i = 0; i < 8; i++) {
-		int hi = dp_hexval((uint8_t)s[2 * i]), lo = dp_hexval((uint8_t)s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-#endif
 }
+#endif
 
 /* Whether s[0, 36) is a UUID in its canonical form: 8-4-4-4-12 hex digits. */
 static inline int
@@ -69,7 +60,8 @@ dp_is_uuid(const char *s)
 
 /* n hex digits (n even, at most 2 * size, size at most 16) into out[size],
  * right-aligned; -1 if not hex, too long, odd or all zero (ids that are
- * all zeros are invalid in every format). */
+ * all zeros are invalid in every format). Trace and span ids are 16 and 32
+ * digits on every call: 16 at a time where the CPU allows. */
 static inline int
 dp_parse_hex(const char *s, uint32_t n, uint8_t *out, uint32_t size)
 {
@@ -79,9 +71,11 @@ dp_parse_hex(const char *s, uint32_t n, uint8_t *out, uint32_t size)
 		return -1;
 	uint8_t *o = tmp + size - n / 2;
 	uint32_t i = 0;
+#ifdef __SSSE3__
 	for (; i + 16 <= n; i += 16, o += 8)
 		if (dp_hex16(s + i, o) < 0)
 			return -1;
+#endif
 	for (; i < n; i += 2) {
 		int hi = dp_hexval((uint8_t)s[i]), lo = dp_hexval((uint8_t)s[i + 1]);
 		if (hi < 0 || lo < 0)

@@ -57,12 +57,9 @@ is_tchar(unsigned char c)
 	return tchar[c];
 }
 
-static const struct {
-	const char *name;
-	uint8_t len;
-} known_headers[DP_HDR_MAX] = {
-	[DP_HDR_other] = { "", 0 },
-#define X(id, lit) [DP_HDR_##id] = { lit, sizeof(lit) - 1 },
+static const char *const known_headers[DP_HDR_MAX] = {
+	[DP_HDR_other] = "",
+#define X(id, lit) [DP_HDR_##id] = lit,
 	DP_KNOWN_HEADERS(X)
 #undef X
 };
@@ -95,7 +92,7 @@ dp_header_id(const char *s, uint32_t n)
 	if (n > HDR_LONGEST)
 		return DP_HDR_other;
 	for (unsigned int c = 0; c < RTE_DIM(hdr_by_len[0]) && hdr_by_len[n][c]; c++) {
-		const char *lit = known_headers[hdr_by_len[n][c]].name;
+		const char *lit = known_headers[hdr_by_len[n][c]];
 		uint32_t i = 0;
 		while (i < n && (uint8_t)(s[i] | 0x20) == (uint8_t)lit[i])
 			i++;
