@@ -1068,6 +1068,12 @@ main(int argc, char **argv)
 
 	for (int i = 0; i < a.cfg.n_inference; i++)
 		rte_eal_remote_launch(inf_main, a.inf[i], a.cfg.inference[i]);
+	/* rx starts once every model has run (inf_main's warm-up), so the
+	 * first second of a busy port is not lost to paging in oneDNN */
+	const uint64_t warm_until = rte_rdtsc() + 30 * rte_get_tsc_hz();
+	for (int i = 0; i < a.cfg.n_inference; i++)
+		while (!a.inf[i]->ready && rte_rdtsc() < warm_until && !force_quit)
+			rte_delay_us_sleep(1000);
 	for (int i = 0; i < a.cfg.n_rx; i++) {
 		printf("rx lcore %u: %u queue%s\n", a.cfg.rx[i], a.rx[i]->n_queues,
 				a.rx[i]->n_queues == 1 ? "" : "s");

@@ -173,6 +173,7 @@ struct inf_lcore {
 	struct mw_stages stages;
 	volatile int tid;	/* its thread, for the kernel's scheduler stats */
 	bool backpressure;	/* wait for the main lcore instead of dropping */
+	volatile bool ready;	/* warmed up: rx may start (inf_main) */
 	volatile bool stop;	/* set by main once every rx lcore is done */
 	volatile bool flushed;	/* every trace ended, summaries sent */
 	volatile bool done;
