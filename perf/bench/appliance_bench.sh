@@ -9,8 +9,8 @@ set -eu
 MW=$1 GEN=$2 SECS=${3:-10} DIR=${4:-perf/results} RULES=${5:-}
 mkdir -p "$DIR"
 CAP="$DIR/bench-dvdrental"
-[ -f "$CAP.pcap" ] || "$GEN" --app configs/apps/dvdrental.conf --seed 10 --requests 20000 \
-	--loop-clean --attack all=0.00063 --out "$CAP" --quiet
+"$GEN" --app configs/apps/dvdrental.conf --seed 10 --requests 20000 \
+	--loop-clean --attack all=0.00063 --start now --out "$CAP" --quiet	# dated now: see bench.sh
 CPUS=$(nproc)
 if [ "$CPUS" -ge 3 ]; then MAP="0@0,1@1,2@2"; else MAP="0@0,1@1,2@0"; fi
 cat > "$DIR/bench.conf" <<CONF

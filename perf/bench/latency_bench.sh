@@ -13,8 +13,8 @@ set -eu
 MW=$1 GEN=$2 MK=$3 SECS=${4:-8} DIR=${5:-perf/results} RULES=${6:-configs/signatures}
 mkdir -p "$DIR/pf-cache"
 CAP="$DIR/bench-dvdrental"
-[ -f "$CAP.pcap" ] || "$GEN" --app configs/apps/dvdrental.conf --seed 10 --requests 20000 \
-	--loop-clean --attack all=0.00063 --out "$CAP" --quiet
+"$GEN" --app configs/apps/dvdrental.conf --seed 10 --requests 20000 \
+	--loop-clean --attack all=0.00063 --start now --out "$CAP" --quiet	# dated now: see bench.sh
 "$MK" --kind payload "$DIR/lat-payload.mwm"
 "$MK" --kind trace --hidden 64 "$DIR/lat-trace.mwm"
 "$MK" --kind actor --hidden 64 "$DIR/lat-actor.mwm"

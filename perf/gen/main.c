@@ -57,6 +57,9 @@ static const char usage[] =
 "                        ext6 (IPv6 ext headers)\n"
 "  --midstart SEC        start the capture SEC seconds into the traffic\n"
 "  --loop-clean          every connection opens and closes in the capture\n"
+"  --start TIME          the traffic's first second, YYYY-MM-DDTHH:MM:SSZ or\n"
+"                        now (default: the app's start); packet times, Date\n"
+"                        headers and JWT iat/exp follow it\n"
 "  --grammars DIR        grammar files (default " MW_GRAMMAR_DIR ")\n"
 "  --quiet               no summary on stderr\n"
 "  --version, --help\n";
@@ -279,6 +282,7 @@ main(int argc, char **argv)
 		{ "impair", required_argument, NULL, 'I' },
 		{ "midstart", required_argument, NULL, 'm' },
 		{ "loop-clean", no_argument, NULL, 'L' },
+		{ "start", required_argument, NULL, 'T' },
 		{ "grammars", required_argument, NULL, 'g' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "version", no_argument, NULL, 'v' },
@@ -286,7 +290,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sim_opts o = { .seed = 1, .requests = 100000 };
-	const char *app_path = NULL, *out = NULL, *gdir = MW_GRAMMAR_DIR;
+	const char *app_path = NULL, *out = NULL, *gdir = MW_GRAMMAR_DIR, *start = NULL;
 	int quiet = 0, c;
 
 	o.net.vni = 4242;
@@ -337,6 +341,7 @@ main(int argc, char **argv)
 			break;
 		}
 		case 'L': o.loop_clean = 1; break;
+		case 'T': start = optarg; break;
 		case 'g': gdir = optarg; break;
 		case 'q': quiet = 1; break;
 		case 'v': printf("meshwatch-gen %s\n", MW_VERSION); return 0;
@@ -386,7 +391,19 @@ main(int argc, char **argv)
 	/* The seed alone decides the output: reseed after the load-time checks. */
 	rng_seed(&r, o.seed);
 	snprintf(path, sizeof(path), "%s.pcap", out);
-	/* Packet times, label times, JWT iat/exp and Date headers share one clock. */
+	/* Packet times, label times, JWT iat/exp and Date headers share one clock.
+	 * A capture replayed against the wall clock (net_pcap's infinite_rx
+	 * gives no capture times) wants it to be now, or every token it holds
+	 * has long expired. */
+	if (start != NULL && strcmp(start, "now") == 0) {
+		a->start_epoch = time(NULL);
+	} else if (start != NULL) {
+		struct tm tm = { 0 };
+		const char *end = strptime(start, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		if (end == NULL || *end)
+			die("--start: bad value '%s' (expected YYYY-MM-DDTHH:MM:SSZ or now)", start);
+		a->start_epoch = timegm(&tm);
+	}
 	o.net.epoch_ns = (uint64_t)a->start_epoch * 1000000000ull;
 	if (net_init(&o.net, path, &r, err, sizeof(err)) || labels_open(out, err, sizeof(err)))
 		die("%s", err);

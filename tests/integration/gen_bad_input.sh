@@ -49,6 +49,7 @@ expect "--impair: bad value '2' \(expected a probability" --app "$APP" $O --impa
 expect "--qinq needs --vlan" --app "$APP" $O --qinq 5
 expect "--loop-clean and --midstart contradict" --app "$APP" $O --loop-clean --midstart 3
 expect "--encap: bad value 'ipip'" --app "$APP" $O --encap ipip
+expect "--start: bad value '2026-13-01T00:00:00Z'" --app "$APP" $O --start 2026-13-01T00:00:00Z
 mkdir -p "$DIR/g"
 cp "$GRAMMARS"/*.g "$DIR/g/"
 printf 'technique = "x" ;\nplace = "query" ;\nx = ( "a" ;\n' > "$DIR/g/sqli.g"
