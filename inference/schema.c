@@ -296,6 +296,31 @@ decayed(uint32_t v, uint16_t then, uint16_t now)
 	return halvings < 32 ? v >> halvings : 0;
 }
 
+/*
+ * The word of a shared table's set (MW_SHARED_WAYS words, one cache line)
+ * that holds tag, into *w; else an empty one, else the one tag's bits
+ * pick, with *w = 0: the caller's store takes it over. Lossy, never torn:
+ * every word is read and written whole.
+ */
+static inline uint64_t *
+shared_way(uint64_t *table, uint32_t slots, uint64_t h, uint64_t tag, uint64_t *w)
+{
+	uint64_t *set = &table[(h & (slots / MW_SHARED_WAYS - 1)) * MW_SHARED_WAYS];
+	uint64_t *empty = NULL;
+
+	for (unsigned int i = 0; i < MW_SHARED_WAYS; i++) {
+		uint64_t v = __atomic_load_n(&set[i], __ATOMIC_RELAXED);
+		if ((v & ~0xffffffffull) == tag) {
+			*w = v;
+			return &set[i];
+		}
+		if (v == 0 && empty == NULL)
+			empty = &set[i];
+	}
+	*w = 0;
+	return empty != NULL ? empty : &set[tag >> 33 & (MW_SHARED_WAYS - 1)];
+}
+
 void
 mw_logins_check(struct mw_logins *l, const struct mw_event *ev, struct mw_call_ctx *ctx)
 {
@@ -305,11 +330,10 @@ mw_logins_check(struct mw_logins *l, const struct mw_event *ev, struct mw_call_c
 	const bool failed = login_failed(ev);
 	ctx->login = 1.0f;
 
-	uint64_t *slot = &l->account[ev->account & (MW_LOGIN_SLOTS - 1)];
 	const uint64_t tag = (ev->account >> 32 | 1) << 32;
-	uint64_t w = __atomic_load_n(slot, __ATOMIC_RELAXED);
+	uint64_t w, *slot = shared_way(l->account, MW_LOGIN_SLOTS, ev->account, tag, &w);
 	uint32_t fails = 0, proven = 0;
-	if ((w & ~0xffffffffull) == tag) {
+	if (w != 0) {
 		proven = (uint32_t)(w >> 31) & 1;
 		fails = decayed((uint32_t)w & 0x7fff, (uint16_t)(w >> 15), now);
 	}
@@ -322,13 +346,13 @@ mw_logins_check(struct mw_logins *l, const struct mw_event *ev, struct mw_call_c
 
 	if (ev->password_tag == 0)
 		return;
-	slot = &l->password[(ev->password_tag * 0x9e3779b1u) >> 16 & (MW_LOGIN_SLOTS - 1)];
 	const uint64_t ptag = (uint64_t)ev->password_tag << 32;
 	const uint8_t who = (uint8_t)(ev->account >> 8 | 1);	/* 0: no account yet */
-	w = __atomic_load_n(slot, __ATOMIC_RELAXED);
+	slot = shared_way(l->password, MW_LOGIN_SLOTS, (ev->password_tag * 0x9e3779b1u) >> 16,
+			ptag, &w);
 	uint32_t accounts = 0;
 	uint8_t last = 0;
-	if ((w & ~0xffffffffull) == ptag) {
+	if (w != 0) {
 		accounts = decayed((uint32_t)(w >> 8) & 0xff, (uint16_t)(w >> 16), now);
 		last = (uint8_t)w;
 	}
@@ -340,24 +364,16 @@ mw_logins_check(struct mw_logins *l, const struct mw_event *ev, struct mw_call_c
 			__ATOMIC_RELAXED);
 }
 
-/* The owner word of object key h: 0 when it has none yet. */
-static inline uint64_t *
-object_slot(struct mw_objects *o, uint64_t h, uint64_t *tag)
-{
-	*tag = (h >> 32 | 1) << 32;
-	return &o->slot[h & (MW_OBJECT_SLOTS - 1)];
-}
-
 /* owner takes object key when nobody owns it, or whoever does when its
  * claim is proven (it created the object, the id is its own subject);
  * 1 when another principal keeps it. */
 static inline int
 object_take(struct mw_objects *o, uint64_t key, uint32_t owner, bool proven)
 {
-	uint64_t tag, *slot = object_slot(o, key, &tag);
-	uint64_t w = __atomic_load_n(slot, __ATOMIC_RELAXED);
+	const uint64_t tag = (key >> 32 | 1) << 32;
+	uint64_t w, *slot = shared_way(o->slot, MW_OBJECT_SLOTS, key, tag, &w);
 
-	if (proven || (w & ~0xffffffffull) != tag) {
+	if (proven || w == 0) {
 		__atomic_store_n(slot, tag | owner, __ATOMIC_RELAXED);
 		return 0;
 	}
@@ -461,6 +477,44 @@ param_names(const struct mw_event *ev, const char **name, uint16_t *len, unsigne
 	return k;
 }
 
+/* The way of (lo, tag)'s set that holds it, else the one with the
+ * smallest count, emptied for it. */
+static uint64_t *
+name_slot(struct mw_endpoints *b, uint32_t lo, uint64_t tag)
+{
+	uint64_t *set = &b->names[(lo & (MW_NAME_SLOTS / MW_BASELINE_WAYS - 1)) * MW_BASELINE_WAYS];
+	uint64_t *victim = set;
+
+	for (unsigned int w = 0; w < MW_BASELINE_WAYS; w++) {
+		if ((set[w] & ~0xffffffffull) == tag)
+			return &set[w];
+		if ((set[w] & 0xffffffffu) < (*victim & 0xffffffffu))
+			victim = &set[w];
+	}
+	*victim = tag;
+	return victim;
+}
+
+/* The way of key's set that holds it, else the one with the fewest calls,
+ * emptied for it. */
+static struct mw_endpoint_slot *
+endpoint_slot(struct mw_endpoints *b, uint32_t key)
+{
+	const uint32_t sets = MW_ENDPOINT_SLOTS / MW_BASELINE_WAYS;
+	struct mw_endpoint_slot *set = &b->slot[(key * 0x9e3779b1u >> 16) % sets * MW_BASELINE_WAYS];
+	struct mw_endpoint_slot *victim = set;
+
+	for (unsigned int w = 0; w < MW_BASELINE_WAYS; w++) {
+		if (set[w].key == key && set[w].calls > 0)
+			return &set[w];
+		if (set[w].calls < victim->calls)
+			victim = &set[w];
+	}
+	memset(victim, 0, sizeof(*victim));
+	victim->key = key;
+	return victim;
+}
+
 /* How rarely ev's endpoint sees its rarest parameter name, then counts
  * ev's names: log2 of calls per call that sent it, 1 at 1 in 1024. */
 static float
@@ -474,8 +528,8 @@ unusual_params(struct mw_endpoints *b, const struct mw_endpoint_slot *e, const s
 	for (unsigned int i = 0; i < k; i++) {
 		const uint32_t lo = rte_hash_crc(name[i], len[i], e->key);
 		const uint64_t tag = (uint64_t)rte_hash_crc(name[i], len[i], ~e->key) << 32;
-		uint64_t *slot = &b->names[lo & (MW_NAME_SLOTS - 1)];
-		uint64_t count = (*slot & ~0xffffffffull) == tag ? *slot & 0xffffffffu : 0;
+		uint64_t *slot = name_slot(b, lo, tag);
+		uint64_t count = *slot & 0xffffffffu;
 		if (e->calls >= 16) {
 			float u = (float)(log2((e->calls + 1.0) / (count + 1.0)) / 10.0);
 			worst = fmaxf(worst, u > 1.0f ? 1.0f : u);
@@ -489,15 +543,11 @@ void
 mw_endpoint_observe(struct mw_endpoints *b, const struct mw_event *ev, struct mw_call_ctx *ctx)
 {
 	const uint32_t key = ev->template_id ^ ((uint32_t)ev->method + 1) * 0x85ebca6bu;
-	struct mw_endpoint_slot *e = &b->slot[(key * 0x9e3779b1u) >> 20 & (MW_ENDPOINT_SLOTS - 1)];
+	struct mw_endpoint_slot *e = endpoint_slot(b, key);
 	const float r = (float)log2(1.0 + ev->resp_body_bytes);
 	const bool jwt = ev->actor_kind == MW_ACTOR_jwt && ev->jwt_state != MW_JWT_absent;
 	const bool priv = !!(ev->flags & MW_EV_JWT_PRIVILEGED);
 
-	if (e->key != key || e->calls == 0) {
-		memset(e, 0, sizeof(*e));
-		e->key = key;
-	}
 	/* a caller without a role where, so far, the privileged call */
 	ctx->overreach = jwt && !priv && e->jwt_calls >= 8 ? e->privileged : 0.0f;
 	if (jwt)

@@ -181,11 +181,14 @@ struct mw_call_ctx {
  *
  * One table per appliance, shared by its inference lcores: a principal's
  * traces are spread over all of them, and ownership is only seen whole.
- * A lossy direct-mapped cache of 64-bit words (a tag and the owner), each
- * read and written whole with relaxed atomics: a race between two lcores
- * costs one object's owner, never a torn word. No deletes: an object that
- * collides takes the slot over and its owner is forgotten.
+ * A lossy cache of 64-bit words (a tag and the owner) in 8-way sets of a
+ * cache line (mw_shared_way), each read and written whole with relaxed
+ * atomics: a race between two lcores costs one object's owner, never a
+ * torn word. No deletes: an object is forgotten only when eight others
+ * share its set. (Direct-mapped, until 2026-12-04, one object in twelve of
+ * a day's capture shared its slot with another, and lost its owner.)
  */
+#define MW_SHARED_WAYS 8
 #define MW_OBJECT_SLOTS (1u << 18)	/* 2 MiB */
 struct mw_objects {
 	uint64_t slot[MW_OBJECT_SLOTS];
@@ -226,7 +229,7 @@ int mw_objects_check(struct mw_objects *o, const struct mw_event *ev,
  * (keyed, 32 bits) how many accounts it recently failed on.
  *
  * Shared by the inference lcores like mw_objects, and for the same reason:
- * a campaign's attempts are spread over all of them. Lossy direct-mapped
+ * a campaign's attempts are spread over all of them. Lossy 8-way sets of
  * words read and written whole with relaxed atomics; counts halve every
  * MW_LOGIN_HALF_MIN minutes of event time, so months of ordinary typos do
  * not add up to an attack.
@@ -257,9 +260,15 @@ void mw_logins_check(struct mw_logins *l, const struct mw_event *ev, struct mw_c
  * update: mass assignment, without a list of names), are what
  * exfiltration, BFLA, BOLA and reconnaissance look like from the
  * network, in any application, without a list of its endpoints.
- * Bounded: slots indexed by the endpoint's hash with the hash as tag; a
- * collision restarts the slot (the endpoint looks new again).
+ * Bounded: 4-way sets indexed by the endpoint's hash, with the hash as
+ * tag. An endpoint not in its set takes the way with the fewest calls, and
+ * a parameter name the way with the smallest count: the one-off templates
+ * and names of junk paths and fuzzed bodies (an attack's, a scanner's)
+ * evict each other, not the baselines of what clients use. (Direct-mapped,
+ * one traversal path had reset an endpoint of 3 787 calls, and two real
+ * endpoints sharing a slot reset each other all day.)
  */
+#define MW_BASELINE_WAYS 4
 #define MW_ENDPOINT_SLOTS 4096
 struct mw_endpoint_slot {
 	uint32_t key;			/* method and template id */

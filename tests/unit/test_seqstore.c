@@ -437,6 +437,76 @@ test_logins(void)
 			x[MW_CF_account_failures] == c.account_failures, "the call features carry it");
 }
 
+/* ev's query is q */
+static void
+put_query(struct mw_event *ev, const char *q)
+{
+	size_t n = strlen(q);
+
+	memcpy(ev->data, q, n);
+	ev->field[MW_FIELD_query].off = 0;
+	ev->field[MW_FIELD_query].len = (uint16_t)n;
+	ev->data_len = (uint16_t)n;
+}
+
+/* Crowded tables: the junk a day of attacks and scanners brings (one-off
+ * paths, fuzzed names, a breach list's accounts) must not make what
+ * clients use look new. */
+static void
+test_crowded(void)
+{
+	static char buf[MW_EVENT_SIZE];
+	static struct mw_endpoints b;
+	static struct mw_objects o;
+	static struct mw_logins l;
+	struct mw_event *ev = (struct mw_event *)buf;
+	struct mw_call_ctx ctx;
+	char q[32];
+
+	memset(buf, 0, sizeof(buf));
+	ev->method = MW_METHOD_GET;
+	for (int i = 0; i < 2000; i++) {
+		ev->template_id = 0xa;
+		put_query(ev, "name=x");
+		memset(&ctx, 0, sizeof(ctx));
+		mw_endpoint_observe(&b, ev, &ctx);
+	}
+	for (uint32_t i = 0; i < 20000; i++) {
+		ev->template_id = 0x100000 + i;
+		snprintf(q, sizeof(q), "junk%u=1", i);
+		put_query(ev, q);
+		mw_endpoint_observe(&b, ev, &ctx);
+	}
+	ev->template_id = 0xa;
+	put_query(ev, "name=y");
+	memset(&ctx, 0, sizeof(ctx));
+	mw_endpoint_observe(&b, ev, &ctx);
+	CHECK(ctx.rarity < 0.3f && ctx.unusual_params == 0.0f,
+			"20 000 one-off endpoints and names later, a busy endpoint and its "
+			"parameter are not new (rarity %.2f, unusual %.2f)", ctx.rarity,
+			ctx.unusual_params);
+
+	memset(buf, 0, sizeof(buf));
+	const int n_obj = 30000;
+	for (int i = 1; i <= n_obj; i++)
+		named(&o, ev, 1, MW_ACTOR_jwt, "/users/{id}/documents", (uint64_t)i * 0x9e3779b97f4a7c15ull);
+	int kept = 0;
+	for (int i = 1; i <= n_obj; i++)
+		kept += named(&o, ev, 2, MW_ACTOR_jwt, "/users/{id}/documents",
+				(uint64_t)i * 0x9e3779b97f4a7c15ull) == 1;
+	CHECK(kept >= n_obj - n_obj / 1000, "%d of %d objects keep their owner", kept, n_obj);
+
+	for (uint64_t a = 1; a <= 8000; a++)
+		login(&l, ev, a * 0xd6e8feb86659fd93ull, 0x600d, 200, 5000);
+	for (uint64_t a = 1; a <= 30000; a++)
+		login(&l, ev, a * 0x9e3779b97f4a7c15ull + 7, 0xbad0000 + (uint32_t)a, 401, 5001);
+	int proven = 0;
+	for (uint64_t a = 1; a <= 8000; a++)
+		proven += login(&l, ev, a * 0xd6e8feb86659fd93ull, 0x600d, 200, 5002).unproven == 0.0f;
+	CHECK(proven >= 8000 - 8, "after 30 000 failed log-ins to other accounts, %d of 8 000 "
+			"accounts are still proven", proven);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -450,6 +520,7 @@ main(int argc, char **argv)
 	test_overreach();
 	test_impersonation();
 	test_page_size();
+	test_crowded();
 	printf("%d checks, %d failed\n", checks, failures);
 	rte_eal_cleanup();
 	return failures != 0;
