@@ -5,6 +5,7 @@
  *
  *   meshwatch-eval --events TEST.events.jsonl --labels PREFIX --models DIR
  *                  [--json OUT.json] [--plot DIR] [--errors OUT.jsonl]
+ *   (--events and --labels repeat in pairs: several captures scored as one)
  *
  * Scores come from the appliance's own inference code over the event log
  * (stack.h), with the thresholds written in the model files. Units:
@@ -606,15 +607,29 @@ main(int argc, char **argv)
 		{ "json", 1, 0, 'j' }, { "plot", 1, 0, 'p' }, { "errors", 1, 0, 'x' },
 		{ "help", 0, 0, 'h' }, { 0 }
 	};
-	const char *events = NULL, *labels = NULL, *models = NULL, *json = NULL;
+	/* --events and --labels repeat in pairs: several captures, one data set */
+	const char *events[8], *labels[8], *models = NULL, *json = NULL;
+	int n_events = 0, n_labels = 0;
 	static struct ctx c;
 	char err[1024];
 	int o, bad = 0;
 
 	while ((o = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (o) {
-		case 'e': events = optarg; break;
-		case 'l': labels = optarg; break;
+		case 'e':
+			if (n_events == 8) {
+				fprintf(stderr, "meshwatch-eval: at most 8 captures\n");
+				return 2;
+			}
+			events[n_events++] = optarg;
+			break;
+		case 'l':
+			if (n_labels == 8) {
+				fprintf(stderr, "meshwatch-eval: at most 8 captures\n");
+				return 2;
+			}
+			labels[n_labels++] = optarg;
+			break;
 		case 'm': models = optarg; break;
 		case 'j': json = optarg; break;
 		case 'p': c.plot = optarg; break;
@@ -627,11 +642,13 @@ main(int argc, char **argv)
 		default:
 			fprintf(o == 'h' ? stdout : stderr, "usage: meshwatch-eval --events "
 					"EVENTS.jsonl --labels PREFIX --models DIR [--json OUT.json] "
-					"[--plot DIR] [--errors OUT.jsonl]\n");
+					"[--plot DIR] [--errors OUT.jsonl]\n"
+					"  --events and --labels repeat, in pairs, to score "
+					"several captures as one\n");
 			return o == 'h' ? 0 : 2;
 		}
 	}
-	if (events == NULL || labels == NULL || models == NULL || optind != argc) {
+	if (n_events == 0 || n_labels != n_events || models == NULL || optind != argc) {
 		fprintf(stderr, "usage: meshwatch-eval --events EVENTS.jsonl --labels PREFIX "
 				"--models DIR [--json OUT.json] [--plot DIR]\n");
 		return 2;
@@ -641,17 +658,18 @@ main(int argc, char **argv)
 	c.m[2] = load(models, "actor.mwm", MW_MODEL_SEQUENCE, mw_trace_schema(), &bad);
 	if (bad)
 		return 1;
-	if (tr_load(&c.d, events, labels, err, sizeof(err)) < 0 ||
+	if (tr_load_many(&c.d, (unsigned int)n_events, events, labels, err, sizeof(err)) < 0 ||
 			tr_stack_payload(&c.s, &c.d, c.m[0], err, sizeof(err)) < 0 ||
 			tr_stack_trace(&c.s, &c.d, c.m[1], err, sizeof(err)) < 0 ||
 			tr_stack_actor(&c.s, &c.d, c.m[2], err, sizeof(err)) < 0) {
 		fprintf(stderr, "meshwatch-eval: %s\n", err);
 		return 1;
 	}
-	printf("%s: %zu calls (%zu without a label), %zu traces, %zu actors\n", events, c.d.n,
+	printf("%s%s: %zu calls (%zu without a label), %zu traces, %zu actors\n", events[0],
+			n_events > 1 ? " and the other captures" : "", c.d.n,
 			c.d.unlabeled, c.d.n_traces, c.d.n_actors);
 	c.out = json_object_new_object();
-	json_object_object_add(c.out, "events", json_object_new_string(events));
+	json_object_object_add(c.out, "events", json_object_new_string(events[0]));
 	json_object_object_add(c.out, "models", json_object_new_string(models));
 	if (c.plot != NULL) {
 		char path[4096];

@@ -36,7 +36,9 @@
 struct opts {
 	const char *events[MAX_SETS], *labels[MAX_SETS];
 	int n_sets, n_labels;
-	const char *val_events, *val_labels, *out, *init;
+	const char *val_events[MAX_SETS], *val_labels[MAX_SETS];
+	int n_val, n_val_labels;
+	const char *out, *init;
 	const char *only;		/* payload,trace,actor */
 	uint64_t seed;
 	int epochs, seq_epochs, pretrain_epochs;
@@ -688,7 +690,10 @@ base_meta(const struct opts *o, const char *what)
 	for (int i = 0; i < o->n_sets; i++)
 		json_object_array_add(data, json_object_new_string(o->events[i]));
 	json_object_object_add(m, "data", data);
-	json_object_object_add(m, "validation", json_object_new_string(o->val_events));
+	json_object *val = json_object_new_array();
+	for (int i = 0; i < o->n_val; i++)
+		json_object_array_add(val, json_object_new_string(o->val_events[i]));
+	json_object_object_add(m, "validation", val);
 	json_object_object_add(m, "label_fraction", json_object_new_double(o->label_fraction));
 	if (o->init)
 		json_object_object_add(m, "warm_start", json_object_new_string(o->init));
@@ -769,7 +774,8 @@ usage(FILE *f)
 		"         --val-events EVENTS.jsonl --val-labels PREFIX --out DIR [options]\n"
 		"  EVENTS: meshwatch's event log (output.events, output.redact = false);\n"
 		"  PREFIX: meshwatch-gen's --out (PREFIX.requests.jsonl); --events and --labels\n"
-		"          repeat, in pairs, to train on several captures\n"
+		"          repeat, in pairs, to train on several captures; so do --val-events\n"
+		"          and --val-labels, to choose thresholds on several\n"
 		"  --only LIST          payload,trace,actor (others load from --init or are absent)\n"
 		"  --init DIR           warm start from DIR/{payload,trace,actor}.mwm\n"
 		"  --label-fraction F   train on the labels of a seeded fraction F of actors [1]\n"
@@ -814,8 +820,16 @@ parse(int argc, char **argv, struct opts *o)
 			if (o->n_labels < MAX_SETS)
 				o->labels[o->n_labels++] = optarg;
 			break;
-		case 'v': o->val_events = optarg; break;
-		case 'V': o->val_labels = optarg; break;
+		case 'v':
+			if (o->n_val == MAX_SETS)
+				return -1;
+			o->val_events[o->n_val++] = optarg;
+			break;
+		case 'V':
+			if (o->n_val_labels == MAX_SETS)
+				return -1;
+			o->val_labels[o->n_val_labels++] = optarg;
+			break;
 		case 'o': o->out = optarg; break;
 		case 'i': o->init = optarg; break;
 		case 'y': o->only = optarg; break;
@@ -839,7 +853,7 @@ parse(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind != argc || o->n_sets == 0 || o->n_labels != o->n_sets || o->out == NULL ||
-			o->val_events == NULL || o->val_labels == NULL || o->epochs < 0 ||
+			o->n_val == 0 || o->n_val_labels != o->n_val || o->epochs < 0 ||
 			o->seq_epochs < 0 || o->pretrain_epochs < 0 || o->label_fraction <= 0 ||
 			o->label_fraction > 1 || o->fpr < 0 || o->fpr >= 1 || o->seq_fpr < 0 ||
 			o->seq_fpr >= 1 || o->H == 0 || o->H > 1024 || o->T == 0 || o->T > 256)
@@ -1067,10 +1081,12 @@ main(int argc, char **argv)
 		goto fail;
 	}
 	if (load_sets(&r.o, &r.d, r.err, sizeof(r.err)) < 0 ||
-			tr_load(&r.v, r.o.val_events, r.o.val_labels, r.err, sizeof(r.err)) < 0 ||
+			tr_load_many(&r.v, (unsigned int)r.o.n_val, r.o.val_events, r.o.val_labels,
+				r.err, sizeof(r.err)) < 0 ||
 			(r.keep = label_mask(&r.d, r.o.label_fraction, r.o.seed)) == NULL)
 		goto fail;
-	fprintf(stderr, "%s: %zu calls, %zu traces, %zu actors (validation)\n", r.o.val_events,
+	fprintf(stderr, "%s%s: %zu calls, %zu traces, %zu actors (validation)\n",
+			r.o.val_events[0], r.o.n_val > 1 ? " and the other captures" : "",
 			r.v.n, r.v.n_traces, r.v.n_actors);
 	/* level by level, each on what the levels below give */
 	if ((want(&r.o, "payload") ? level_payload(&r) : 0) < 0 || reload(&r, 0) < 0 ||
