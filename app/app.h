@@ -61,6 +61,9 @@ void app_stats_sum(const struct app *a, struct app_totals *t);
 /* The event-to-verdict latency at quantile q (0..1), in microseconds: the
  * upper bound of its histogram bucket; 0 when nothing was seen. */
 uint64_t app_latency(const struct app_totals *t, double q);
+/* How long an lcore's thread (tid) has waited for its CPU, in ms; -1 if
+ * unknown. */
+double app_cpu_wait_ms(int tid);
 void app_stats_line(struct app *a, FILE *out);
 void app_stats_report(struct app *a, FILE *out);
 

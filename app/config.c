@@ -11,6 +11,7 @@
 #include <glob.h>
 #include <inttypes.h>
 #include <libconfig.h>
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -678,6 +679,55 @@ load_output(struct ctx *c, const config_t *cf, struct mw_config *cfg)
 		problem(c, g, "output.actor_key", "no key set and no randomness available");
 }
 
+/* "ADDR:PORT" (IPv4), "[ADDR]:PORT" (IPv6) or ":PORT" (every address), as
+ * numbers: the management address is never looked up in DNS. */
+static int
+parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[64];
+	const char *colon = strrchr(s, ':');
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+		.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE }, *ai;
+	char *end;
+
+	if (colon == NULL || colon[1] == '\0')
+		return -1;
+	unsigned long port = strtoul(colon + 1, &end, 10);
+	if (*end || port == 0 || port > 65535)
+		return -1;
+	size_t n = (size_t)(colon - s);
+	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
+		s++;
+		n -= 2;
+	}
+	if (n >= sizeof(host))
+		return -1;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (getaddrinfo(n ? host : NULL, colon + 1, &hints, &ai) != 0)
+		return -1;
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+/* telemetry = { prometheus = "127.0.0.1:9464"; } */
+static void
+load_telemetry(struct ctx *c, const config_t *cf, struct mw_config *cfg)
+{
+	static const char *const keys[] = { "prometheus", NULL };
+	config_setting_t *g = group(c, config_root_setting(cf), "", "telemetry");
+
+	check_keys(c, g, "telemetry", keys);
+	if (get_str(c, g, "telemetry", "prometheus", "", cfg->prometheus,
+				sizeof(cfg->prometheus)) == 1 &&
+			parse_listen(cfg->prometheus, &cfg->prom_addr, &cfg->prom_len) < 0)
+		problem(c, config_setting_get_member(g, "prometheus"), "telemetry.prometheus",
+				"\"%s\" is not a numeric ADDRESS:PORT; expected e.g. "
+				"\"127.0.0.1:9464\", \"[::1]:9464\" or \":9464\"", cfg->prometheus);
+}
+
 /* Cross-section rules. */
 static void
 check_topology(struct ctx *c, const config_t *cf, struct mw_config *cfg)
@@ -732,6 +782,7 @@ cfg_load(const char *file, struct mw_config *cfg, FILE *err)
 	load_models(&c, &cf, cfg);
 	load_prefilter(&c, &cf, cfg);
 	load_output(&c, &cf, cfg);
+	load_telemetry(&c, &cf, cfg);
 	check_topology(&c, &cf, cfg);
 	config_destroy(&cf);
 	return c.errors;

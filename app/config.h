@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 #include "dp.h"
 #include "onednn.h"
@@ -94,6 +95,10 @@ struct mw_config {
 	char stats_file[PATH_MAX];
 	uint32_t stats_interval;
 	bool redact;
+
+	char prometheus[128];		/* telemetry.prometheus, "" none */
+	struct sockaddr_storage prom_addr;
+	socklen_t prom_len;
 };
 
 /* Loads and validates FILE into cfg; every problem is printed to err as

@@ -35,6 +35,7 @@
 #include "app.h"
 #include "model.h"
 #include "seqstore.h"
+#include "telemetry.h"
 
 #define DRAIN_BURST 64
 
@@ -1062,6 +1063,8 @@ main(int argc, char **argv)
 		rte_exit(EXIT_FAILURE, "cannot set up; nothing started\n");
 	if (verify_placement(&a) < 0)
 		rte_exit(EXIT_FAILURE, "inference memory off its NUMA node; nothing started\n");
+	if (app_telemetry_start(&a, stderr) < 0)
+		rte_exit(EXIT_FAILURE, "nothing started\n");
 	for (int i = 0; i < a.cfg.n_ports; i++)
 		if (app_port_start(&a.ports[i], a.mbufs[a.ports[i].socket], stderr) != 0)
 			rte_exit(EXIT_FAILURE, "ports[%d]: cannot start\n", i);
@@ -1093,6 +1096,7 @@ main(int argc, char **argv)
 	control_loop(&a, &o);
 	shutdown_lcores(&a);
 	app_stats_report(&a, stdout);
+	app_telemetry_stop();
 	teardown(&a);
 	rte_eal_cleanup();
 	return 0;

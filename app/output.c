@@ -765,7 +765,11 @@ write_summary(struct out_ctx *oc, const struct out_window_key *k, const struct o
 int
 out_alert(struct out_ctx *oc, const struct mw_alert *al)
 {
-	if (oc->alerts == NULL || al->kind >= MW_ALERT_KIND_MAX)
+	if (al->kind >= MW_ALERT_KIND_MAX)
+		return 0;
+	if (al->cls < MW_MODEL_MAX_CLASSES)
+		oc->raised[al->kind][al->cls]++;
+	if (oc->alerts == NULL)
 		return 0;
 	if (al->ts_ns > oc->now_ns) {
 		oc->now_ns = al->ts_ns;

@@ -31,6 +31,7 @@ struct out_ctx {
 	struct out_window *win;
 	uint64_t now_ns, now_tsc;	/* latest alert time, and when it came */
 	uint64_t alerts_written, alerts_suppressed, windows_full;
+	uint64_t raised[MW_ALERT_KIND_MAX][MW_MODEL_MAX_CLASSES];	/* by level and class */
 };
 
 /* Writes one event as a JSON line; -1 on a write error. */

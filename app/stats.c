@@ -67,8 +67,8 @@ app_latency(const struct app_totals *t, double q)
  * kernel's run_delay, /proc/.../schedstat), in ms; -1 if unknown. A
  * polling lcore that waits was preempted: its CPU is not its own
  * (isolcpus), and the calls it held waited as long. */
-static double
-cpu_wait_ms(int tid)
+double
+app_cpu_wait_ms(int tid)
 {
 	char path[64];
 	unsigned long long run, wait;
@@ -93,7 +93,7 @@ add_lcore(json_object *arr, unsigned int lcore, const char *role, int tid,
 
 	json_object_object_add(l, "lcore", json_object_new_int((int)lcore));
 	json_object_object_add(l, "role", json_object_new_string(role));
-	json_object_object_add(l, "cpu_wait_ms", json_object_new_double(cpu_wait_ms(tid)));
+	json_object_object_add(l, "cpu_wait_ms", json_object_new_double(app_cpu_wait_ms(tid)));
 	if (mw_stage_cycles_built) {
 		json_object *c = json_object_new_object();
 		for (int k = 0; k < n_stages; k++)
@@ -233,9 +233,9 @@ app_stats_report(struct app *a, FILE *out)
 			app_latency(&t, 0.999));
 	fprintf(out, "time lcores waited for their CPU (preempted; isolcpus avoids it):");
 	for (int i = 0; i < a->cfg.n_rx; i++)
-		fprintf(out, " rx %u %.0f ms;", a->rx[i]->lcore_id, cpu_wait_ms(a->rx[i]->tid));
+		fprintf(out, " rx %u %.0f ms;", a->rx[i]->lcore_id, app_cpu_wait_ms(a->rx[i]->tid));
 	for (int i = 0; i < a->cfg.n_inference; i++)
-		fprintf(out, " inference %u %.0f ms;", a->inf[i]->lcore_id, cpu_wait_ms(a->inf[i]->tid));
+		fprintf(out, " inference %u %.0f ms;", a->inf[i]->lcore_id, app_cpu_wait_ms(a->inf[i]->tid));
 	fprintf(out, "\n");
 	fprintf(out, "alerts written: %" PRIu64 ", suppressed as repeats: %" PRIu64 "%s\n",
 			a->out.alerts_written, a->out.alerts_suppressed,

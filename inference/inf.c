@@ -700,7 +700,9 @@ run_batch(struct inf_lcore *il, void **ev, unsigned int n)
 	const uint64_t done = rte_rdtsc();
 	for (unsigned int i = 0; i < n; i++) {
 		uint64_t t = ((struct mw_event *)ev[i])->rx_tsc;
-		il->lat[inf_lat_bucket(done > t ? (uint64_t)((double)(done - t) * il->us_per_tsc) : 0)]++;
+		uint64_t us = done > t ? (uint64_t)((double)(done - t) * il->us_per_tsc) : 0;
+		il->lat[inf_lat_bucket(us)]++;
+		il->lat_sum_us += us;
 	}
 	sent = rte_ring_sp_enqueue_burst(il->to_main, ev, n, NULL);
 	while (unlikely((il->stop || il->backpressure) && sent < n)) {

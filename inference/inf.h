@@ -169,6 +169,7 @@ struct inf_lcore {
 
 	uint64_t c[INF_C_MAX];
 	uint64_t lat[INF_LAT_BUCKETS];	/* rx hand-off to verdict */
+	uint64_t lat_sum_us;		/* and their sum */
 	uint64_t tsc_busy;
 	struct mw_stages stages;
 	volatile int tid;	/* its thread, for the kernel's scheduler stats */
