@@ -26,6 +26,7 @@ build: deps $(BUILD)/build.ninja
 run: build
 	@mkdir -p $(DEMO)
 	$(GEN) --app configs/apps/dvdrental.conf --seed 1 --requests 20000 --attack all=0.004 --out $(DEMO)/dvdrental --quiet
+	@rm -f $(DEMO)/events.jsonl $(DEMO)/alerts.jsonl	# the logs append
 	$(MW) -c configs/demo.conf --idle-exit 1
 	@echo; echo "event log: $(DEMO)/events.jsonl ($$(wc -l < $(DEMO)/events.jsonl) API calls); busiest endpoints:"
 	@jq -r '"\(.dst_service) \(.method) \(.template)"' $(DEMO)/events.jsonl | sort | uniq -c | sort -rn | head -12

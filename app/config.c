@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "onednn.h"
+#include "sink.h"
 
 #define RTE_MAX_LCORE_IDS 128
 
@@ -654,14 +655,22 @@ parse_key(const char *hex, uint64_t key[2])
 static void
 load_output(struct ctx *c, const config_t *cf, struct mw_config *cfg)
 {
-	static const char *const keys[] = { "events", "alerts", "alert_window_s", "stats",
-		"stats_interval", "redact", "actor_key", NULL };
+	static const char *const keys[] = { "events", "alerts", "alerts_socket", "alerts_syslog",
+		"alert_window_s", "stats", "stats_interval", "redact", "actor_key", NULL };
 	config_setting_t *g = group(c, config_root_setting(cf), "", "output");
 	char key[64];
 
 	check_keys(c, g, "output", keys);
 	get_str(c, g, "output", "events", "", cfg->events, sizeof(cfg->events));
 	get_str(c, g, "output", "alerts", "", cfg->alerts, sizeof(cfg->alerts));
+	get_str(c, g, "output", "alerts_socket", "", cfg->alerts_socket,
+			sizeof(cfg->alerts_socket));
+	if (get_str(c, g, "output", "alerts_syslog", "", cfg->alerts_syslog,
+				sizeof(cfg->alerts_syslog)) == 1 &&
+			(cfg->syslog_facility = sink_syslog_facility(cfg->alerts_syslog)) < 0)
+		problem(c, config_setting_get_member(g, "alerts_syslog"), "output.alerts_syslog",
+				"\"%s\" is not a syslog facility; expected local0 to local7, daemon, "
+				"user, auth or security", cfg->alerts_syslog);
 	cfg->alert_window_s = get_u32(c, g, "output", "alert_window_s", 0, 86400, 60);
 	get_str(c, g, "output", "stats", "", cfg->stats_file, sizeof(cfg->stats_file));
 	cfg->stats_interval = get_u32(c, g, "output", "stats_interval", 0, 3600, 1);

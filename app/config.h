@@ -91,6 +91,9 @@ struct mw_config {
 
 	char events[PATH_MAX];		/* "" none, "-" stdout */
 	char alerts[PATH_MAX];		/* "" none, "-" stdout */
+	char alerts_socket[108];	/* a collector's Unix socket, "" none */
+	char alerts_syslog[16];		/* a syslog facility, "" none */
+	int syslog_facility;
 	uint32_t alert_window_s;	/* one alert per key, kind and class per window */
 	char stats_file[PATH_MAX];
 	uint32_t stats_interval;

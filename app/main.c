@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -38,15 +39,19 @@
 #include "telemetry.h"
 
 #define DRAIN_BURST 64
+#define EVENT_LOG_BUF (1 << 20)
 
 static volatile bool force_quit;
 static volatile bool dump_stats;
+static volatile bool reopen_logs;
 
 static void
 on_signal(int sig)
 {
 	if (sig == SIGUSR1)
 		dump_stats = true;
+	else if (sig == SIGHUP)
+		reopen_logs = true;
 	else
 		force_quit = true;
 }
@@ -74,7 +79,8 @@ usage(FILE *f)
 		"  --idle-exit SEC     stop after SEC seconds without a packet (captures)\n"
 		"  --version, --help\n"
 		"EAL arguments after -- are added to the config's eal list and win over it.\n"
-		"SIGINT/SIGTERM stop cleanly with final stats; SIGUSR1 prints stats now.\n");
+		"SIGINT/SIGTERM stop cleanly with final stats; SIGUSR1 prints stats now;\n"
+		"SIGHUP reopens the event, alert and stats logs (logrotate).\n");
 }
 
 static int
@@ -684,7 +690,7 @@ open_log(const char *path, const char *key, size_t bufsize, FILE **out)
 	if (strcmp(path, "-") == 0) {
 		*out = stdout;
 	} else if (path[0]) {
-		*out = fopen(path, "w");
+		*out = fopen(path, "a");	/* a restart never truncates what was seen */
 		if (*out == NULL) {
 			fprintf(stderr, "%s: cannot open \"%s\": %s\n", key, path, strerror(errno));
 			return -1;
@@ -714,8 +720,16 @@ open_outputs(struct app *a)
 	for (int k = 0; k < MW_ALERT_KIND_MAX; k++)
 		a->out.models[k] = a->model[k];
 	if (open_log(c->alerts, "output.alerts", 0, &a->out.alerts) < 0 ||
-			open_log(c->events, "output.events", 1 << 20, &a->out.events) < 0)
+			open_log(c->events, "output.events", EVENT_LOG_BUF, &a->out.events) < 0)
 		return -1;
+	if (sink_sock_init(&a->out.sock, c->alerts_socket) < 0) {
+		fprintf(stderr, "output.alerts_socket: cannot set up \"%s\"\n", c->alerts_socket);
+		return -1;
+	}
+	if (c->alerts_syslog[0]) {
+		openlog("meshwatch", LOG_PID | LOG_NDELAY, c->syslog_facility);
+		a->out.syslog = true;
+	}
 	if (out_alerts_init(&a->out, c->alert_window_s) < 0) {
 		fprintf(stderr, "output.alert_window_s: cannot allocate the suppression table\n");
 		return -1;
@@ -816,8 +830,10 @@ print_models(const struct app *a)
 				m->n_classes, m->dims[0], m->dims[1], st->capacity,
 				st->bytes / st->capacity);
 	}
-	if (a->out.alerts != NULL)
-		printf("alerts: %s (one per actor, kind and class every %u s)\n", a->cfg.alerts,
+	if (a->out.alerts != NULL || a->out.sock.path[0] || a->out.syslog)
+		printf("alerts: %s%s%s%s%s (one per actor, kind and class every %u s)\n",
+				a->cfg.alerts, a->out.sock.path[0] ? " socket " : "", a->out.sock.path,
+				a->out.syslog ? " syslog " : "", a->cfg.alerts_syslog,
 				a->cfg.alert_window_s);
 }
 
@@ -859,6 +875,20 @@ rx_packets(const struct app *a)
 	return n;
 }
 
+/* SIGHUP: logrotate moved the logs away; what was buffered goes to the
+ * old files, what comes next to new ones at the configured paths. */
+static void
+reopen(struct app *a)
+{
+	const struct mw_config *c = &a->cfg;
+	int bad = sink_reopen(&a->out.events, c->events, EVENT_LOG_BUF, "output.events", stderr);
+
+	bad |= sink_reopen(&a->out.alerts, c->alerts, 0, "output.alerts", stderr);
+	bad |= sink_reopen(&a->stats_file, c->stats_file, 0, "output.stats", stderr);
+	printf("SIGHUP: logs reopened%s\n", bad ? ", not all of them" : "");
+	fflush(stdout);
+}
+
 static void
 control_loop(struct app *a, const struct opts *o)
 {
@@ -884,6 +914,10 @@ control_loop(struct app *a, const struct opts *o)
 		if (dump_stats) {
 			dump_stats = false;
 			app_stats_report(a, stdout);
+		}
+		if (reopen_logs) {
+			reopen_logs = false;
+			reopen(a);
 		}
 		if (o->idle_exit > 0) {
 			uint64_t p = rx_packets(a);
@@ -972,6 +1006,9 @@ teardown(struct app *a)
 	rte_free(a->logins);
 	out_alerts_free(&a->out);
 	close_log(a->out.alerts);
+	sink_sock_close(&a->out.sock);
+	if (a->out.syslog)
+		closelog();
 	rte_mempool_free(a->events);
 	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
 		rte_mempool_free(a->mbufs[s]);
@@ -1055,6 +1092,7 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_signal);
+	signal(SIGHUP, on_signal);
 
 	if (check_machine(&a) > 0)
 		rte_exit(EXIT_FAILURE, "%s: does not fit this machine; nothing started\n", o.config);

@@ -270,6 +270,14 @@ alerts(const struct app *a, FILE *f)
 	family(f, "meshwatch_alerts_suppressed_total", "counter",
 			"Alerts counted into an earlier one of the same key, level and class");
 	fprintf(f, "meshwatch_alerts_suppressed_total %" PRIu64 "\n", a->out.alerts_suppressed);
+	if (a->out.sock.path[0]) {
+		family(f, "meshwatch_alert_socket_sent_total", "counter",
+				"Alert lines sent to output.alerts_socket");
+		fprintf(f, "meshwatch_alert_socket_sent_total %" PRIu64 "\n", a->out.sock.sent);
+		family(f, "meshwatch_alert_socket_lost_total", "counter",
+				"Alert lines output.alerts_socket could not take (full, or no collector)");
+		fprintf(f, "meshwatch_alert_socket_lost_total %" PRIu64 "\n", a->out.sock.lost);
+	}
 	family(f, "meshwatch_events_written_total", "counter", "Calls written to the event log");
 	fprintf(f, "meshwatch_events_written_total %" PRIu64 "\n", a->out.written);
 }

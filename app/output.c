@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <strings.h>
 #include <time.h>
 #include <arpa/inet.h>
@@ -622,12 +623,27 @@ elem_json(const struct out_ctx *oc, const struct mw_elem *el, const struct mw_sn
 	return j;
 }
 
-static int
-write_line(FILE *f, json_object *o)
+static bool
+has_alert_output(const struct out_ctx *oc)
 {
-	const char *line = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-			JSON_C_TO_STRING_NOSLASHESCAPE);
-	int rc = fputs(line, f) < 0 || fputc('\n', f) == EOF ? -1 : 0;
+	return oc->alerts != NULL || oc->sock.path[0] || oc->syslog;
+}
+
+/* One alert line to every alert output: the log, the socket, syslog (at
+ * prio). -1 when the log could not be written. */
+static int
+write_line(struct out_ctx *oc, json_object *o, int prio)
+{
+	size_t n;
+	const char *line = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
+			JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+	int rc = 0;
+
+	if (oc->alerts != NULL)
+		rc = fwrite(line, 1, n, oc->alerts) != n || fputc('\n', oc->alerts) == EOF ? -1 : 0;
+	sink_sock_send(&oc->sock, line, n);
+	if (oc->syslog)
+		syslog(prio, "%s", line);
 	json_object_put(o);
 	return rc;
 }
@@ -735,7 +751,7 @@ write_alert(struct out_ctx *oc, const struct mw_alert *al)
 	}
 	json_object_object_add(o, "meshwatch", mw);
 	oc->alerts_written++;
-	return write_line(oc->alerts, o);
+	return write_line(oc, o, al->score >= 0.9f ? LOG_WARNING : LOG_NOTICE);
 }
 
 static int
@@ -759,7 +775,7 @@ write_summary(struct out_ctx *oc, const struct out_window_key *k, const struct o
 	json_object_object_add(mw, "first_ts", json_object_new_int64((int64_t)w->first_ns));
 	json_object_object_add(mw, "last_ts", json_object_new_int64((int64_t)w->last_ns));
 	json_object_object_add(o, "meshwatch", mw);
-	return write_line(oc->alerts, o);
+	return write_line(oc, o, LOG_NOTICE);
 }
 
 int
@@ -769,7 +785,7 @@ out_alert(struct out_ctx *oc, const struct mw_alert *al)
 		return 0;
 	if (al->cls < MW_MODEL_MAX_CLASSES)
 		oc->raised[al->kind][al->cls]++;
-	if (oc->alerts == NULL)
+	if (!has_alert_output(oc))
 		return 0;
 	if (al->ts_ns > oc->now_ns) {
 		oc->now_ns = al->ts_ns;

@@ -11,6 +11,7 @@
 #include "mw_event.h"
 #include "prefilter.h"
 #include "model.h"
+#include "sink.h"
 
 struct rte_hash;
 struct out_window;
@@ -18,6 +19,8 @@ struct out_window;
 struct out_ctx {
 	FILE *events;			/* NULL: no event log */
 	FILE *alerts;			/* NULL: no alert log */
+	struct out_sock sock;		/* alerts to a collector's socket too */
+	bool syslog;			/* and to syslog */
 	bool redact;
 	char (*service_names)[32];
 	const struct pf_engine *pf;	/* rule ids and names for matches */

@@ -239,7 +239,12 @@ app_stats_report(struct app *a, FILE *out)
 	fprintf(out, "\n");
 	fprintf(out, "alerts written: %" PRIu64 ", suppressed as repeats: %" PRIu64 "%s\n",
 			a->out.alerts_written, a->out.alerts_suppressed,
-			a->out.alerts ? "" : " (no alert log configured)");
+			a->out.alerts || a->out.sock.path[0] || a->out.syslog ? "" :
+			" (no alert output configured)");
+	if (a->out.sock.path[0])
+		fprintf(out, "alert socket %s: %" PRIu64 " sent, %" PRIu64 " lost (full or no "
+				"collector), %" PRIu64 " reconnects\n", a->out.sock.path,
+				a->out.sock.sent, a->out.sock.lost, a->out.sock.reconnects);
 	if (a->pf != NULL) {
 		/* the rules that fired most, summed over rx lcores */
 		uint32_t n = a->pf->n_rules, shown = 0;

@@ -26,6 +26,7 @@ prefilter = { rules = ["configs/signatures/*.rules"]; cache = "$DIR/pf-cache"; }
 output = { events = "$CAP.events.jsonl"; redact = false; stats_interval = 0;
            actor_key = "00112233445566778899aabbccddeeff"; };
 CONF
+rm -f "$CAP.events.jsonl"
 "$B/app/meshwatch" -c "$CAP.conf" --idle-exit 1 > "$CAP.log" 2>&1
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), one core"
 for mode in cache nocache; do

@@ -43,7 +43,7 @@ output = { events = "$DIR/$1.events.jsonl"; alerts = "$DIR/$1.alerts.jsonl";
            stats = "$DIR/$1.stats.jsonl"; alert_window_s = 60;
            actor_key = "00112233445566778899aabbccddeeff"; };
 CONF
-	rm -f "$DIR/$1.stats.jsonl"
+	rm -f "$DIR/$1.stats.jsonl" "$DIR/$1.events.jsonl" "$DIR/$1.alerts.jsonl"
 	timeout 600 "$MW" -c "$DIR/$1.conf" --idle-exit 1 > "$DIR/$1.log" 2>&1 ||
 		{ tail -20 "$DIR/$1.log" >&2; exit 1; }
 }

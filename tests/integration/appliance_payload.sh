@@ -27,7 +27,7 @@ models = { payload = "$DIR/payload.mwm"; batch = 32; };
 output = { events = "$OUT.events.jsonl"; stats = "$OUT.stats.jsonl";
            actor_key = "00112233445566778899aabbccddeeff"; };
 CONF
-rm -f "$OUT.stats.jsonl"
+rm -f "$OUT.stats.jsonl" "$OUT.events.jsonl"
 timeout 600 "$MW" -c "$OUT.conf" --idle-exit 1 > "$OUT.log" 2>&1 || { tail -20 "$OUT.log" >&2; exit 1; }
 grep "^payload model:" "$OUT.log"
 # flagged for a payload: by a rule that is no mere hint (massassign, recon)

@@ -23,7 +23,7 @@ prefilter = { rules = ["$RULES/*.rules"]; cache = "$DIR/cache"; };
 output = { events = "$OUT.events.jsonl"; stats = "$OUT.stats.jsonl"; redact = false;
            actor_key = "00112233445566778899aabbccddeeff"; };
 CONF
-rm -f "$OUT.stats.jsonl"
+rm -f "$OUT.stats.jsonl" "$OUT.events.jsonl"
 timeout 600 "$MW" -c "$OUT.conf" --idle-exit 1 > "$OUT.log" 2>&1 || {
 	echo "$NAME: meshwatch failed (exit $?):" >&2
 	tail -20 "$OUT.log" >&2

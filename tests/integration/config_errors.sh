@@ -106,6 +106,18 @@ $good_ports
 $good_lcores
 output = { actor_key = "xyz"; };
 CONF
+expect bad-facility 'bad-facility.conf:4: output.alerts_syslog: "kern" is not a syslog facility; expected local0 to local7' <<CONF
+$good_eal
+$good_ports
+$good_lcores
+output = { alerts_syslog = "kern"; };
+CONF
+expect long-socket 'long-socket.conf:4: output.alerts_socket: string of 119 characters is too long; expected at most 107' <<CONF
+$good_eal
+$good_ports
+$good_lcores
+output = { alerts_socket = "/run/$(printf '%0114d' 0)"; };
+CONF
 rm -f "$DIR/no-such.conf"
 out=$("$MW" -c "$DIR/no-such.conf" --check-config 2>&1) && { echo "FAIL no-file: accepted"; fail=1; }
 printf '%s\n' "$out" | grep -q "no-such.conf:0: cannot read: No such file" ||
