@@ -8,7 +8,7 @@ set -eu
 PKGS="build-essential meson ninja-build pkg-config
 libpcap-dev libconfig-dev libjson-c-dev libjsmn-dev
 libdpdk-dev dpdk-dev libhyperscan-dev libdnnl-dev libnuma-dev libmicrohttpd-dev
-tshark jq gnuplot-nox curl"
+tshark jq gnuplot-nox curl debhelper"
 
 missing=""
 for p in $PKGS; do

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "app.h"
@@ -19,6 +20,9 @@
 #include "labels.h"
 #include "sim.h"
 
+#ifndef MW_GRAMMAR_INSTALLED
+#define MW_GRAMMAR_INSTALLED "/usr/share/meshwatch/grammar"
+#endif
 #ifndef MW_GRAMMAR_DIR
 #define MW_GRAMMAR_DIR "perf/gen/grammar"
 #endif
@@ -60,7 +64,8 @@ static const char usage[] =
 "  --start TIME          the traffic's first second, YYYY-MM-DDTHH:MM:SSZ or\n"
 "                        now (default: the app's start); packet times, Date\n"
 "                        headers and JWT iat/exp follow it\n"
-"  --grammars DIR        grammar files (default " MW_GRAMMAR_DIR ")\n"
+"  --grammars DIR        grammar files (default " MW_GRAMMAR_DIR ",\n"
+"                        else " MW_GRAMMAR_INSTALLED ")\n"
 "  --quiet               no summary on stderr\n"
 "  --version, --help\n";
 
@@ -290,7 +295,10 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sim_opts o = { .seed = 1, .requests = 100000 };
-	const char *app_path = NULL, *out = NULL, *gdir = MW_GRAMMAR_DIR, *start = NULL;
+	/* the tree's grammars while it exists (a build), else the installed ones */
+	const char *app_path = NULL, *out = NULL, *start = NULL;
+	const char *gdir = access(MW_GRAMMAR_DIR "/benign.g", R_OK) == 0 ? MW_GRAMMAR_DIR :
+		MW_GRAMMAR_INSTALLED;
 	int quiet = 0, c;
 
 	o.net.vni = 4242;
