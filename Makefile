@@ -35,6 +35,9 @@ run: build
 	@echo "pre-filter: $$(jq -c 'select(.prefilter)' $(DEMO)/events.jsonl | wc -l) calls flagged, by category:"
 	@jq -r '.prefilter.categories[]?' $(DEMO)/events.jsonl | sort | uniq -c | sort -rn
 	@echo "for example:"; jq -r 'select(.prefilter) | "  \(.method) \(.path) <- \(.prefilter.matches[0].name) in \(.prefilter.text[.prefilter.matches[0].record // 0].name)=\(.prefilter.text[.prefilter.matches[0].record // 0].value[0:60])"' $(DEMO)/events.jsonl | awk 'NR % 9 == 1' | head -6
+	@echo; echo "API inventory ($(DEMO)/inventory.json, graph $(DEMO)/services.dot): $$(jq '.endpoints | length' $(DEMO)/inventory.json) endpoints of $$(jq '.services | length' $(DEMO)/inventory.json) services; the busiest:"
+	@jq -r '.endpoints | sort_by(-.calls) | .[:5][] | "  \(.service) \(.method) \(.template): \(.calls) calls from \([.callers[].service] | join(", "))"' $(DEMO)/inventory.json
+	@echo "inventory findings:"; jq -r 'select(.meshwatch.kind == "inventory") | "  \(.meshwatch.finding): \(.meshwatch.src_service) -> \(.meshwatch.dst_service) \(.http.http_method) \(.meshwatch.template)"' $(DEMO)/alerts.jsonl | head -8
 	@echo; echo "alerts from the default models ($(DEMO)/alerts.jsonl), by kind and class:"
 	@jq -r 'select(.event_type == "alert") | "\(.meshwatch.kind) \(.meshwatch.class)"' $(DEMO)/alerts.jsonl | sort | uniq -c | sort -rn | head -12
 	@echo "the first, explained:"; jq -c 'select(.event_type == "alert") | {sig: .alert.signature, score: .meshwatch.score, why: [.meshwatch.explanation[] | {method, template, status, delta, rules: [.rules[]?.name], snippet}]}' $(DEMO)/alerts.jsonl | head -2

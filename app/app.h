@@ -17,6 +17,7 @@
 #include "model.h"
 #include "payload.h"
 #include "gru.h"
+#include "inventory.h"
 
 struct rte_mempool;
 struct rte_ring;
@@ -52,10 +53,13 @@ struct app {
 	struct mw_objects *objects;	/* who named each object first: every inference lcore's */
 	struct mw_logins *logins;	/* log-ins per account and password: theirs too */
 	struct pf_ctx *pf_ctx[CFG_MAX_LCORES];
+	struct inventory *inv;		/* what calls what (inventory.h) */
 	FILE *stats_file;
 	uint64_t start_tsc, last_stats_tsc;
 	struct app_totals last;
 };
+
+extern volatile bool app_dump_inventory;	/* the main loop writes the inventory */
 
 void app_stats_sum(const struct app *a, struct app_totals *t);
 /* The event-to-verdict latency at quantile q (0..1), in microseconds: the

@@ -470,7 +470,7 @@ load_mempool(struct ctx *c, const config_t *cf, struct mw_config *cfg)
 static void
 load_services(struct ctx *c, const config_t *cf, struct mw_config *cfg)
 {
-	static const char *const keys[] = { "name", "addrs", "port", NULL };
+	static const char *const keys[] = { "name", "addrs", "port", "edge", NULL };
 	config_setting_t *s = config_lookup(cf, "services");
 	char v[256], sec[64], k[96];
 
@@ -501,6 +501,7 @@ load_services(struct ctx *c, const config_t *cf, struct mw_config *cfg)
 		if (get_str(c, g, sec, "name", NULL, sv->name, sizeof(sv->name)) == 0)
 			problem(c, g, k, "missing; expected the service's name");
 		sv->port = (uint16_t)get_u32(c, g, sec, "port", 0, 65535, 0);
+		sv->edge = get_bool(c, g, sec, "edge", false);
 		config_setting_t *a = config_setting_get_member(g, "addrs");
 		snprintf(k, sizeof(k), "%s.addrs", sec);
 		if (a == NULL || config_setting_type(a) != CONFIG_TYPE_ARRAY ||
@@ -737,6 +738,26 @@ load_telemetry(struct ctx *c, const config_t *cf, struct mw_config *cfg)
 				"\"127.0.0.1:9464\", \"[::1]:9464\" or \":9464\"", cfg->prometheus);
 }
 
+/* inventory = { file = "inv.json"; dot = "graph.dot"; baseline = "old.json";
+ *               learn_s = 600; capacity = 65536; } */
+static void
+load_inventory(struct ctx *c, const config_t *cf, struct mw_config *cfg)
+{
+	static const char *const keys[] = { "file", "dot", "baseline", "learn_s", "capacity",
+		NULL };
+	config_setting_t *g = group(c, config_root_setting(cf), "", "inventory");
+
+	check_keys(c, g, "inventory", keys);
+	get_str(c, g, "inventory", "file", "", cfg->inv_file, sizeof(cfg->inv_file));
+	get_str(c, g, "inventory", "dot", "", cfg->inv_dot, sizeof(cfg->inv_dot));
+	if (get_str(c, g, "inventory", "baseline", "", cfg->inv_baseline,
+				sizeof(cfg->inv_baseline)) == 1 && access(cfg->inv_baseline, R_OK) != 0)
+		problem(c, config_setting_get_member(g, "baseline"), "inventory.baseline",
+				"cannot read \"%s\": %s", cfg->inv_baseline, strerror(errno));
+	cfg->inv_learn_s = get_u32(c, g, "inventory", "learn_s", 0, 30 * 86400, 600);
+	cfg->inv_capacity = get_u32(c, g, "inventory", "capacity", 1024, 1u << 22, 16384);
+}
+
 /* Cross-section rules. */
 static void
 check_topology(struct ctx *c, const config_t *cf, struct mw_config *cfg)
@@ -763,7 +784,7 @@ int
 cfg_load(const char *file, struct mw_config *cfg, FILE *err)
 {
 	static const char *const sections[] = { "eal", "ports", "lcores", "flows", "http",
-		"mempool", "services", "models", "output", "prefilter", "telemetry", NULL };
+		"mempool", "services", "models", "output", "prefilter", "telemetry", "inventory", NULL };
 	struct ctx c = { .file = file, .err = err };
 	config_t cf;
 
@@ -792,6 +813,7 @@ cfg_load(const char *file, struct mw_config *cfg, FILE *err)
 	load_prefilter(&c, &cf, cfg);
 	load_output(&c, &cf, cfg);
 	load_telemetry(&c, &cf, cfg);
+	load_inventory(&c, &cf, cfg);
 	check_topology(&c, &cf, cfg);
 	config_destroy(&cf);
 	return c.errors;

@@ -40,6 +40,7 @@ struct cfg_service {
 	uint8_t addrs[CFG_MAX_ADDRS][16];
 	uint16_t n_addrs;
 	uint16_t port;			/* 0: any */
+	bool edge;			/* it forwards calls from outside (a gateway) */
 };
 
 struct cfg_threshold {
@@ -98,6 +99,10 @@ struct mw_config {
 	char stats_file[PATH_MAX];
 	uint32_t stats_interval;
 	bool redact;
+
+	char inv_file[PATH_MAX], inv_dot[PATH_MAX];	/* inventory dumps, "" none */
+	char inv_baseline[PATH_MAX];	/* "" none: learn for inv_learn_s */
+	uint32_t inv_learn_s, inv_capacity;
 
 	char prometheus[128];		/* telemetry.prometheus, "" none */
 	struct sockaddr_storage prom_addr;

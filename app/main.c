@@ -44,6 +44,7 @@
 static volatile bool force_quit;
 static volatile bool dump_stats;
 static volatile bool reopen_logs;
+volatile bool app_dump_inventory;	/* SIGUSR2 or /meshwatch/inventory,dump */
 
 static void
 on_signal(int sig)
@@ -52,6 +53,8 @@ on_signal(int sig)
 		dump_stats = true;
 	else if (sig == SIGHUP)
 		reopen_logs = true;
+	else if (sig == SIGUSR2)
+		app_dump_inventory = true;
 	else
 		force_quit = true;
 }
@@ -854,8 +857,12 @@ drain_events(struct app *a)
 			total += n;
 		}
 		while ((n = rte_ring_sc_dequeue_burst(a->to_main[i], ev, DRAIN_BURST, NULL)) > 0) {
-			for (unsigned int k = 0; k < n; k++)
+			inv_lock(a->inv);
+			for (unsigned int k = 0; k < n; k++) {
 				out_event(&a->out, ev[k]);
+				inv_add(a->inv, ev[k]);
+			}
+			inv_unlock(a->inv);
 			rte_mempool_put_bulk(a->events, ev, n);
 			total += n;
 			if (total > 4096)
@@ -873,6 +880,41 @@ rx_packets(const struct app *a)
 	for (int i = 0; i < a->cfg.n_rx; i++)
 		n += a->rx[i]->stats.c[DP_C_rx_packets];
 	return n;
+}
+
+/* Writes path through a temporary file renamed over it: a reader never
+ * sees half an inventory. */
+static void
+write_atomically(struct app *a, const char *path, const char *key,
+		void (*fn)(struct inventory *, FILE *))
+{
+	char tmp[PATH_MAX + 8];
+	FILE *f;
+
+	if (!path[0])
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((f = fopen(tmp, "w")) == NULL) {
+		fprintf(stderr, "%s: cannot write \"%s\": %s\n", key, tmp, strerror(errno));
+		return;
+	}
+	inv_lock(a->inv);
+	fn(a->inv, f);
+	inv_unlock(a->inv);
+	if (fclose(f) != 0 || rename(tmp, path) != 0)
+		fprintf(stderr, "%s: cannot write \"%s\": %s\n", key, path, strerror(errno));
+}
+
+static void
+dump_inventory(struct app *a)
+{
+	write_atomically(a, a->cfg.inv_file, "inventory.file", inv_json);
+	write_atomically(a, a->cfg.inv_dot, "inventory.dot", inv_dot);
+	if (a->cfg.inv_file[0] || a->cfg.inv_dot[0]) {
+		printf("inventory written:%s%s%s%s\n", a->cfg.inv_file[0] ? " " : "",
+				a->cfg.inv_file, a->cfg.inv_dot[0] ? " " : "", a->cfg.inv_dot);
+		fflush(stdout);
+	}
 }
 
 /* SIGHUP: logrotate moved the logs away; what was buffered goes to the
@@ -909,7 +951,14 @@ control_loop(struct app *a, const struct opts *o)
 			 * since the latest alert */
 			out_alerts_flush(&a->out, a->out.now_ns + (now - a->out.now_tsc) /
 					(hz / 1000000) * 1000);
+			inv_lock(a->inv);
+			inv_sweep(a->inv, &a->out, false);
+			inv_unlock(a->inv);
 			next_flush = now + hz;
+		}
+		if (app_dump_inventory) {
+			app_dump_inventory = false;
+			dump_inventory(a);
 		}
 		if (dump_stats) {
 			dump_stats = false;
@@ -962,7 +1011,11 @@ shutdown_lcores(struct app *a)
 	while (drain_events(a) > 0)
 		;
 	rte_eal_mp_wait_lcore();
+	inv_lock(a->inv);
+	inv_sweep(a->inv, &a->out, true);
+	inv_unlock(a->inv);
 	out_alerts_flush(&a->out, UINT64_MAX);
+	dump_inventory(a);
 }
 
 static void
@@ -1004,6 +1057,7 @@ teardown(struct app *a)
 	rte_mempool_free(a->summary_pool);
 	rte_free(a->objects);
 	rte_free(a->logins);
+	inv_free(a->inv);
 	out_alerts_free(&a->out);
 	close_log(a->out.alerts);
 	sink_sock_close(&a->out.sock);
@@ -1093,12 +1147,20 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_signal);
 	signal(SIGHUP, on_signal);
+	signal(SIGUSR2, on_signal);
 
 	if (check_machine(&a) > 0)
 		rte_exit(EXIT_FAILURE, "%s: does not fit this machine; nothing started\n", o.config);
 	if (make_services(&a) < 0 || make_pools(&a) < 0 || make_lcores(&a) < 0 ||
 			open_outputs(&a) < 0)
 		rte_exit(EXIT_FAILURE, "cannot set up; nothing started\n");
+	static bool edge[CFG_MAX_SERVICES];
+	for (uint16_t i = 0; i < a.cfg.n_services; i++)
+		edge[i] = a.cfg.services[i].edge;
+	a.inv = inv_create(a.cfg.inv_capacity, a.cfg.inv_baseline, a.cfg.inv_learn_s,
+			(const char (*)[32])a.services.names, edge, a.cfg.n_services, stderr);
+	if (a.inv == NULL)
+		rte_exit(EXIT_FAILURE, "%s: inventory: nothing started\n", o.config);
 	if (verify_placement(&a) < 0)
 		rte_exit(EXIT_FAILURE, "inference memory off its NUMA node; nothing started\n");
 	if (app_telemetry_start(&a, stderr) < 0)

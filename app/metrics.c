@@ -278,6 +278,22 @@ alerts(const struct app *a, FILE *f)
 				"Alert lines output.alerts_socket could not take (full, or no collector)");
 		fprintf(f, "meshwatch_alert_socket_lost_total %" PRIu64 "\n", a->out.sock.lost);
 	}
+	struct inv_counts ic;
+	inv_lock(a->inv);
+	inv_counts(a->inv, &ic);
+	inv_unlock(a->inv);
+	family(f, "meshwatch_inventory_endpoints", "gauge", "Endpoints (method + template) learned");
+	fprintf(f, "meshwatch_inventory_endpoints %" PRIu64 "\n", ic.endpoints);
+	family(f, "meshwatch_inventory_edges", "gauge", "Callers and endpoints paired");
+	fprintf(f, "meshwatch_inventory_edges %" PRIu64 "\n", ic.edges);
+	family(f, "meshwatch_inventory_unmatched_calls_total", "counter",
+			"Calls that matched no endpoint and founded none (probes, errors)");
+	fprintf(f, "meshwatch_inventory_unmatched_calls_total %" PRIu64 "\n", ic.unmatched);
+	family(f, "meshwatch_inventory_findings_total", "counter",
+			"Low-severity inventory findings, by kind");
+	for (int k = 0; k < INV_FINDING_MAX; k++)
+		fprintf(f, "meshwatch_inventory_findings_total{finding=\"%s\"} %" PRIu64 "\n",
+				inv_finding_names[k], ic.findings[k]);
 	family(f, "meshwatch_events_written_total", "counter", "Calls written to the event log");
 	fprintf(f, "meshwatch_events_written_total %" PRIu64 "\n", a->out.written);
 }

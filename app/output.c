@@ -779,6 +779,61 @@ write_summary(struct out_ctx *oc, const struct out_window_key *k, const struct o
 }
 
 int
+out_finding(struct out_ctx *oc, const struct out_finding *f)
+{
+	json_object *o, *alert, *http, *mw;
+	char a[64];
+
+	if (!has_alert_output(oc))
+		return 0;
+	o = json_object_new_object();
+	alert = json_object_new_object();
+	http = json_object_new_object();
+	mw = json_object_new_object();
+	eve_time(a, sizeof(a), f->ts_ns);
+	json_object_object_add(o, "timestamp", json_object_new_string(a));
+	json_object_object_add(o, "flow_id", json_object_new_int64(rte_hash_crc(f->client, 32,
+			(uint32_t)f->cport << 16 | f->sport)));
+	json_object_object_add(o, "event_type", json_object_new_string("alert"));
+	addr_str(a, sizeof(a), f->client, f->v6);
+	json_object_object_add(o, "src_ip", json_object_new_string(a));
+	json_object_object_add(o, "src_port", json_object_new_int(f->cport));
+	addr_str(a, sizeof(a), f->server, f->v6);
+	json_object_object_add(o, "dest_ip", json_object_new_string(a));
+	json_object_object_add(o, "dest_port", json_object_new_int(f->sport));
+	json_object_object_add(o, "proto", json_object_new_string("TCP"));
+	json_object_object_add(o, "app_proto", json_object_new_string("http"));
+	json_object_object_add(http, "url", json_object_new_string(f->tmpl));
+	json_object_object_add(http, "http_method", json_object_new_string(
+			mw_method_names[f->method < MW_METHOD_MAX ? f->method : 0]));
+	json_object_object_add(o, "http", http);
+	bool unauth = strcmp(f->finding, "unauthenticated_service_call") == 0;
+	json_object_object_add(alert, "action", json_object_new_string("allowed"));
+	json_object_object_add(alert, "gid", json_object_new_int(1));
+	json_object_object_add(alert, "signature_id", json_object_new_int(unauth ? 9200001 : 9200002));
+	json_object_object_add(alert, "rev", json_object_new_int(1));
+	json_object_object_add(alert, "signature", json_object_new_string(unauth ?
+			"meshwatch inventory: a service calls another without authentication" :
+			"meshwatch inventory: an endpoint not in the inventory (shadow or outdated API)"));
+	json_object_object_add(alert, "category", json_object_new_string(
+			"Potential Corporate Privacy Violation"));
+	json_object_object_add(alert, "severity", json_object_new_int(3));
+	json_object_object_add(o, "alert", alert);
+	json_object_object_add(mw, "kind", json_object_new_string("inventory"));
+	json_object_object_add(mw, "finding", json_object_new_string(f->finding));
+	json_object_object_add(mw, "src_service", json_object_new_string(f->src));
+	json_object_object_add(mw, "dst_service", json_object_new_string(f->dst));
+	json_object_object_add(mw, "template", json_object_new_string(f->tmpl));
+	json_object_object_add(mw, "calls", json_object_new_int64((int64_t)f->calls));
+	if (unauth)
+		json_object_object_add(mw, "unauthenticated_calls",
+				json_object_new_int64((int64_t)f->unauthenticated));
+	json_object_object_add(o, "meshwatch", mw);
+	oc->findings_written++;
+	return write_line(oc, o, LOG_INFO);
+}
+
+int
 out_alert(struct out_ctx *oc, const struct mw_alert *al)
 {
 	if (al->kind >= MW_ALERT_KIND_MAX)

@@ -33,7 +33,7 @@ struct out_ctx {
 	struct rte_hash *windows;
 	struct out_window *win;
 	uint64_t now_ns, now_tsc;	/* latest alert time, and when it came */
-	uint64_t alerts_written, alerts_suppressed, windows_full;
+	uint64_t alerts_written, alerts_suppressed, windows_full, findings_written;
 	uint64_t raised[MW_ALERT_KIND_MAX][MW_MODEL_MAX_CLASSES];	/* by level and class */
 };
 
@@ -48,6 +48,17 @@ void out_alerts_free(struct out_ctx *oc);
  * class and actor was written less than a window ago (then it is counted,
  * and the count is written when that window closes). */
 int out_alert(struct out_ctx *oc, const struct mw_alert *al);
+
+/* An inventory finding (inventory.h), as a low-severity alert. */
+struct out_finding {
+	const char *finding, *src, *dst, *tmpl;
+	uint8_t method;
+	bool v6;
+	uint16_t cport, sport;
+	const uint8_t *client, *server;	/* 16 bytes each: the first call's */
+	uint64_t ts_ns, calls, unauthenticated;
+};
+int out_finding(struct out_ctx *oc, const struct out_finding *f);
 
 /* Closes windows older than now_ns (all of them with UINT64_MAX), writing
  * an "alert_summary" line for each that suppressed something. */

@@ -364,6 +364,46 @@ fill_rings(const struct app *a, const char *params, struct rte_tel_data *d)
 	}
 }
 
+static void
+add_endpoint(void *arg, const char *service, const char *method, const char *tmpl,
+		uint64_t calls)
+{
+	char line[RTE_TEL_MAX_STRING_LEN];
+
+	snprintf(line, sizeof(line), "%s %s %s %" PRIu64, service, method, tmpl, calls);
+	rte_tel_data_add_array_string(arg, line);
+}
+
+/* /meshwatch/inventory: counts and "SERVICE METHOD TEMPLATE CALLS" per
+ * endpoint; /meshwatch/inventory,dump: the main lcore writes the files. */
+static void
+fill_inventory(const struct app *a, const char *params, struct rte_tel_data *d)
+{
+	struct inv_counts c;
+	struct rte_tel_data *f = new_dict(), *eps = rte_tel_data_alloc();
+
+	if (params != NULL && strcmp(params, "dump") == 0) {
+		app_dump_inventory = true;
+		rte_tel_data_add_dict_string(d, "dump", a->cfg.inv_file[0] || a->cfg.inv_dot[0] ?
+				"requested" : "no inventory.file or inventory.dot configured");
+	}
+	inv_lock(a->inv);
+	inv_counts(a->inv, &c);
+	if (eps != NULL) {
+		rte_tel_data_start_array(eps, RTE_TEL_STRING_VAL);
+		inv_each(a->inv, add_endpoint, eps);
+	}
+	inv_unlock(a->inv);
+	add_u64(d, "services", c.services);
+	add_u64(d, "endpoints", c.endpoints);
+	add_u64(d, "edges", c.edges);
+	add_u64(d, "unmatched_calls", c.unmatched);
+	for (int k = 0; f != NULL && k < INV_FINDING_MAX; k++)
+		add_u64(f, inv_finding_names[k], c.findings[k]);
+	add_child(d, "findings", f);
+	add_child(d, "list", eps);
+}
+
 #define COMMANDS(X) \
 	X(stats, "Totals: counters, drops by reason, events and alerts written, latency") \
 	X(ports, "Per port: packets, bytes, missed, errors, mbuf shortages") \
@@ -371,7 +411,8 @@ fill_rings(const struct app *a, const char *params, struct rte_tel_data *d)
 	X(flows, "Per rx lcore: flows in the table, its capacity, created, expired, evicted") \
 	X(rules, "Pre-filter: rules, scans, hits per rule id. Parameter: a rule id") \
 	X(models, "Per level: model file, schema, thresholds and alerts per class") \
-	X(rings, "Per ring between lcores: capacity, entries used, producer's drops")
+	X(rings, "Per ring between lcores: capacity, entries used, producer's drops") \
+	X(inventory, "API inventory: counts, findings, each endpoint's calls. Parameter: dump")
 
 #define X(name, help) \
 	static int \

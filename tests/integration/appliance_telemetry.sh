@@ -17,6 +17,7 @@ free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 PORT=$(free_port)
+rm -f "$DIR/inv.json"
 "$GEN" --app "$CONFIGS/apps/dvdrental.conf" --seed 28 --requests 3000 --attack all=0.02 \
 	--out "$OUT" --quiet
 conf() {	# conf FILE PROMETHEUS
@@ -34,6 +35,7 @@ models = { payload = "$CONFIGS/models/payload.mwm"; trace = "$CONFIGS/models/tra
 output = { alerts = "$DIR/alerts.jsonl"; stats_interval = 0;
            actor_key = "00112233445566778899aabbccddeeff"; };
 telemetry = { prometheus = "$2"; };
+inventory = { file = "$DIR/inv.json"; };
 CONF
 }
 
@@ -113,7 +115,8 @@ for fam in meshwatch_rx_packets_total meshwatch_http_requests_total meshwatch_ev
 		meshwatch_drops_total meshwatch_port_packets_total meshwatch_rule_hits_total \
 		meshwatch_inference_events_in_total meshwatch_alerts_total meshwatch_ring_entries \
 		meshwatch_ring_drops_total meshwatch_verdict_latency_microseconds \
-		meshwatch_flows meshwatch_model_threshold; do
+		meshwatch_flows meshwatch_model_threshold meshwatch_inventory_endpoints \
+		meshwatch_inventory_findings_total; do
 	grep -q "^# TYPE $fam " "$DIR/b.prom" || fail "no family $fam"
 done
 pa=$(metric "$DIR/a.prom" '^meshwatch_rx_packets_total')
@@ -155,6 +158,10 @@ tel /meshwatch/rules,1001 '.id == 1001 and .category == "sqli" and (.file | ends
 tel /meshwatch/rules,99999999 '.error == "no rule has that id"'
 tel /meshwatch/models '(.payload.alerts | add) > 0 and .trace.classes == 17 and (.actor.thresholds | has("bola"))'
 tel /meshwatch/rings '.rx0_inf0.kind == "rx_to_inference" and .rx0_inf0.capacity > 0'
+tel /meshwatch/inventory '.endpoints > 10 and .services > 5 and (.list | length) == .endpoints and (.list | any(startswith("catalog GET /films/{id} ")))'
+tel /meshwatch/inventory,dump '.dump == "requested"'
+for _ in $(seq 1 20); do [ -s "$DIR/inv.json" ] && break; sleep 0.25; done
+jq -e '.endpoints | length > 10' "$DIR/inv.json" > /dev/null || fail "/meshwatch/inventory,dump wrote no inventory"
 echo "dpdk-telemetry.py: every /meshwatch/ command answered"
 
 # ---- SIGTERM: a clean stop, the endpoint closed ----

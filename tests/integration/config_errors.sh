@@ -112,6 +112,12 @@ $good_ports
 $good_lcores
 output = { alerts_syslog = "kern"; };
 CONF
+expect no-baseline 'no-baseline.conf:4: inventory.baseline: cannot read "/nonexistent/inv.json"' <<CONF
+$good_eal
+$good_ports
+$good_lcores
+inventory = { baseline = "/nonexistent/inv.json"; };
+CONF
 expect long-socket 'long-socket.conf:4: output.alerts_socket: string of 119 characters is too long; expected at most 107' <<CONF
 $good_eal
 $good_ports
