@@ -19,6 +19,11 @@ const char *const inv_finding_names[INV_FINDING_MAX] = {
 	"unauthenticated_service_call", "new_endpoint",
 };
 
+static const struct { uint32_t sid; const char *signature; } finding_sig[INV_FINDING_MAX] = {
+	{ 9200001, "meshwatch inventory: a service calls another without authentication" },
+	{ 9200002, "meshwatch inventory: an endpoint not in the inventory (shadow or outdated API)" },
+};
+
 /* A path segment under its parent, per callee: the trie that decides
  * which literals are routes and which are values. */
 struct inv_node {
@@ -247,9 +252,8 @@ service_name(const struct inventory *inv, const struct mw_event *ev, uint16_t id
 	if (callee) {
 		/* as the event log names it: the Host's first label */
 		const char *h = mw_event_field(ev, MW_FIELD_host, &n);
-		size_t k = 0;
-		while (k < n && k < 31 && h[k] != ':' && h[k] != '.')
-			k++;
+		size_t k = out_host_label(h, n);
+		k = k < 31 ? k : 31;
 		if (k > 0 && route_word(h, k)) {
 			memcpy(out, h, k);
 			out[k] = '\0';
@@ -517,7 +521,9 @@ report(struct inventory *inv, struct out_ctx *oc, enum inv_finding f, const stru
 		const struct inv_ep_key *ep)
 {
 	struct out_finding of = {
-		.finding = inv_finding_names[f], .src = x->k.src, .dst = ep->dst,
+		.finding = inv_finding_names[f], .signature = finding_sig[f].signature,
+		.sid = finding_sig[f].sid, .with_unauthenticated = f == INV_UNAUTHENTICATED,
+		.src = x->k.src, .dst = ep->dst,
 		.method = ep->method, .tmpl = ep->tmpl, .ts_ns = x->first_ns, .calls = x->calls,
 		.unauthenticated = x->calls - x->authed, .cport = x->cport, .sport = x->sport,
 		.v6 = x->v6, .client = x->client, .server = x->server,

@@ -693,13 +693,11 @@ open_log(const char *path, const char *key, size_t bufsize, FILE **out)
 	if (strcmp(path, "-") == 0) {
 		*out = stdout;
 	} else if (path[0]) {
-		*out = fopen(path, "a");	/* a restart never truncates what was seen */
+		*out = sink_open(path, bufsize);
 		if (*out == NULL) {
 			fprintf(stderr, "%s: cannot open \"%s\": %s\n", key, path, strerror(errno));
 			return -1;
 		}
-		if (bufsize)
-			setvbuf(*out, NULL, _IOFBF, bufsize);
 	}
 	return 0;
 }
@@ -737,13 +735,10 @@ open_outputs(struct app *a)
 		fprintf(stderr, "output.alert_window_s: cannot allocate the suppression table\n");
 		return -1;
 	}
-	if (c->stats_file[0]) {
-		a->stats_file = fopen(c->stats_file, "a");
-		if (a->stats_file == NULL) {
-			fprintf(stderr, "output.stats: cannot open \"%s\": %s\n", c->stats_file,
-					strerror(errno));
-			return -1;
-		}
+	if (c->stats_file[0] && (a->stats_file = sink_open(c->stats_file, 0)) == NULL) {
+		fprintf(stderr, "output.stats: cannot open \"%s\": %s\n", c->stats_file,
+				strerror(errno));
+		return -1;
 	}
 	return 0;
 }

@@ -196,6 +196,16 @@ addr_str(char *out, size_t n, const uint8_t *a, int v6)
 	inet_ntop(v6 ? AF_INET6 : AF_INET, a, out, (socklen_t)n);
 }
 
+size_t
+out_host_label(const char *h, size_t n)
+{
+	size_t k = 0;
+
+	while (k < n && h[k] != ':' && h[k] != '.')
+		k++;	/* "idp.dvdrental.svc:8443" -> "idp" */
+	return k;
+}
+
 static void
 add_service(json_object *o, const char *key, const struct out_ctx *oc, uint16_t id,
 		const struct mw_event *ev, int from_host)
@@ -208,9 +218,7 @@ add_service(json_object *o, const char *key, const struct out_ctx *oc, uint16_t 
 	}
 	if (from_host) {
 		const char *h = mw_event_field(ev, MW_FIELD_host, &n);
-		size_t k = 0;
-		while (k < n && h[k] != ':' && h[k] != '.')
-			k++;	/* "idp.dvdrental.svc:8443" -> "idp" */
+		size_t k = out_host_label(h, n);
 		if (k > 0) {
 			add_text(o, key, h, k);
 			return;
@@ -623,6 +631,28 @@ elem_json(const struct out_ctx *oc, const struct mw_elem *el, const struct mw_sn
 	return j;
 }
 
+/* What every EVE alert starts with: when, the flow, the protocols. */
+static void
+eve_head(json_object *o, uint64_t ts_ns, const uint8_t client[16], uint16_t cport,
+		const uint8_t server[16], uint16_t sport, int v6)
+{
+	char a[64];
+
+	eve_time(a, sizeof(a), ts_ns);
+	json_object_object_add(o, "timestamp", json_object_new_string(a));
+	json_object_object_add(o, "flow_id", json_object_new_int64(rte_hash_crc(client, 32,
+			(uint32_t)cport << 16 | sport)));
+	json_object_object_add(o, "event_type", json_object_new_string("alert"));
+	addr_str(a, sizeof(a), client, v6);
+	json_object_object_add(o, "src_ip", json_object_new_string(a));
+	json_object_object_add(o, "src_port", json_object_new_int(cport));
+	addr_str(a, sizeof(a), server, v6);
+	json_object_object_add(o, "dest_ip", json_object_new_string(a));
+	json_object_object_add(o, "dest_port", json_object_new_int(sport));
+	json_object_object_add(o, "proto", json_object_new_string("TCP"));
+	json_object_object_add(o, "app_proto", json_object_new_string("http"));
+}
+
 static bool
 has_alert_output(const struct out_ctx *oc)
 {
@@ -656,24 +686,12 @@ write_alert(struct out_ctx *oc, const struct mw_alert *al)
 	const char *cls = class_name(m, al->cls);
 	json_object *o = json_object_new_object(), *alert = json_object_new_object();
 	json_object *mw = json_object_new_object(), *http = json_object_new_object();
-	char buf[4096], a[64];
+	char buf[4096];
 	int v6 = !!(ev->flags & MW_EV_IPV6);
 	uint16_t n;
 
-	eve_time(a, sizeof(a), al->ts_ns);
-	json_object_object_add(o, "timestamp", json_object_new_string(a));
-	uint32_t fid = rte_hash_crc(ev->client_addr, 32, (uint32_t)ev->client_port << 16 |
-			ev->server_port);
-	json_object_object_add(o, "flow_id", json_object_new_int64(fid));
-	json_object_object_add(o, "event_type", json_object_new_string("alert"));
-	addr_str(a, sizeof(a), ev->client_addr, v6);
-	json_object_object_add(o, "src_ip", json_object_new_string(a));
-	json_object_object_add(o, "src_port", json_object_new_int(ev->client_port));
-	addr_str(a, sizeof(a), ev->server_addr, v6);
-	json_object_object_add(o, "dest_ip", json_object_new_string(a));
-	json_object_object_add(o, "dest_port", json_object_new_int(ev->server_port));
-	json_object_object_add(o, "proto", json_object_new_string("TCP"));
-	json_object_object_add(o, "app_proto", json_object_new_string("http"));
+	eve_head(o, al->ts_ns, ev->client_addr, ev->client_port, ev->server_addr,
+			ev->server_port, v6);
 
 	/* the http block: the triggering call, else the top element */
 	if (al->has_event) {
@@ -782,7 +800,6 @@ int
 out_finding(struct out_ctx *oc, const struct out_finding *f)
 {
 	json_object *o, *alert, *http, *mw;
-	char a[64];
 
 	if (!has_alert_output(oc))
 		return 0;
@@ -790,31 +807,16 @@ out_finding(struct out_ctx *oc, const struct out_finding *f)
 	alert = json_object_new_object();
 	http = json_object_new_object();
 	mw = json_object_new_object();
-	eve_time(a, sizeof(a), f->ts_ns);
-	json_object_object_add(o, "timestamp", json_object_new_string(a));
-	json_object_object_add(o, "flow_id", json_object_new_int64(rte_hash_crc(f->client, 32,
-			(uint32_t)f->cport << 16 | f->sport)));
-	json_object_object_add(o, "event_type", json_object_new_string("alert"));
-	addr_str(a, sizeof(a), f->client, f->v6);
-	json_object_object_add(o, "src_ip", json_object_new_string(a));
-	json_object_object_add(o, "src_port", json_object_new_int(f->cport));
-	addr_str(a, sizeof(a), f->server, f->v6);
-	json_object_object_add(o, "dest_ip", json_object_new_string(a));
-	json_object_object_add(o, "dest_port", json_object_new_int(f->sport));
-	json_object_object_add(o, "proto", json_object_new_string("TCP"));
-	json_object_object_add(o, "app_proto", json_object_new_string("http"));
+	eve_head(o, f->ts_ns, f->client, f->cport, f->server, f->sport, f->v6);
 	json_object_object_add(http, "url", json_object_new_string(f->tmpl));
 	json_object_object_add(http, "http_method", json_object_new_string(
 			mw_method_names[f->method < MW_METHOD_MAX ? f->method : 0]));
 	json_object_object_add(o, "http", http);
-	bool unauth = strcmp(f->finding, "unauthenticated_service_call") == 0;
 	json_object_object_add(alert, "action", json_object_new_string("allowed"));
 	json_object_object_add(alert, "gid", json_object_new_int(1));
-	json_object_object_add(alert, "signature_id", json_object_new_int(unauth ? 9200001 : 9200002));
+	json_object_object_add(alert, "signature_id", json_object_new_int((int)f->sid));
 	json_object_object_add(alert, "rev", json_object_new_int(1));
-	json_object_object_add(alert, "signature", json_object_new_string(unauth ?
-			"meshwatch inventory: a service calls another without authentication" :
-			"meshwatch inventory: an endpoint not in the inventory (shadow or outdated API)"));
+	json_object_object_add(alert, "signature", json_object_new_string(f->signature));
 	json_object_object_add(alert, "category", json_object_new_string(
 			"Potential Corporate Privacy Violation"));
 	json_object_object_add(alert, "severity", json_object_new_int(3));
@@ -825,11 +827,10 @@ out_finding(struct out_ctx *oc, const struct out_finding *f)
 	json_object_object_add(mw, "dst_service", json_object_new_string(f->dst));
 	json_object_object_add(mw, "template", json_object_new_string(f->tmpl));
 	json_object_object_add(mw, "calls", json_object_new_int64((int64_t)f->calls));
-	if (unauth)
+	if (f->with_unauthenticated)
 		json_object_object_add(mw, "unauthenticated_calls",
 				json_object_new_int64((int64_t)f->unauthenticated));
 	json_object_object_add(o, "meshwatch", mw);
-	oc->findings_written++;
 	return write_line(oc, o, LOG_INFO);
 }
 

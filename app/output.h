@@ -33,7 +33,7 @@ struct out_ctx {
 	struct rte_hash *windows;
 	struct out_window *win;
 	uint64_t now_ns, now_tsc;	/* latest alert time, and when it came */
-	uint64_t alerts_written, alerts_suppressed, windows_full, findings_written;
+	uint64_t alerts_written, alerts_suppressed, windows_full;
 	uint64_t raised[MW_ALERT_KIND_MAX][MW_MODEL_MAX_CLASSES];	/* by level and class */
 };
 
@@ -51,14 +51,18 @@ int out_alert(struct out_ctx *oc, const struct mw_alert *al);
 
 /* An inventory finding (inventory.h), as a low-severity alert. */
 struct out_finding {
-	const char *finding, *src, *dst, *tmpl;
+	const char *finding, *signature, *src, *dst, *tmpl;
+	uint32_t sid;			/* signature_id */
 	uint8_t method;
-	bool v6;
+	bool v6, with_unauthenticated;
 	uint16_t cport, sport;
 	const uint8_t *client, *server;	/* 16 bytes each: the first call's */
 	uint64_t ts_ns, calls, unauthenticated;
 };
 int out_finding(struct out_ctx *oc, const struct out_finding *f);
+
+/* How much of a Host header names the service: its first label. */
+size_t out_host_label(const char *h, size_t n);
 
 /* Closes windows older than now_ns (all of them with UINT64_MAX), writing
  * an "alert_summary" line for each that suppressed something. */

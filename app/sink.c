@@ -158,19 +158,27 @@ sink_syslog_facility(const char *name)
 	return -1;
 }
 
+FILE *
+sink_open(const char *path, size_t bufsize)
+{
+	FILE *f = fopen(path, "a");	/* a restart never truncates what was seen */
+
+	if (f != NULL && bufsize)
+		setvbuf(f, NULL, _IOFBF, bufsize);
+	return f;
+}
+
 int
 sink_reopen(FILE **f, const char *path, size_t bufsize, const char *key, FILE *err)
 {
 	if (*f == NULL || *f == stdout || !path[0] || strcmp(path, "-") == 0)
 		return 0;
-	FILE *n = fopen(path, "a");
+	FILE *n = sink_open(path, bufsize);
 	if (n == NULL) {
 		fprintf(err, "%s: cannot reopen \"%s\": %s; still writing to the old file\n", key,
 				path, strerror(errno));
 		return -1;
 	}
-	if (bufsize)
-		setvbuf(n, NULL, _IOFBF, bufsize);
 	fclose(*f);
 	*f = n;
 	return 0;

@@ -35,6 +35,9 @@ void sink_sock_close(struct out_sock *s);
 /* "local0".."local7", "daemon", "user": the syslog facility; -1 unknown. */
 int sink_syslog_facility(const char *name);
 
+/* Opens a log for appending, with a buffer of bufsize (0: stdio's). */
+FILE *sink_open(const char *path, size_t bufsize);
+
 /* Reopens *f at path for appending (logrotate moved it away); on failure
  * the old stream stays, so nothing is lost, and the reason goes to err. */
 int sink_reopen(FILE **f, const char *path, size_t bufsize, const char *key, FILE *err);
