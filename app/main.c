@@ -30,6 +30,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 #include <rte_version.h>
 
@@ -52,7 +53,7 @@ on_signal(int sig)
 	if (sig == SIGUSR1)
 		dump_stats = true;
 	else if (sig == SIGHUP)
-		reopen_logs = true;
+		reopen_logs = app_reload_requested = true;
 	else if (sig == SIGUSR2)
 		app_dump_inventory = true;
 	else
@@ -83,7 +84,8 @@ usage(FILE *f)
 		"  --version, --help\n"
 		"EAL arguments after -- are added to the config's eal list and win over it.\n"
 		"SIGINT/SIGTERM stop cleanly with final stats; SIGUSR1 prints stats now;\n"
-		"SIGHUP reopens the event, alert and stats logs (logrotate).\n");
+		"SIGHUP reopens the event, alert and stats logs (logrotate) and reloads the\n"
+		"rules, models and thresholds the config names, without stopping rx.\n");
 }
 
 static int
@@ -317,7 +319,8 @@ check_rules(int n, char **files)
 		return 2;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	struct pf_engine *e = pf_engine_load((const char *const *)files, n, NULL, stderr);
+	struct pf_engine *e = pf_engine_load((const char *const *)files, n, NULL, NULL,
+			stderr);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (e == NULL)
 		return 1;
@@ -384,8 +387,8 @@ shared_table(const struct mw_config *c, const char *what, void **t, size_t size,
 	return 0;
 }
 
-/* Inference lcore i's own instances of the models: oneDNN primitives and
- * buffers built here, run there; sequence stores on its socket. */
+/* Inference lcore i's models (instances made by app_gen_instances) and
+ * sequence stores on its socket. */
 static int
 make_models(struct app *a, int i)
 {
@@ -394,32 +397,13 @@ make_models(struct app *a, int i)
 	struct inf_level lv[MW_ALERT_KIND_MAX] = { 0 };
 	char err[512];
 
-	if (a->model[MW_ALERT_payload] != NULL) {
-		a->payload[i] = calloc(1, sizeof(struct inf_payload));
-		if (a->payload[i] == NULL || inf_payload_init(a->payload[i],
-					a->model[MW_ALERT_payload], c->batch, il->socket, c->precision, err,
-					sizeof(err)) < 0) {
-			fprintf(stderr, "%s: models.payload: %s\n", c->path,
-					a->payload[i] ? err : "out of memory");
-			return -1;
-		}
-		il->payload = a->payload[i];
-		il->thresholds = a->thresholds[MW_ALERT_payload];
-	}
+	il->payload = a->gen->payload[i];
+	il->thresholds = a->gen->thresholds[MW_ALERT_payload];
 	for (int k = MW_ALERT_trace; k <= MW_ALERT_actor; k++) {
-		if (a->model[k] == NULL)
-			continue;
-		a->gru[k][i] = calloc(1, sizeof(struct inf_gru));
-		if (a->gru[k][i] == NULL || inf_gru_init(a->gru[k][i], a->model[k], c->batch,
-					il->socket, c->precision, err, sizeof(err)) < 0) {
-			fprintf(stderr, "%s: models.%s: %s\n", c->path, mw_alert_kind_names[k],
-					a->gru[k][i] ? err : "out of memory");
-			return -1;
-		}
-		lv[k].gru = a->gru[k][i];
-		lv[k].thresholds = a->thresholds[k];
+		lv[k].gru = a->gen->gru[k][i];
+		lv[k].thresholds = a->gen->thresholds[k];
 	}
-	if (a->model[MW_ALERT_trace] != NULL &&
+	if (a->gen->model[MW_ALERT_trace] != NULL &&
 			(shared_table(c, "object", (void **)&a->objects, sizeof(*a->objects),
 					il->socket) < 0 ||
 			shared_table(c, "log-in", (void **)&a->logins, sizeof(*a->logins),
@@ -459,7 +443,7 @@ make_sequence_rings(struct app *a)
 				1024 * ni, MW_ALERT_SIZE, rte_strerror(rte_errno));
 		return -1;
 	}
-	if (a->model[MW_ALERT_trace] != NULL) {
+	if (a->gen->model[MW_ALERT_trace] != NULL) {
 		a->summary_pool = rte_mempool_create("summaries", c->ring_size * ni * 2 - 1,
 				sizeof(struct inf_summary), 64, 0, NULL, NULL, NULL, NULL, sock, 0);
 		if (a->summary_pool == NULL) {
@@ -479,7 +463,7 @@ make_sequence_rings(struct app *a)
 		il->alert_pool = a->alert_pool;
 		il->summary_pool = a->summary_pool;
 		il->peers = a->inf;
-		if (a->model[MW_ALERT_trace] == NULL)
+		if (a->gen->model[MW_ALERT_trace] == NULL)
 			continue;
 		il->n_inf = (uint16_t)ni;
 		for (unsigned int j = 0; j < ni; j++) {
@@ -491,7 +475,7 @@ make_sequence_rings(struct app *a)
 				return -1;
 		}
 	}
-	for (unsigned int i = 0; a->model[MW_ALERT_trace] != NULL && i < ni; i++)
+	for (unsigned int i = 0; a->gen->model[MW_ALERT_trace] != NULL && i < ni; i++)
 		for (unsigned int j = 0; j < ni; j++) {
 			a->inf[i]->to_peer[j] = a->peer[i][j];
 			a->inf[j]->from_peer[i] = a->peer[i][j];
@@ -523,9 +507,9 @@ verify_placement(const struct app *a)
 			sum += (double)(n); \
 		} while (0)
 
-		const struct inf_mem *mems[] = { a->payload[i] ? &a->payload[i]->mem : NULL,
-			a->gru[MW_ALERT_trace][i] ? &a->gru[MW_ALERT_trace][i]->mem : NULL,
-			a->gru[MW_ALERT_actor][i] ? &a->gru[MW_ALERT_actor][i]->mem : NULL };
+		const struct inf_mem *mems[] = { a->gen->payload[i] ? &a->gen->payload[i]->mem : NULL,
+			a->gen->gru[MW_ALERT_trace][i] ? &a->gen->gru[MW_ALERT_trace][i]->mem : NULL,
+			a->gen->gru[MW_ALERT_actor][i] ? &a->gen->gru[MW_ALERT_actor][i]->mem : NULL };
 		for (unsigned int k = 0; k < 3; k++)
 			if (mems[k] != NULL) {
 				o = inf_mem_off_node(mems[k], node);
@@ -582,6 +566,13 @@ make_lcores(struct app *a)
 	int ts_offset = -1;
 	uint64_t ts_flag = 0;
 
+	/* RCU for reloads: every rx lcore, then every inference lcore */
+	const uint32_t readers = (uint32_t)(c->n_rx + c->n_inference);
+	a->qsbr = rte_zmalloc("qsbr", rte_rcu_qsbr_get_memsize(readers), RTE_CACHE_LINE_SIZE);
+	if (a->qsbr == NULL || rte_rcu_qsbr_init(a->qsbr, readers) != 0)
+		return -1;
+	for (uint32_t t = 0; t < readers; t++)
+		rte_rcu_qsbr_thread_register(a->qsbr, t);
 	/* Some PMDs (net_pcap: the capture's own times) stamp packets without
 	 * announcing the offload; the mbuf flag says which packets carry one. */
 	for (int i = 0; i < c->n_ports; i++)
@@ -603,9 +594,17 @@ make_lcores(struct app *a)
 		a->inf[i]->deadline_tsc = rte_get_tsc_hz() / 1000000 * c->deadline_us;
 		a->inf[i]->n_rx = c->n_rx;
 		a->inf[i]->backpressure = c->backpressure;
+		a->inf[i]->qsbr = a->qsbr;
+		a->inf[i]->qsbr_id = (unsigned int)(c->n_rx + i);
+	}
+	char err[512];
+	if (app_gen_instances(a, a->gen, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", c->path, err);
+		return -1;
+	}
+	for (int i = 0; i < c->n_inference; i++)
 		if (make_models(a, i) < 0)
 			return -1;
-	}
 	if (make_sequence_rings(a) < 0)
 		return -1;
 	for (int i = 0; i < c->n_rx; i++) {
@@ -618,10 +617,12 @@ make_lcores(struct app *a)
 			return -1;
 		}
 		a->rx[i] = lc;
-		if (a->pf != NULL) {
+		lc->qsbr = a->qsbr;
+		lc->qsbr_id = (unsigned int)i;
+		if (a->gen->pf != NULL) {
 			a->pf_ctx[i] = rte_zmalloc_socket("pf_ctx", sizeof(struct pf_ctx),
 					RTE_CACHE_LINE_SIZE, sock);
-			if (a->pf_ctx[i] == NULL || pf_ctx_init(a->pf_ctx[i], a->pf, sock) < 0)
+			if (a->pf_ctx[i] == NULL || pf_ctx_init(a->pf_ctx[i], a->gen->pf, sock) < 0)
 				return -1;
 			lc->pf = a->pf_ctx[i];
 		}
@@ -717,9 +718,9 @@ open_outputs(struct app *a)
 	const struct mw_config *c = &a->cfg;
 
 	a->out.redact = c->redact;
-	a->out.pf = a->pf;
+	a->out.rules = a->rules;
 	for (int k = 0; k < MW_ALERT_KIND_MAX; k++)
-		a->out.models[k] = a->model[k];
+		a->out.models[k] = a->gen->model[k];
 	if (open_log(c->alerts, "output.alerts", 0, &a->out.alerts) < 0 ||
 			open_log(c->events, "output.events", EVENT_LOG_BUF, &a->out.events) < 0)
 		return -1;
@@ -743,88 +744,30 @@ open_outputs(struct app *a)
 	return 0;
 }
 
-/*
- * The models, before EAL starts: each checked against the level it serves
- * (its kind and, for sequence models, the feature schema this build
- * computes), then the config's per-class threshold overrides applied.
- */
-static int
-load_models(struct app *a, const char *conf)
-{
-	const struct mw_config *c = &a->cfg;
-	const char *path[MW_ALERT_KIND_MAX] = { c->payload_model, c->trace_model, c->actor_model };
-	const uint32_t kind[MW_ALERT_KIND_MAX] = { MW_MODEL_PAYLOAD, MW_MODEL_SEQUENCE,
-		MW_MODEL_SEQUENCE };
-	const uint64_t schema[MW_ALERT_KIND_MAX] = { 0, mw_call_schema(), mw_trace_schema() };
-	const uint32_t feats[MW_ALERT_KIND_MAX] = { 0, MW_CALL_NFEAT, MW_TRACE_NFEAT };
-	char err[512];
-
-	for (int k = 0; k < MW_ALERT_KIND_MAX; k++) {
-		if (!path[k][0])
-			continue;
-		struct mw_model *m = mw_model_load(path[k], kind[k], schema[k], err, sizeof(err));
-		if (m == NULL) {
-			fprintf(stderr, "%s: models.%s: %s; nothing started\n", conf,
-					mw_alert_kind_names[k], err);
-			return -1;
-		}
-		a->model[k] = m;
-		if (k != MW_ALERT_payload && (m->dims[0] != feats[k] ||
-					m->n_classes > MW_SEQ_SLOTS + 1 || m->n_classes < 2)) {
-			fprintf(stderr, "%s: models.%s: %s: %u features and %u classes; this "
-					"level needs %u features and 2 to %d classes; nothing "
-					"started\n", conf, mw_alert_kind_names[k], path[k],
-					m->dims[0], m->n_classes, feats[k], MW_SEQ_SLOTS + 1);
-			return -1;
-		}
-		memcpy(a->thresholds[k], m->thresholds, sizeof(a->thresholds[k]));
-	}
-	for (int t = 0; t < c->n_thresholds; t++) {
-		const struct cfg_threshold *th = &c->thresholds[t];
-		int used = 0;
-		for (int k = 0; k < MW_ALERT_KIND_MAX; k++)
-			for (uint32_t j = 0; a->model[k] != NULL && j < a->model[k]->n_classes; j++)
-				if (strcmp(a->model[k]->class_names[j], th->cls) == 0) {
-					a->thresholds[k][j] = th->value;
-					used = 1;
-				}
-		if (!used) {
-			fprintf(stderr, "%s:%d: models.thresholds.%s: no loaded model has a class "
-					"\"%s\"; nothing started\n", conf, th->line, th->cls, th->cls);
-			return -1;
-		}
-		if (strcmp(th->cls, "benign") == 0) {
-			fprintf(stderr, "%s:%d: models.thresholds.benign: benign never alerts; "
-					"nothing started\n", conf, th->line);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 static void
 print_models(const struct app *a)
 {
-	const struct mw_model *m = a->model[MW_ALERT_payload];
+	const struct mw_model *m = a->gen->model[MW_ALERT_payload];
 
 	for (int k = 0; k < MW_ALERT_KIND_MAX; k++)
-		if (a->model[k] != NULL) {
+		if (a->gen->model[k] != NULL) {
 			printf("models compute in %s, batch %u, deadline %u us\n",
 					inf_precision_name(a->cfg.precision), a->cfg.batch,
 					a->cfg.deadline_us);
 			break;
 		}
 	if (m != NULL)
-		printf("payload model: %s (%u classes, L=%u E=%u C=%u K=%u)\n", a->cfg.payload_model,
+		printf("payload model: %s (%u classes, L=%u E=%u C=%u K=%u)\n",
+				a->gen->model_path[MW_ALERT_payload],
 				m->n_classes, m->dims[0], m->dims[1], m->dims[2], m->dims[3]);
 	for (int k = MW_ALERT_trace; k <= MW_ALERT_actor; k++) {
-		if ((m = a->model[k]) == NULL)
+		if ((m = a->gen->model[k]) == NULL)
 			continue;
 		const struct seq_store *st = k == MW_ALERT_trace ? a->inf[0]->trace.store :
 			a->inf[0]->actor.store;
 		printf("%s model: %s (%u classes, %u features, hidden %u); %u keys per lcore, "
 				"%" PRIu64 " bytes per key\n", mw_alert_kind_names[k],
-				k == MW_ALERT_trace ? a->cfg.trace_model : a->cfg.actor_model,
+				a->gen->model_path[k],
 				m->n_classes, m->dims[0], m->dims[1], st->capacity,
 				st->bytes / st->capacity);
 	}
@@ -933,9 +876,13 @@ control_loop(struct app *a, const struct opts *o)
 	uint64_t next_stats = rte_rdtsc() + hz * a->cfg.stats_interval;
 	uint64_t last_pkts = 0, last_change = rte_rdtsc(), next_flush = rte_rdtsc() + hz;
 
-	while (!force_quit) {
+	/* a reload in progress finishes first: its lcores take it or not, and
+	 * what it holds is freed either way */
+	while (!force_quit || app_reload_busy(a)) {
 		unsigned int n = drain_events(a);
 		uint64_t now = rte_rdtsc();
+
+		app_reload_poll(a);
 
 		if (a->cfg.stats_interval && now >= next_stats) {
 			app_stats_line(a, stdout);
@@ -968,7 +915,8 @@ control_loop(struct app *a, const struct opts *o)
 			if (p != last_pkts) {
 				last_pkts = p;
 				last_change = now;
-			} else if ((double)(now - last_change) > o->idle_exit * (double)hz) {
+			} else if ((double)(now - last_change) > o->idle_exit * (double)hz &&
+					!app_reload_busy(a)) {
 				printf("no packet for %.1f s: stopping (--idle-exit)\n", o->idle_exit);
 				break;
 			}
@@ -1036,18 +984,9 @@ teardown(struct app *a)
 		for (int j = 0; j < a->cfg.n_inference; j++)
 			rte_ring_free(a->peer[i][j]);
 		inf_lcore_free(a->inf[i]);
-		if (a->payload[i] != NULL) {
-			inf_payload_free(a->payload[i]);
-			free(a->payload[i]);
-		}
-		for (int k = MW_ALERT_trace; k <= MW_ALERT_actor; k++)
-			if (a->gru[k][i] != NULL) {
-				inf_gru_free(a->gru[k][i]);
-				free(a->gru[k][i]);
-			}
 	}
-	for (int k = 0; k < MW_ALERT_KIND_MAX; k++)
-		mw_model_free(a->model[k]);
+	app_gen_free(a, a->gen);
+	rte_free(a->qsbr);
 	rte_mempool_free(a->alert_pool);
 	rte_mempool_free(a->summary_pool);
 	rte_free(a->objects);
@@ -1062,7 +1001,7 @@ teardown(struct app *a)
 	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
 		rte_mempool_free(a->mbufs[s]);
 	rte_hash_free(a->services.by_addr);
-	pf_engine_free(a->pf);
+	free(a->rules);
 	free(a->services.names);
 	close_log(a->out.events);
 	if (a->stats_file != NULL)
@@ -1082,6 +1021,7 @@ main(int argc, char **argv)
 	/* oneDNN runs on the inference lcores, one thread each: no OpenMP
 	 * pool here (where primitives are built) or there (inf_main) */
 	omp_set_num_threads(1);
+	pthread_mutex_init(&a.gen_lock, NULL);
 	if (parse_opts(argc, argv, &o) < 0)
 		return 2;
 	if (o.check_rules)
@@ -1095,27 +1035,23 @@ main(int argc, char **argv)
 		cfg_free(&a.cfg);
 		return 1;
 	}
-	if (a.cfg.n_pf_files) {
-		a.pf = pf_engine_load((const char *const *)a.cfg.pf_files, a.cfg.n_pf_files,
-				a.cfg.pf_cache, stderr);
-		if (a.pf == NULL) {
-			fprintf(stderr, "%s: prefilter.rules: rule files rejected; nothing started\n",
-					o.config);
-			cfg_free(&a.cfg);
-			return 1;
-		}
-	}
-	if (load_models(&a, o.config) < 0) {
+	a.rules = pf_catalog_create();
+	a.gen = a.rules ? app_gen_load(&a.cfg, a.rules, stderr) : NULL;
+	if (a.gen == NULL) {
+		fprintf(stderr, "%s: nothing started\n", o.config);
 		cfg_free(&a.cfg);
-		pf_engine_free(a.pf);
+		free(a.rules);
 		return 1;
 	}
+	a.gen->number = 1;
 	if (o.check_only) {
 		printf("%s: valid (%u port%s, %u rx lcore%s, %u inference lcore%s, %u service%s)\n",
 				o.config, a.cfg.n_ports, a.cfg.n_ports == 1 ? "" : "s", a.cfg.n_rx,
 				a.cfg.n_rx == 1 ? "" : "s", a.cfg.n_inference,
 				a.cfg.n_inference == 1 ? "" : "s", a.cfg.n_services,
 				a.cfg.n_services == 1 ? "" : "s");
+		app_gen_free(NULL, a.gen);
+		free(a.rules);
 		cfg_free(&a.cfg);
 		return 0;
 	}
@@ -1177,10 +1113,11 @@ main(int argc, char **argv)
 				a.rx[i]->n_queues == 1 ? "" : "s");
 		rte_eal_remote_launch(dp_rx_main, a.rx[i], a.cfg.rx[i]);
 	}
-	if (a.pf != NULL)
-		printf("prefilter: %u rules from %d file%s (%s)\n", a.pf->n_rules, a.cfg.n_pf_files,
+	if (a.gen->pf != NULL)
+		printf("prefilter: %u rules from %d file%s (%s)\n", a.gen->pf->n_rules,
+				a.cfg.n_pf_files,
 				a.cfg.n_pf_files == 1 ? "" : "s",
-				a.pf->from_cache ? "databases from the cache" : "compiled");
+				a.gen->pf->from_cache ? "databases from the cache" : "compiled");
 	print_models(&a);
 	printf("inference lcores: %u (batch %u, deadline %u us); events: %s\n",
 			a.cfg.n_inference, a.cfg.batch, a.cfg.deadline_us,

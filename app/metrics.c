@@ -142,7 +142,7 @@ rx_lcores(const struct app *a, FILE *f)
 	for (int i = 0; i < a->cfg.n_rx; i++)
 		fprintf(f, "meshwatch_lcore_busy_cycles_total{lcore=\"%u\",role=\"rx\"} %" PRIu64 "\n",
 				a->rx[i]->lcore_id, a->rx[i]->stats.tsc_busy);
-	if (a->pf == NULL)
+	if (a->gen->pf == NULL)
 		return;
 	family(f, "meshwatch_prefilter_scans_total", "counter", "Hyperscan scans");
 	for (int i = 0; i < a->cfg.n_rx; i++)
@@ -154,13 +154,10 @@ rx_lcores(const struct app *a, FILE *f)
 				PRIu64 "\n", a->rx[i]->lcore_id, a->pf_ctx[i]->scanned_bytes);
 	family(f, "meshwatch_rule_hits_total", "counter",
 			"Calls a pre-filter rule matched, over every rx lcore");
-	for (uint32_t r = 0; r < a->pf->n_rules; r++) {
-		uint64_t h = 0;
-		for (int i = 0; i < a->cfg.n_rx; i++)
-			h += a->pf_ctx[i]->rule_hits[r];
+	for (uint32_t r = 0; r < a->gen->pf->n_rules; r++)
 		fprintf(f, "meshwatch_rule_hits_total{rule=\"%u\",category=\"%s\"} %" PRIu64 "\n",
-				a->pf->rules[r].id, pf_category_names[a->pf->rules[r].category], h);
-	}
+				a->gen->pf->rules[r].id,
+				pf_category_names[a->gen->pf->rules[r].category], app_rule_hits(a, r));
 }
 
 static void
@@ -250,20 +247,20 @@ alerts(const struct app *a, FILE *f)
 	family(f, "meshwatch_alerts_total", "counter",
 			"Alerts the models raised, by level and class (before suppression)");
 	for (int k = 0; k < MW_ALERT_KIND_MAX; k++)
-		for (uint32_t c = 1; a->model[k] != NULL && c < a->model[k]->n_classes; c++) {
+		for (uint32_t c = 1; a->gen->model[k] != NULL && c < a->gen->model[k]->n_classes; c++) {
 			fprintf(f, "meshwatch_alerts_total{level=\"%s\",class=\"",
 					mw_alert_kind_names[k]);
-			label(f, a->model[k]->class_names[c]);
+			label(f, a->gen->model[k]->class_names[c]);
 			fprintf(f, "\"} %" PRIu64 "\n", a->out.raised[k][c]);
 		}
 	family(f, "meshwatch_model_threshold", "gauge",
 			"The probability at which a class alerts, by level");
 	for (int k = 0; k < MW_ALERT_KIND_MAX; k++)
-		for (uint32_t c = 1; a->model[k] != NULL && c < a->model[k]->n_classes; c++) {
+		for (uint32_t c = 1; a->gen->model[k] != NULL && c < a->gen->model[k]->n_classes; c++) {
 			fprintf(f, "meshwatch_model_threshold{level=\"%s\",class=\"",
 					mw_alert_kind_names[k]);
-			label(f, a->model[k]->class_names[c]);
-			fprintf(f, "\"} %.6g\n", (double)a->thresholds[k][c]);
+			label(f, a->gen->model[k]->class_names[c]);
+			fprintf(f, "\"} %.6g\n", (double)a->gen->thresholds[k][c]);
 		}
 	family(f, "meshwatch_alerts_written_total", "counter", "Alerts written to the alert log");
 	fprintf(f, "meshwatch_alerts_written_total %" PRIu64 "\n", a->out.alerts_written);

@@ -396,8 +396,8 @@ add_prefilter(json_object *o, const struct out_ctx *oc, const struct mw_event *e
 	for (int k = 0; k < ev->pf_nmatch && k < MW_EVENT_MAX_MATCHES; k++) {
 		const struct mw_match *m = &ev->pf[k];
 		json_object *j = json_object_new_object();
-		if (oc->pf != NULL && m->rule < oc->pf->n_rules) {
-			const struct pf_rule *r = &oc->pf->rules[m->rule];
+		if (oc->rules != NULL && m->rule < oc->rules->n) {
+			const struct pf_known *r = &oc->rules->r[m->rule];
 			json_object_object_add(j, "rule", json_object_new_int64(r->id));
 			json_object_object_add(j, "name", json_object_new_string(r->name));
 			json_object_object_add(j, "category",
@@ -615,8 +615,8 @@ elem_json(const struct out_ctx *oc, const struct mw_elem *el, const struct mw_sn
 				json_object_array_add(cats, json_object_new_string(pf_category_names[k]));
 		for (int k = 0; k < el->n_rules && k < MW_ELEM_RULES; k++) {
 			json_object *r = json_object_new_object();
-			if (oc->pf != NULL && el->rules[k] < oc->pf->n_rules) {
-				const struct pf_rule *pr = &oc->pf->rules[el->rules[k]];
+			if (oc->rules != NULL && el->rules[k] < oc->rules->n) {
+				const struct pf_known *pr = &oc->rules->r[el->rules[k]];
 				json_object_object_add(r, "id", json_object_new_int64(pr->id));
 				json_object_object_add(r, "name", json_object_new_string(pr->name));
 			}

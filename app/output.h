@@ -23,7 +23,7 @@ struct out_ctx {
 	bool syslog;			/* and to syslog */
 	bool redact;
 	char (*service_names)[32];
-	const struct pf_engine *pf;	/* rule ids and names for matches */
+	const struct pf_catalog *rules;	/* names matches: every rule run since start */
 	const struct mw_model *models[MW_ALERT_KIND_MAX];	/* class names, by level */
 	uint16_t n_services;
 	uint64_t written;

@@ -13,6 +13,16 @@
 
 #include "app.h"
 
+uint64_t
+app_rule_hits(const struct app *a, uint32_t r)
+{
+	uint64_t h = 0;
+
+	for (int i = 0; i < a->cfg.n_rx; i++)
+		h += a->pf_ctx[i]->rule_hits[a->gen->pf->rules[r].ref];
+	return h;
+}
+
 void
 app_stats_sum(const struct app *a, struct app_totals *t)
 {
@@ -164,15 +174,13 @@ app_stats_line(struct app *a, FILE *out)
 	json_object_object_add(c, "port_nombuf", json_object_new_int64((int64_t)t.port_nombuf));
 	for (int k = 0; k < DP_DROP_MAX; k++)
 		json_object_object_add(d, dp_drop_names[k], json_object_new_int64((int64_t)t.drop[k]));
-	if (a->pf != NULL) {
+	if (a->gen->pf != NULL) {
 		json_object *rh = json_object_new_object();
-		for (uint32_t r = 0; r < a->pf->n_rules; r++) {
-			uint64_t h = 0;
-			for (int i = 0; i < a->cfg.n_rx; i++)
-				h += a->pf_ctx[i]->rule_hits[r];
+		for (uint32_t r = 0; r < a->gen->pf->n_rules; r++) {
+			uint64_t h = app_rule_hits(a, r);
 			if (h) {
 				char id[16];
-				snprintf(id, sizeof(id), "%u", a->pf->rules[r].id);
+				snprintf(id, sizeof(id), "%u", a->gen->pf->rules[r].id);
 				json_object_object_add(rh, id, json_object_new_int64((int64_t)h));
 			}
 		}
@@ -245,13 +253,13 @@ app_stats_report(struct app *a, FILE *out)
 		fprintf(out, "alert socket %s: %" PRIu64 " sent, %" PRIu64 " lost (full or no "
 				"collector), %" PRIu64 " reconnects\n", a->out.sock.path,
 				a->out.sock.sent, a->out.sock.lost, a->out.sock.reconnects);
-	if (a->pf != NULL) {
+	if (a->gen->pf != NULL) {
 		/* the rules that fired most, summed over rx lcores */
-		uint32_t n = a->pf->n_rules, shown = 0;
+		uint32_t n = a->gen->pf->n_rules, shown = 0;
 		uint64_t *sum = calloc(n + 1, sizeof(*sum)), scans = 0, bytes = 0;
+		for (uint32_t r = 0; r < n; r++)
+			sum[r] = app_rule_hits(a, r);
 		for (int i = 0; i < a->cfg.n_rx; i++) {
-			for (uint32_t r = 0; r < n; r++)
-				sum[r] += a->pf_ctx[i]->rule_hits[r];
 			scans += a->pf_ctx[i]->scans;
 			bytes += a->pf_ctx[i]->scanned_bytes;
 		}
@@ -264,9 +272,9 @@ app_stats_report(struct app *a, FILE *out)
 					best = r;
 			if (best == n)
 				break;
-			fprintf(out, "  %8u %-10s %10" PRIu64 "  %s\n", a->pf->rules[best].id,
-					pf_category_names[a->pf->rules[best].category], sum[best],
-					a->pf->rules[best].name);
+			fprintf(out, "  %8u %-10s %10" PRIu64 "  %s\n", a->gen->pf->rules[best].id,
+					pf_category_names[a->gen->pf->rules[best].category], sum[best],
+					a->gen->pf->rules[best].name);
 			sum[best] = 0;
 			shown++;
 		}

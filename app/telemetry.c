@@ -91,7 +91,9 @@ answer(void (*fill)(const struct app *, const char *, struct rte_tel_data *),
 	pthread_mutex_lock(&tel_lock);
 	if (tel_app != NULL) {
 		rte_tel_data_start_dict(d);
+		app_gen_lock(tel_app);	/* rules and models stay while we read */
 		fill(tel_app, params, d);
+		app_gen_unlock(tel_app);
 		rc = 0;
 	}
 	pthread_mutex_unlock(&tel_lock);
@@ -242,22 +244,12 @@ fill_flows(const struct app *a, const char *params, struct rte_tel_data *d)
 	}
 }
 
-static uint64_t
-rule_hits(const struct app *a, uint32_t r)
-{
-	uint64_t h = 0;
-
-	for (int i = 0; i < a->cfg.n_rx; i++)
-		h += a->pf_ctx[i]->rule_hits[r];
-	return h;
-}
-
 /* /meshwatch/rules: totals and the hits of every rule that fired (the
  * busiest when more fired than a reply holds); /meshwatch/rules,ID: one. */
 static void
 fill_rules(const struct app *a, const char *params, struct rte_tel_data *d)
 {
-	const struct pf_engine *pf = a->pf;
+	const struct pf_engine *pf = a->gen->pf;
 	uint64_t scans = 0, bytes = 0;
 	char id[16];
 
@@ -278,7 +270,7 @@ fill_rules(const struct app *a, const char *params, struct rte_tel_data *d)
 			add_u64(d, "severity", ru->severity);
 			rte_tel_data_add_dict_string(d, "file", ru->file ? ru->file : "");
 			add_u64(d, "line", (uint64_t)ru->line);
-			add_u64(d, "hits", rule_hits(a, r));
+			add_u64(d, "hits", app_rule_hits(a, r));
 			return;
 		}
 		rte_tel_data_add_dict_string(d, "error", "no rule has that id");
@@ -299,7 +291,7 @@ fill_rules(const struct app *a, const char *params, struct rte_tel_data *d)
 		return;
 	}
 	for (uint32_t r = 0; r < pf->n_rules; r++)
-		sum[r] = rule_hits(a, r);
+		sum[r] = app_rule_hits(a, r);
 	for (int shown = 0; shown < RTE_TEL_MAX_DICT_ENTRIES; shown++) {
 		uint32_t best = pf->n_rules;
 		for (uint32_t r = 0; r < pf->n_rules; r++)
@@ -318,30 +310,51 @@ fill_rules(const struct app *a, const char *params, struct rte_tel_data *d)
 static void
 fill_models(const struct app *a, const char *params, struct rte_tel_data *d)
 {
-	const char *path[MW_ALERT_KIND_MAX] = { a->cfg.payload_model, a->cfg.trace_model,
-		a->cfg.actor_model };
-
 	(void)params;
+	add_u64(d, "generation", a->gen->number);
 	for (int k = 0; k < MW_ALERT_KIND_MAX; k++) {
-		const struct mw_model *m = a->model[k];
+		const struct mw_model *m = a->gen->model[k];
 		struct rte_tel_data *l, *th, *al;
 		char hash[24];
 		if (m == NULL || (l = new_dict()) == NULL)
 			continue;
-		rte_tel_data_add_dict_string(l, "path", path[k]);
+		rte_tel_data_add_dict_string(l, "path", a->gen->model_path[k]);
 		snprintf(hash, sizeof(hash), "%016" PRIx64, m->schema_hash);
 		rte_tel_data_add_dict_string(l, "schema", hash);
 		add_u64(l, "classes", m->n_classes);
 		th = new_dict();
 		al = new_dict();
 		for (uint32_t c = 1; th != NULL && al != NULL && c < m->n_classes; c++) {
-			add_real(th, m->class_names[c], a->thresholds[k][c]);
+			add_real(th, m->class_names[c], a->gen->thresholds[k][c]);
 			add_u64(al, m->class_names[c], a->out.raised[k][c]);
 		}
 		add_child(l, "thresholds", th);
 		add_child(l, "alerts", al);
 		add_child(d, mw_alert_kind_names[k], l);
 	}
+}
+
+/* /meshwatch/reload: starts a reload (SIGHUP's, without reopening the
+ * logs) and says where the last one stands; /meshwatch/reload,status only
+ * says. The outcome shows here and in the log once the main lcore has it. */
+static void
+fill_reload(const struct app *a, const char *params, struct rte_tel_data *d)
+{
+	static const char *const states[] = { "idle", "building", "built", "swapping" };
+	const struct app_reload *r = &a->reload;
+	int st = __atomic_load_n(&r->state, __ATOMIC_ACQUIRE);
+
+	if (params == NULL || strcmp(params, "status") != 0) {
+		app_reload_requested = true;
+		add_u64(d, "requested", 1);
+	}
+	rte_tel_data_add_dict_string(d, "state", states[st]);
+	add_u64(d, "generation", a->gen->number);
+	add_u64(d, "applied", r->applied);
+	add_u64(d, "unchanged", r->unchanged_n);
+	add_u64(d, "rejected", r->rejected);
+	add_real(d, "last_ms", r->last_ms);
+	rte_tel_data_add_dict_string(d, "last", r->last);
 }
 
 static void
@@ -412,6 +425,7 @@ fill_inventory(const struct app *a, const char *params, struct rte_tel_data *d)
 	X(rules, "Pre-filter: rules, scans, hits per rule id. Parameter: a rule id") \
 	X(models, "Per level: model file, schema, thresholds and alerts per class") \
 	X(rings, "Per ring between lcores: capacity, entries used, producer's drops") \
+	X(reload, "Reload rules and models from the config; parameter status: only report") \
 	X(inventory, "API inventory: counts, findings, each endpoint's calls. Parameter: dump")
 
 #define X(name, help) \
@@ -444,9 +458,11 @@ on_http(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 		fputs("meshwatch: GET /metrics only\n", f);
 	} else {
 		pthread_mutex_lock(&tel_lock);
-		if (tel_app != NULL)
+		if (tel_app != NULL) {
+			app_gen_lock(tel_app);
 			app_prometheus(tel_app, f);
-		else
+			app_gen_unlock(tel_app);
+		} else
 			status = MHD_HTTP_SERVICE_UNAVAILABLE;
 		pthread_mutex_unlock(&tel_lock);
 	}

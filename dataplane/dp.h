@@ -6,7 +6,10 @@
  * rx lcore that owns it (flow table, flow objects, reassembly buffers, header
  * buffers, its rings' producer side). The main lcore reads only
  * dp_lcore.stats. The service map is read-only after start. Nothing here
- * allocates, locks or prints after dp_lcore_create().
+ * allocates, locks or prints after dp_lcore_create(). A reload hands the
+ * lcore new rules through pf->next; it takes them between bursts and then
+ * reports a quiescent state to RCU, which tells the main lcore when the old
+ * ones can be freed.
  */
 #ifndef DP_H
 #define DP_H
@@ -25,6 +28,7 @@ struct rte_ring;
 struct rte_mbuf;
 struct rte_ip_frag_tbl;
 struct pf_ctx;
+struct rte_rcu_qsbr;
 
 #define DP_NIL UINT32_MAX
 #define DP_BURST 32
@@ -232,6 +236,8 @@ struct dp_lcore {
 	uint16_t n_out[DP_MAX_INF];
 
 	struct dp_stats stats;
+	struct rte_rcu_qsbr *qsbr;	/* NULL: its rules are never swapped */
+	unsigned int qsbr_id;
 	volatile int tid;		/* its thread, for the kernel's scheduler stats */
 	volatile bool stop;		/* set by the main lcore */
 	volatile bool done;		/* set by this lcore when it has flushed */

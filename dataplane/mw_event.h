@@ -122,7 +122,7 @@ struct mw_event_field {
  * bytes it matched inside MW_FIELD_norm (the normalized text of every
  * flagged field, as NAME=VALUE records separated by 0x1e). */
 struct mw_match {
-	uint16_t rule;		/* dense index into the loaded rule table */
+	uint16_t rule;		/* the rule's number in the catalog (prefilter.h) */
 	uint8_t field;		/* enum pf_class */
 	uint8_t category;	/* enum pf_category: the rule's */
 	uint16_t from, to;	/* byte range in MW_FIELD_norm */

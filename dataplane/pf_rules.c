@@ -237,7 +237,7 @@ load_file(const char *path, struct pf_engine *e, struct parse *p)
 		}
 		struct pf_rule *r = &e->rules[e->n_rules];
 		memset(r, 0, sizeof(*r));
-		r->file = path;
+		r->file = p->file;
 		if (parse_line(p, s, r) < 0)
 			continue;
 		for (uint32_t i = 0; i < e->n_rules; i++)
@@ -402,8 +402,56 @@ compile_all(struct pf_engine *e, FILE *err)
 	return rc;
 }
 
+struct pf_catalog *
+pf_catalog_create(void)
+{
+	return calloc(1, sizeof(struct pf_catalog));
+}
+
+static int
+same_rule(const struct pf_known *k, const struct pf_rule *r)
+{
+	return k->id == r->id && k->category == r->category && k->severity == r->severity &&
+		strcmp(k->name, r->name) == 0;
+}
+
+/*
+ * Numbers every rule in the catalog: an entry it already has, else a new
+ * one. New entries are all written before n moves, so a reader that was
+ * given a ref (by an engine published later) finds it filled. A linear
+ * search: 4096 rules against 16384 entries is 67 M compares of an id, well
+ * under a second, on the control path, and only at start or reload.
+ */
+static int
+catalog_add(struct pf_catalog *cat, struct pf_engine *e, FILE *err)
+{
+	uint32_t n = cat->n;
+
+	for (uint32_t i = 0; i < e->n_rules; i++) {
+		struct pf_rule *r = &e->rules[i];
+		uint32_t k = 0;
+		while (k < n && !same_rule(&cat->r[k], r))
+			k++;
+		if (k == n) {
+			if (n == PF_CATALOG_MAX) {
+				fprintf(err, "prefilter: more than %d distinct rules since meshwatch "
+						"started; restart it to load these\n", PF_CATALOG_MAX);
+				return -1;
+			}
+			cat->r[n] = (struct pf_known){ .id = r->id, .category = r->category,
+				.severity = r->severity };
+			memcpy(cat->r[n].name, r->name, sizeof(r->name));
+			n++;
+		}
+		r->ref = (uint16_t)k;
+	}
+	__atomic_store_n(&cat->n, n, __ATOMIC_RELEASE);
+	return 0;
+}
+
 struct pf_engine *
-pf_engine_load(const char *const *files, int n_files, const char *cache_dir, FILE *err)
+pf_engine_load(const char *const *files, int n_files, const char *cache_dir,
+		struct pf_catalog *cat, FILE *err)
 {
 	struct pf_engine *e = calloc(1, sizeof(*e));
 	struct parse p = { .err = err };
@@ -411,12 +459,21 @@ pf_engine_load(const char *const *files, int n_files, const char *cache_dir, FIL
 	if (e == NULL)
 		return NULL;
 	e->rules = calloc(PF_MAX_RULES, sizeof(*e->rules));
-	if (e->rules == NULL) {
-		free(e);
+	e->files = calloc((size_t)n_files + 1, sizeof(*e->files));
+	e->cat = cat ? cat : pf_catalog_create();
+	e->own_cat = cat == NULL;
+	if (e->rules == NULL || e->files == NULL || e->cat == NULL) {
+		pf_engine_free(e);
 		return NULL;
 	}
-	for (int i = 0; i < n_files; i++)
-		load_file(files[i], e, &p);
+	for (int i = 0; i < n_files; i++) {
+		if ((e->files[i] = strdup(files[i])) == NULL) {
+			pf_engine_free(e);
+			return NULL;
+		}
+		e->n_files++;
+		load_file(e->files[i], e, &p);
+	}
 	if (p.errors == 0 && e->n_rules == 0) {
 		fprintf(err, "prefilter: no rules in %d file%s\n", n_files, n_files == 1 ? "" : "s");
 		p.errors++;
@@ -453,6 +510,10 @@ pf_engine_load(const char *const *files, int n_files, const char *cache_dir, FIL
 			pf_engine_free(e);
 			return NULL;
 		}
+	if (catalog_add(e->cat, e, err) < 0) {
+		pf_engine_free(e);
+		return NULL;
+	}
 	return e;
 }
 
@@ -464,9 +525,14 @@ pf_engine_free(struct pf_engine *e)
 	for (int d = 0; d < PF_NDB; d++)
 		hs_free_database(*db_slot(e, d));
 	hs_free_scratch(e->proto);
-	for (uint32_t i = 0; i < e->n_rules; i++)
+	for (uint32_t i = 0; e->rules && i < e->n_rules; i++)
 		free(e->rules[i].pattern);
 	free(e->rules);
+	for (int i = 0; i < e->n_files; i++)
+		free(e->files[i]);
+	free(e->files);
+	if (e->own_cat)
+		free(e->cat);
 	free(e);
 }
 
@@ -482,43 +548,78 @@ clean_alloc(struct pf_clean *t, uint32_t sets, uint32_t max, int socket)
 }
 
 int
-pf_ctx_init(struct pf_ctx *c, const struct pf_engine *e, int socket)
+pf_ctx_next_make(struct pf_ctx_next *n, const struct pf_engine *e, int socket)
 {
-	memset(c, 0, sizeof(*c));
-	c->e = e;
-	if (hs_clone_scratch(e->proto, &c->scratch) != HS_SUCCESS)
-		return -ENOMEM;
-	c->rule_hits = rte_zmalloc_socket("pf_hits", sizeof(uint64_t) * (e->n_rules + 1),
-			RTE_CACHE_LINE_SIZE, socket);
-	if (c->rule_hits == NULL ||
-			clean_alloc(&c->clean[0], PF_SHORT_SETS, PF_SHORT_BYTES, socket) < 0 ||
-			clean_alloc(&c->clean[1], PF_LONG_SETS, PF_LONG_BYTES, socket) < 0) {
-		pf_ctx_free(c);
+	memset(n, 0, sizeof(*n));
+	n->e = e;
+	if (hs_clone_scratch(e->proto, &n->scratch) != HS_SUCCESS ||
+			clean_alloc(&n->clean[0], PF_SHORT_SETS, PF_SHORT_BYTES, socket) < 0 ||
+			clean_alloc(&n->clean[1], PF_LONG_SETS, PF_LONG_BYTES, socket) < 0) {
+		pf_ctx_next_free(n);
 		return -ENOMEM;
 	}
+	return 0;
+}
+
+/* Values seen in traffic (tokens, cookies) leave no copy behind. */
+static void
+clean_wipe(struct pf_clean *t)
+{
+	if (t->slots != NULL)
+		explicit_bzero(t->slots, (size_t)t->sets * 2 * t->stride);
+}
+
+static void
+clean_free(struct pf_clean *t)
+{
+	clean_wipe(t);
+	rte_free(t->slots);
+	t->slots = NULL;
+}
+
+void
+pf_ctx_next_free(struct pf_ctx_next *n)
+{
+	hs_free_scratch(n->scratch);
+	n->scratch = NULL;
+	clean_free(&n->clean[0]);
+	clean_free(&n->clean[1]);
+	n->e = NULL;
+}
+
+int
+pf_ctx_init(struct pf_ctx *c, const struct pf_engine *e, int socket)
+{
+	struct pf_ctx_next n;
+
+	memset(c, 0, sizeof(*c));
+	c->rule_hits = rte_zmalloc_socket("pf_hits", sizeof(uint64_t) * PF_CATALOG_MAX,
+			RTE_CACHE_LINE_SIZE, socket);
+	if (c->rule_hits == NULL || pf_ctx_next_make(&n, e, socket) < 0) {
+		rte_free(c->rule_hits);
+		c->rule_hits = NULL;
+		return -ENOMEM;
+	}
+	c->next = &n;
+	pf_ctx_switch(c);	/* takes n's pieces, leaves n empty */
 	return 0;
 }
 
 void
 pf_ctx_forget(struct pf_ctx *c)
 {
-	/* values seen in traffic (tokens, cookies) leave no copy behind */
-	for (int i = 0; i < 2; i++)
-		if (c->clean[i].slots != NULL)
-			explicit_bzero(c->clean[i].slots,
-					(size_t)c->clean[i].sets * 2 * c->clean[i].stride);
+	clean_wipe(&c->clean[0]);
+	clean_wipe(&c->clean[1]);
 }
 
 void
 pf_ctx_free(struct pf_ctx *c)
 {
-	hs_free_scratch(c->scratch);
+	struct pf_ctx_next mine = { c->e, c->scratch, { c->clean[0], c->clean[1] } };
+
+	pf_ctx_next_free(&mine);
 	rte_free(c->rule_hits);
-	pf_ctx_forget(c);
-	for (int i = 0; i < 2; i++) {
-		rte_free(c->clean[i].slots);
-		c->clean[i].slots = NULL;
-	}
 	c->scratch = NULL;
+	c->clean[0].slots = c->clean[1].slots = NULL;
 	c->rule_hits = NULL;
 }

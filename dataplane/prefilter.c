@@ -91,26 +91,28 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to,
 	return 1;	/* full: stop this scan, we have enough to go on */
 }
 
-/* Keeps the strongest matches: a full array gives up its weakest. */
+/* Keeps the strongest matches: a full array gives up its weakest. Matches
+ * name rules by catalog number: a call's body may be scanned by the rules
+ * of a reload that came after its head was. */
 static void
-add_match(struct pf_ctx *c, struct mw_event *ev, const struct pf_rule *r, uint16_t rule,
-		uint8_t cls, uint16_t from, uint16_t to)
+add_match(struct pf_ctx *c, struct mw_event *ev, const struct pf_rule *r, uint8_t cls,
+		uint16_t from, uint16_t to)
 {
-	struct mw_match m = { .rule = rule, .field = cls, .category = r->category, .from = from,
-		.to = to };
+	struct mw_match m = { .rule = r->ref, .field = cls, .category = r->category,
+		.from = from, .to = to };
+	const struct pf_known *known = c->e->cat->r;
 	unsigned int k = ev->pf_nmatch;
 
 	ev->pf_categories |= 1u << r->category;
 	for (unsigned int i = 0; i < k; i++)
-		if (ev->pf[i].rule == rule)
+		if (ev->pf[i].rule == r->ref)
 			return;		/* one match per rule: the first place it fired */
 	if (k == MW_EVENT_MAX_MATCHES) {
 		unsigned int weakest = 0;
 		for (unsigned int i = 1; i < k; i++)
-			if (c->e->rules[ev->pf[i].rule].severity <
-					c->e->rules[ev->pf[weakest].rule].severity)
+			if (known[ev->pf[i].rule].severity < known[ev->pf[weakest].rule].severity)
 				weakest = i;
-		if (c->e->rules[ev->pf[weakest].rule].severity >= r->severity)
+		if (known[ev->pf[weakest].rule].severity >= r->severity)
 			return;
 		ev->pf[weakest] = m;
 		return;
@@ -126,7 +128,7 @@ record(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *nam
 	uint32_t lo = UINT32_MAX, hi = 0;
 
 	for (uint32_t i = h0; i < h1; i++) {
-		c->rule_hits[c->hit[i].rule]++;
+		c->rule_hits[c->e->rules[c->hit[i].rule].ref]++;
 		lo = RTE_MIN(lo, (uint32_t)c->hit[i].from);
 		hi = RTE_MAX(hi, (uint32_t)c->hit[i].to);
 	}
@@ -160,7 +162,7 @@ record(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *nam
 			from = (uint16_t)(a < flen ? a : flen);
 			to = (uint16_t)(z < flen ? z : flen);
 		}
-		add_match(c, ev, r, c->hit[i].rule, (uint8_t)cls, from, to);
+		add_match(c, ev, r, (uint8_t)cls, from, to);
 	}
 }
 

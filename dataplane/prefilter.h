@@ -76,10 +76,35 @@ struct pf_rule {
 	uint8_t severity;	/* 1 low, 2 medium, 3 high, 4 critical */
 	uint16_t classes;	/* bitmask of enum pf_class */
 	uint16_t flags;		/* PF_RULE_* */
+	uint16_t ref;		/* its number in the catalog: what events carry */
 	char name[80];
 	char *pattern;
-	const char *file;
+	const char *file;	/* the engine's copy of the path */
 	int line;
+};
+
+/*
+ * Every rule the appliance has run since it started, under a number that
+ * never changes. Events, explanations and hit counters name rules by it, so
+ * a call scanned before a reload and written after it (or an actor's
+ * explanation kept for hours) still names the rule that matched, with the
+ * name and severity it had then. Append-only: a rule set loaded again adds
+ * only the rules that are new or changed (same id, other name, category or
+ * severity). An entry is written before any engine that refers to it is
+ * published, and never changes after; rx lcores read severities from it,
+ * the main lcore names.
+ */
+#define PF_CATALOG_MAX 16384
+
+struct pf_known {
+	uint32_t id;
+	uint8_t category, severity;
+	char name[80];
+};
+
+struct pf_catalog {
+	uint32_t n;
+	struct pf_known r[PF_CATALOG_MAX];
 };
 
 struct hs_database;
@@ -94,6 +119,10 @@ struct pf_engine {
 	struct hs_scratch *proto;
 	uint64_t hash;			/* of the rule set, keys the cache */
 	int from_cache;
+	struct pf_catalog *cat;		/* where its rules' refs point */
+	int own_cat;			/* made for it: freed with it */
+	char **files;			/* its own copies of the paths */
+	int n_files;
 };
 
 /*
@@ -156,13 +185,28 @@ struct pf_hit {
 	uint16_t from, to;
 };
 
+/*
+ * A rule set's instance for one rx lcore, as a reload hands it over: the
+ * engine, a scratch cloned for it, and empty clean-value tables (a value
+ * clean under the old rules may not be under the new). The rx lcore swaps
+ * these into its context between bursts (pf_ctx_switch) and leaves the ones
+ * it replaced here; the main lcore frees them once RCU says no rx lcore can
+ * still be inside a scan with them.
+ */
+struct pf_ctx_next {
+	const struct pf_engine *e;
+	struct hs_scratch *scratch;
+	struct pf_clean clean[2];
+};
+
 struct pf_ctx {
 	const struct pf_engine *e;
 	struct hs_scratch *scratch;
-	uint64_t *rule_hits;		/* [n_rules], read by the main lcore */
+	struct pf_clean clean[2];		/* short, long; .slots NULL: none */
+	struct pf_ctx_next *next;		/* set by a reload, taken by the rx lcore */
+	uint64_t *rule_hits;		/* [PF_CATALOG_MAX] by ref, read by the main lcore */
 	uint64_t fields, normalized, inert;	/* pf_scan calls; decoded; skipped as inert */
 	uint64_t cached;			/* skipped: known clean */
-	struct pf_clean clean[2];		/* short, long; .slots NULL: none */
 	uint64_t scans, scanned_bytes;		/* hs_scan calls */
 	struct pf_hit hit[PF_MAX_HITS];
 	uint32_t n_hit, n_base;		/* hits of the current text start at n_base */
@@ -172,13 +216,21 @@ struct pf_ctx {
 
 /* ---- control path ---- */
 
-/* Parses the files, compiles (or loads from cache_dir, if not NULL), and
- * prints every problem to err as FILE:LINE: rule ID: message. NULL on error. */
+/* Parses the files, compiles (or loads from cache_dir, if not NULL), gives
+ * every rule its number in cat (NULL: a catalog of the engine's own), and
+ * prints every problem to err as FILE:LINE: rule ID: message. NULL on error;
+ * then cat has not changed. */
 struct pf_engine *pf_engine_load(const char *const *files, int n_files,
-		const char *cache_dir, FILE *err);
+		const char *cache_dir, struct pf_catalog *cat, FILE *err);
 void pf_engine_free(struct pf_engine *e);
+struct pf_catalog *pf_catalog_create(void);
 int pf_ctx_init(struct pf_ctx *c, const struct pf_engine *e, int socket);
 void pf_ctx_free(struct pf_ctx *c);
+/* An instance of e for an rx lcore on socket; 0 or -ENOMEM. */
+int pf_ctx_next_make(struct pf_ctx_next *n, const struct pf_engine *e, int socket);
+/* Frees what n holds (after a switch: what the rx lcore gave up), values
+ * seen in traffic wiped first. */
+void pf_ctx_next_free(struct pf_ctx_next *n);
 /* Forgets every value known clean (benchmarks start each pass cold). */
 void pf_ctx_forget(struct pf_ctx *c);
 
@@ -186,6 +238,25 @@ extern const char *const pf_category_names[PF_CAT_MAX];
 extern const char *const pf_class_names[PF_CLASS_MAX];
 
 /* ---- hot path ---- */
+
+/* Between bursts: takes a reload's instance if one waits. The pieces it
+ * replaces go back into *next, which the main lcore then owns again. */
+static inline void
+pf_ctx_switch(struct pf_ctx *c)
+{
+	struct pf_ctx_next *n = __atomic_load_n(&c->next, __ATOMIC_ACQUIRE);
+	struct pf_ctx_next old;
+
+	if (__builtin_expect(n == NULL, 1))
+		return;
+	old = (struct pf_ctx_next){ c->e, c->scratch, { c->clean[0], c->clean[1] } };
+	c->e = n->e;
+	c->scratch = n->scratch;
+	c->clean[0] = n->clean[0];
+	c->clean[1] = n->clean[1];
+	*n = old;
+	__atomic_store_n(&c->next, NULL, __ATOMIC_RELEASE);
+}
 
 /*
  * Normalizes and scans one field of the call; matches go into ev. name is

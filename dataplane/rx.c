@@ -13,9 +13,11 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
 #include "dp.h"
+#include "prefilter.h"
 
 #define AGE_BUDGET 64
 #define PACE_BACKLOG 1024	/* packets: a typical rx ring */
@@ -166,9 +168,14 @@ dp_rx_main(void *arg)
 	uint64_t last_drain = rte_rdtsc(), last_age = last_drain;
 
 	lc->tid = rte_sys_gettid();
+	if (lc->qsbr != NULL)
+		rte_rcu_qsbr_thread_online(lc->qsbr, lc->qsbr_id);
 	while (!lc->stop) {
 		uint64_t busy_from = rte_rdtsc();
 		uint16_t total = 0;
+
+		if (lc->pf != NULL)
+			pf_ctx_switch(lc->pf);	/* a reload's rules, if any wait */
 
 		lc->now_tsc = busy_from;
 		mw_stage_begin(&lc->stats.stages, busy_from);
@@ -222,7 +229,11 @@ dp_rx_main(void *arg)
 			mw_stage_end(&lc->stats.stages, rte_rdtsc());
 			last_age = now;
 		}
+		if (lc->qsbr != NULL)	/* in no scan: the old rules may go */
+			rte_rcu_qsbr_quiescent(lc->qsbr, lc->qsbr_id);
 	}
+	if (lc->qsbr != NULL)
+		rte_rcu_qsbr_thread_offline(lc->qsbr, lc->qsbr_id);
 	/* Shutdown: nothing in flight is lost; the inference lcores are still
 	 * draining, so wait for ring space instead of dropping. */
 	lc->now_tsc = rte_rdtsc();

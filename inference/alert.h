@@ -70,7 +70,7 @@ struct mw_elem {
 	uint8_t payload_class;		/* 0: benign or not scored */
 	float delta;			/* malicious score change it caused */
 	float score;			/* malicious score after it */
-	uint16_t rules[MW_ELEM_RULES];	/* pre-filter rules (dense index) */
+	uint16_t rules[MW_ELEM_RULES];	/* pre-filter rules (catalog numbers) */
 	uint8_t n_rules;
 	uint8_t pf_field;		/* enum pf_class of the first match */
 	uint32_t pf_categories;

@@ -11,6 +11,7 @@
 #include <rte_malloc.h>
 #include <rte_mempool.h>
 #include <rte_pause.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
 #include "dp_text.h"
@@ -747,31 +748,31 @@ finish(struct inf_lcore *il)
  * started on a busy port dropped 4 703 events in its first second. Nothing
  * here reaches a sequence store, a table or a counter.
  */
-static void
-warm_up(struct inf_lcore *il)
+void
+inf_warm_up(const struct inf_models *m, int socket)
 {
 	static const uint8_t text[] = "q=warm up";
 	const uint8_t *texts[INF_MAX_BATCH];
 	uint32_t lens[INF_MAX_BATCH];
-	struct inf_gru *levels[] = { il->trace.gru, il->actor.gru };
+	struct inf_gru *const *levels = m->gru;
+	struct inf_payload *const p = m->payload;
 	size_t x_n = 0, h_n = 0, p_n = 0;
 
-	for (unsigned int l = 0; l < RTE_DIM(levels); l++)
+	for (unsigned int l = 0; l < 2; l++)
 		if (levels[l] != NULL) {
 			x_n = RTE_MAX(x_n, (size_t)levels[l]->batch * levels[l]->I);
 			h_n = RTE_MAX(h_n, (size_t)levels[l]->batch * levels[l]->H);
 			p_n = RTE_MAX(p_n, (size_t)levels[l]->batch * levels[l]->n_classes);
 		}
-	if (il->payload != NULL)
-		p_n = RTE_MAX(p_n, (size_t)il->payload->batch * il->payload->n_classes);
+	if (p != NULL)
+		p_n = RTE_MAX(p_n, (size_t)p->batch * p->n_classes);
 	float *buf = rte_zmalloc_socket("warm_up", (x_n + h_n + p_n) * sizeof(float),
-			RTE_CACHE_LINE_SIZE, il->socket);
+			RTE_CACHE_LINE_SIZE, socket);
 	if (buf == NULL)
 		return;		/* only the first batches are slower */
 	float *x = buf, *h = buf + x_n, *probs = h + h_n;
 
-	if (il->payload != NULL) {
-		struct inf_payload *p = il->payload;
+	if (p != NULL) {
 		for (uint32_t b = 0; b < p->batch; b++) {	/* batch <= INF_MAX_BATCH */
 			texts[b] = text;
 			lens[b] = sizeof(text) - 1;
@@ -779,7 +780,7 @@ warm_up(struct inf_lcore *il)
 		for (uint32_t k = 0; k < p->n_nets; k++)
 			(void)inf_payload_run(p, texts, lens, p->size[k], probs);
 	}
-	for (unsigned int l = 0; l < RTE_DIM(levels); l++) {
+	for (unsigned int l = 0; l < 2; l++) {
 		struct inf_gru *g = levels[l];
 		float *state[INF_MAX_BATCH];
 		if (g == NULL)
@@ -790,6 +791,28 @@ warm_up(struct inf_lcore *il)
 			(void)inf_gru_step(g, x, state, g->size[k], probs);
 	}
 	rte_free(buf);
+}
+
+/* Between batches: takes a reload's models if they wait, leaving the ones
+ * they replace in *next for the main lcore. */
+static void
+models_switch(struct inf_lcore *il)
+{
+	struct inf_models *n = __atomic_load_n(&il->next, __ATOMIC_ACQUIRE);
+	struct inf_models old;
+
+	if (likely(n == NULL))
+		return;
+	old = (struct inf_models){ il->payload, il->thresholds, { il->trace.gru, il->actor.gru },
+		{ il->trace.thresholds, il->actor.thresholds } };
+	il->payload = n->payload;
+	il->thresholds = n->thresholds;
+	il->trace.gru = n->gru[0];
+	il->actor.gru = n->gru[1];
+	il->trace.thresholds = n->level_thr[0];
+	il->actor.thresholds = n->level_thr[1];
+	*n = old;
+	__atomic_store_n(&il->next, NULL, __ATOMIC_RELEASE);
 }
 
 int
@@ -805,12 +828,17 @@ inf_main(void *arg)
 
 	il->tid = rte_sys_gettid();
 	omp_set_num_threads(1);	/* oneDNN: this lcore's thread only, no pool */
-	warm_up(il);
+	inf_warm_up(&(struct inf_models){ .payload = il->payload,
+			.gru = { il->trace.gru, il->actor.gru } }, il->socket);
 	il->ready = true;
 	il->now_tsc = rte_rdtsc();
+	if (il->qsbr != NULL)
+		rte_rcu_qsbr_thread_online(il->qsbr, il->qsbr_id);
 	for (;;) {
 		unsigned int got = 0, work = 0;
 		bool stopping = il->stop;	/* read before the rings: see below */
+
+		models_switch(il);
 
 		mw_stage_begin(&il->stages, rte_rdtsc());
 		for (uint16_t r = 0; r < il->n_rx; r++) {
@@ -843,7 +871,11 @@ inf_main(void *arg)
 		 * found empty after reading it stay empty */
 		if (stopping && got == 0 && n == 0)
 			break;
+		if (il->qsbr != NULL)	/* holds nothing a reload may free */
+			rte_rcu_qsbr_quiescent(il->qsbr, il->qsbr_id);
 	}
+	if (il->qsbr != NULL)
+		rte_rcu_qsbr_thread_offline(il->qsbr, il->qsbr_id);
 	if (il->n_inf)
 		finish(il);
 	il->done = true;

@@ -134,6 +134,25 @@ struct inf_actor {
 	uint32_t round;
 };
 
+/*
+ * What a reload hands an inference lcore: its own instances of the new
+ * models and their thresholds. The lcore swaps them in between batches
+ * (inf_main, before it reports a quiescent state to RCU) and leaves the
+ * ones it replaced here; the main lcore frees those once RCU says every
+ * lcore is past them. A sequence level keeps its keys and their hidden
+ * states: a reload brings only models of the same hidden size and classes
+ * (a retrained or fine-tuned model), and a trace or actor in progress goes
+ * on under the new weights rather than being forgotten.
+ */
+struct inf_models {
+	struct inf_payload *payload;	/* NULL: none */
+	const float *thresholds;	/* per payload class */
+	struct inf_gru *gru[2];		/* trace, actor */
+	const float *level_thr[2];
+};
+
+struct rte_rcu_qsbr;
+
 struct inf_lcore {
 	unsigned int lcore_id;
 	uint16_t index;
@@ -172,6 +191,9 @@ struct inf_lcore {
 	uint64_t lat_sum_us;		/* and their sum */
 	uint64_t tsc_busy;
 	struct mw_stages stages;
+	struct inf_models *next;	/* set by a reload, taken here */
+	struct rte_rcu_qsbr *qsbr;	/* NULL: nothing is ever swapped */
+	unsigned int qsbr_id;
 	volatile int tid;	/* its thread, for the kernel's scheduler stats */
 	bool backpressure;	/* wait for the main lcore instead of dropping */
 	volatile bool ready;	/* warmed up: rx may start (inf_main) */
@@ -188,5 +210,10 @@ void inf_lcore_free(struct inf_lcore *il);
 int inf_lcore_levels(struct inf_lcore *il, const struct inf_level *trace, uint32_t trace_keys,
 		const struct inf_level *actor, uint32_t actor_keys, char *err, size_t errlen);
 int inf_main(void *arg);
+
+/* Runs every model of m once on every batch size, on this thread, so the
+ * lcore that takes them does not page in oneDNN's kernels on live traffic.
+ * Nothing reaches a store, a table or a counter. */
+void inf_warm_up(const struct inf_models *m, int socket);
 
 #endif

@@ -253,7 +253,7 @@ main(int argc, char **argv)
 	if (rte_eal_init(10, eal) < 0 || glob(pattern, 0, NULL, &gl) != 0)
 		return 2;
 	struct pf_engine *e = pf_engine_load((const char *const *)gl.gl_pathv, (int)gl.gl_pathc,
-			argv[3], stderr);
+			argv[3], NULL, stderr);
 	struct pf_ctx c;
 	hs_scratch_t *s = NULL;
 	if (e == NULL || pf_ctx_init(&c, e, 0) < 0 || hs_clone_scratch(e->proto, &s) != HS_SUCCESS)

@@ -112,7 +112,7 @@ quiet(const char *v)
 {
 	unsigned int got = cats_of(PF_CLASS_values, v);
 	CHECK(got == 0, "benign '%s' flagged 0x%x (%s)", v, got,
-			ev->pf_nmatch ? engine->rules[ev->pf[0].rule].name : "");
+			ev->pf_nmatch ? engine->cat->r[ev->pf[0].rule].name : "");
 }
 
 /* The shortcut that skips the SQL reading agrees with the reading itself. */
@@ -419,7 +419,7 @@ test_extraction_and_ranges(void)
 			pf_scan(&ctx, ev, PF_CLASS_values, "v", 1, many[i], (uint32_t)strlen(many[i]));
 	CHECK(ev->pf_nmatch == MW_EVENT_MAX_MATCHES, "bounded: %u", ev->pf_nmatch);
 	for (int i = 0; i < ev->pf_nmatch; i++)
-		CHECK(engine->rules[ev->pf[i].rule].severity >= 3, "kept a weak match over a strong one");
+		CHECK(engine->cat->r[ev->pf[i].rule].severity >= 3, "kept a weak match over a strong one");
 	CHECK(ev->field[MW_FIELD_norm].off + ev->field[MW_FIELD_norm].len <= MW_EVENT_DATA_SIZE,
 			"norm text fits");
 }
@@ -439,7 +439,8 @@ main(int argc, char **argv)
 		return 2;
 	test_normalize();
 	test_sql_changes();
-	engine = pf_engine_load((const char *const *)gl.gl_pathv, (int)gl.gl_pathc, argv[2], stderr);
+	engine = pf_engine_load((const char *const *)gl.gl_pathv, (int)gl.gl_pathc, argv[2], NULL,
+			stderr);
 	if (engine == NULL || pf_ctx_init(&ctx, engine, 0) < 0)
 		return 2;
 	ev = rte_zmalloc("ev", MW_EVENT_SIZE, 64);
