@@ -305,6 +305,15 @@ app_prometheus(const struct app *a, FILE *f)
 			MW_EVENT_VERSION);
 	label(f, rte_version());
 	fputs("\"} 1\n", f);
+	family(f, "meshwatch_generation", "gauge",
+			"Rules and models running: 1 at start, one more each applied reload");
+	fprintf(f, "meshwatch_generation %u\n", a->gen->number);
+	family(f, "meshwatch_reloads_total", "counter",
+			"Reloads (SIGHUP, /meshwatch/reload) by outcome");
+	fprintf(f, "meshwatch_reloads_total{result=\"applied\"} %" PRIu64 "\n"
+			"meshwatch_reloads_total{result=\"unchanged\"} %" PRIu64 "\n"
+			"meshwatch_reloads_total{result=\"rejected\"} %" PRIu64 "\n",
+			a->reload.applied, a->reload.unchanged_n, a->reload.rejected);
 	family(f, "meshwatch_uptime_seconds", "gauge", "Seconds since rx started");
 	fprintf(f, "meshwatch_uptime_seconds %.3f\n", a->start_tsc && now > a->start_tsc ?
 			(double)(now - a->start_tsc) / (double)rte_get_tsc_hz() : 0.0);

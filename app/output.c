@@ -396,13 +396,13 @@ add_prefilter(json_object *o, const struct out_ctx *oc, const struct mw_event *e
 	for (int k = 0; k < ev->pf_nmatch && k < MW_EVENT_MAX_MATCHES; k++) {
 		const struct mw_match *m = &ev->pf[k];
 		json_object *j = json_object_new_object();
-		if (oc->rules != NULL && m->rule < oc->rules->n) {
-			const struct pf_known *r = &oc->rules->r[m->rule];
-			json_object_object_add(j, "rule", json_object_new_int64(r->id));
-			json_object_object_add(j, "name", json_object_new_string(r->name));
+		const struct pf_known *rule = pf_catalog_get(oc->rules, m->rule);
+		if (rule != NULL) {
+			json_object_object_add(j, "rule", json_object_new_int64(rule->id));
+			json_object_object_add(j, "name", json_object_new_string(rule->name));
 			json_object_object_add(j, "category",
-					json_object_new_string(pf_category_names[r->category]));
-			json_object_object_add(j, "severity", json_object_new_int(r->severity));
+					json_object_new_string(pf_category_names[rule->category]));
+			json_object_object_add(j, "severity", json_object_new_int(rule->severity));
 		}
 		json_object_object_add(j, "field", json_object_new_string(
 				m->field < PF_CLASS_MAX ? pf_class_names[m->field] : "?"));
@@ -615,8 +615,8 @@ elem_json(const struct out_ctx *oc, const struct mw_elem *el, const struct mw_sn
 				json_object_array_add(cats, json_object_new_string(pf_category_names[k]));
 		for (int k = 0; k < el->n_rules && k < MW_ELEM_RULES; k++) {
 			json_object *r = json_object_new_object();
-			if (oc->rules != NULL && el->rules[k] < oc->rules->n) {
-				const struct pf_known *pr = &oc->rules->r[el->rules[k]];
+			const struct pf_known *pr = pf_catalog_get(oc->rules, el->rules[k]);
+			if (pr != NULL) {
 				json_object_object_add(r, "id", json_object_new_int64(pr->id));
 				json_object_object_add(r, "name", json_object_new_string(pr->name));
 			}

@@ -308,6 +308,13 @@ build(struct app *a)
 	return 0;
 }
 
+/* The thread sets BUILT, the main lcore the rest; telemetry reads it. */
+static void
+set_state(struct app_reload *r, enum app_reload_state s)
+{
+	__atomic_store_n(&r->state, (int)s, __ATOMIC_RELEASE);
+}
+
 static void *
 reload_thread(void *arg)
 {
@@ -316,7 +323,7 @@ reload_thread(void *arg)
 	omp_set_num_threads(1);	/* the warm-up runs oneDNN here: no pool */
 	if (build(a) < 0)
 		a->reload.gen = NULL;
-	__atomic_store_n(&a->reload.state, RELOAD_BUILT, __ATOMIC_RELEASE);
+	set_state(&a->reload, RELOAD_BUILT);
 	return NULL;
 }
 
@@ -329,7 +336,9 @@ say(struct app *a, FILE *f, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
+	app_gen_lock(a);	/* /meshwatch/reload reads it */
 	vsnprintf(a->reload.last, sizeof(a->reload.last), fmt, ap);
+	app_gen_unlock(a);
 	va_end(ap);
 	fprintf(f, "reload: %s\n", a->reload.last);
 	fflush(f);
@@ -405,10 +414,10 @@ start(struct app *a)
 	r->unchanged = false;
 	r->why[0] = '\0';
 	r->t0_tsc = rte_rdtsc();
-	r->state = RELOAD_BUILDING;
+	set_state(r, RELOAD_BUILDING);
 	rc = rte_ctrl_thread_create(&r->thread, "mw-reload", NULL, reload_thread, a);
 	if (rc != 0) {
-		r->state = RELOAD_IDLE;
+		set_state(r, RELOAD_IDLE);
 		r->rejected++;
 		say(a, stderr, "rejected: cannot start the reload thread (%s); the running rules "
 				"and models stay", strerror(rc));
@@ -449,25 +458,25 @@ app_reload_poll(struct app *a)
 		pthread_join(r->thread, NULL);
 		if (r->unchanged) {
 			r->unchanged_n++;
-			r->state = RELOAD_IDLE;
+			set_state(r, RELOAD_IDLE);
 			r->last_ms = ms_since(r->t0_tsc);
 			say(a, stdout, "rules and models unchanged; nothing swapped");
 		} else if (r->gen == NULL) {
 			r->rejected++;
-			r->state = RELOAD_IDLE;
+			set_state(r, RELOAD_IDLE);
 			r->last_ms = ms_since(r->t0_tsc);
 			say(a, stderr, "rejected: %s; the running rules and models stay (generation "
 					"%u)", r->why, a->gen->number);
 		} else {
 			publish(a);
-			r->state = RELOAD_SWAPPING;
+			set_state(r, RELOAD_SWAPPING);
 		}
 		break;
 	case RELOAD_SWAPPING:
 		if (!retire(a))
 			break;
 		r->applied++;
-		r->state = RELOAD_IDLE;
+		set_state(r, RELOAD_IDLE);
 		r->last_ms = ms_since(r->t0_tsc);
 		describe(a, what, sizeof(what));
 		say(a, stdout, "applied %s; built in %.0f ms, the old freed %.2f ms after the swap",

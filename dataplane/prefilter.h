@@ -107,6 +107,14 @@ struct pf_catalog {
 	struct pf_known r[PF_CATALOG_MAX];
 };
 
+/* The rule numbered ref, or NULL for a number the catalog never gave. */
+static inline const struct pf_known *
+pf_catalog_get(const struct pf_catalog *cat, uint32_t ref)
+{
+	return cat != NULL && ref < __atomic_load_n(&cat->n, __ATOMIC_ACQUIRE) ? &cat->r[ref] :
+		NULL;
+}
+
 struct hs_database;
 struct hs_scratch;
 
