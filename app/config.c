@@ -300,11 +300,48 @@ check_vdev_files(struct ctx *c, const config_setting_t *s, const char *key, cons
 	}
 }
 
+const char *const cfg_hw_drop_names[CFG_HW_DROP_MAX] = {
+#define X(n) #n,
+	CFG_HW_DROPS(X)
+#undef X
+};
+
+/* ports[].hw_drop: a list of names from cfg_hw_drop_names; 0 if absent. */
+static uint32_t
+get_hw_drop(struct ctx *c, const config_setting_t *s, const char *key)
+{
+	uint32_t bits = 0;
+	char v[256], all[128] = "";
+
+	if (s == NULL)
+		return 0;
+	for (int k = 0; k < CFG_HW_DROP_MAX; k++)
+		snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s", k ? ", " : "",
+				cfg_hw_drop_names[k]);
+	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
+		problem(c, s, key, "got %s; expected a list of names from: %s", show(s, v, sizeof(v)),
+				all);
+		return 0;
+	}
+	for (int i = 0; i < config_setting_length(s); i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned int)i);
+		const char *name = config_setting_get_string(e);
+		int k = 0;
+		while (name != NULL && k < CFG_HW_DROP_MAX && strcmp(name, cfg_hw_drop_names[k]) != 0)
+			k++;
+		if (name == NULL || k == CFG_HW_DROP_MAX)
+			problem(c, e, key, "got %s; expected one of: %s", show(e, v, sizeof(v)), all);
+		else
+			bits |= 1u << k;
+	}
+	return bits;
+}
+
 static void
 load_ports(struct ctx *c, const config_t *cf, struct mw_config *cfg)
 {
 	static const char *const keys[] = { "name", "device", "rx_queues", "rx_descriptors",
-		"timestamps", "promiscuous", "replay_pps", NULL };
+		"timestamps", "promiscuous", "replay_pps", "hw_drop", NULL };
 	config_setting_t *s = config_lookup(cf, "ports");
 	char v[256], sec[64], k[96];
 
@@ -361,6 +398,9 @@ load_ports(struct ctx *c, const config_t *cf, struct mw_config *cfg)
 		p->timestamps = get_bool(c, g, sec, "timestamps", true);
 		p->promiscuous = get_bool(c, g, sec, "promiscuous", true);
 		p->replay_pps = get_u32(c, g, sec, "replay_pps", 0, 1000000000, 0);
+		snprintf(k, sizeof(k), "%s.hw_drop", sec);
+		p->hw_drop = get_hw_drop(c, config_setting_get_member(g, "hw_drop"), k);
+		snprintf(k, sizeof(k), "%s.device", sec);
 		for (int j = 0; j < cfg->n_ports; j++)
 			if (strcmp(cfg->ports[j].dev_name, p->dev_name) == 0 && p->dev_name[0])
 				problem(c, g, k, "\"%s\" is already ports[%d]", p->dev_name, j);

@@ -22,6 +22,17 @@
 #define CFG_MAX_SERVICES 1024
 #define CFG_MAX_ADDRS 16
 
+/* What ports[].hw_drop may name: traffic meshwatch never parses, dropped by
+ * the NIC (rte_flow) before it costs a descriptor, an mbuf or a poll. */
+#define CFG_HW_DROPS(X) X(arp) X(lldp) X(icmp) X(icmp6) X(udp) X(ipv6)
+enum cfg_hw_drop {
+#define X(n) CFG_HW_DROP_##n,
+	CFG_HW_DROPS(X)
+#undef X
+	CFG_HW_DROP_MAX
+};
+extern const char *const cfg_hw_drop_names[CFG_HW_DROP_MAX];
+
 struct cfg_port {
 	char name[64];			/* what stats call it */
 	char device[1024];		/* PCI address or vdev string */
@@ -32,6 +43,7 @@ struct cfg_port {
 	bool timestamps;		/* ask the PMD for rx timestamps */
 	uint32_t replay_pps;		/* pace polling to this rate (captures); 0: none */
 	bool promiscuous;
+	uint32_t hw_drop;		/* bit per enum cfg_hw_drop */
 	int line;
 };
 

@@ -1097,8 +1097,9 @@ main(int argc, char **argv)
 	if (app_telemetry_start(&a, stderr) < 0)
 		rte_exit(EXIT_FAILURE, "nothing started\n");
 	for (int i = 0; i < a.cfg.n_ports; i++)
-		if (app_port_start(&a.ports[i], a.mbufs[a.ports[i].socket], stderr) != 0)
-			rte_exit(EXIT_FAILURE, "ports[%d]: cannot start\n", i);
+		if (app_port_start(&a.ports[i], a.mbufs[a.ports[i].socket], stderr) != 0 ||
+				app_port_hw_drop(&a.ports[i], stderr) != 0)
+			rte_exit(EXIT_FAILURE, "ports[%d]: cannot start; nothing started\n", i);
 
 	for (int i = 0; i < a.cfg.n_inference; i++)
 		rte_eal_remote_launch(inf_main, a.inf[i], a.cfg.inference[i]);

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include <rte_ethdev.h>
+#include <rte_flow.h>
 #include <rte_mbuf_dyn.h>
 
 #include "ports.h"
@@ -133,9 +134,76 @@ app_port_stats(const struct app_port *p, FILE *out, int xstats)
 			fprintf(out, "  %-40s %" PRIu64 "\n", names[xs[i].id].name, xs[i].value);
 }
 
+/*
+ * hw_drop: one rule per name and IP version, each ETH [/ IP [/ L4]] with
+ * no values to match but an EtherType, action DROP. Untagged frames only:
+ * a NIC matches ETH / IPV4 on the EtherType after the MAC addresses, so a
+ * VLAN-tagged mirror needs its tags stripped by the NIC or the switch.
+ */
+#define HW_MAX_ITEMS 4
+
+static const struct rte_flow_item_eth eth_arp = { .hdr.ether_type = RTE_BE16(0x0806) };
+static const struct rte_flow_item_eth eth_lldp = { .hdr.ether_type = RTE_BE16(0x88cc) };
+static const struct rte_flow_item_eth eth_type_mask = { .hdr.ether_type = RTE_BE16(0xffff) };
+
+#define ITEM(t) { .type = RTE_FLOW_ITEM_TYPE_##t }
+#define ETH_TYPE(s_) { .type = RTE_FLOW_ITEM_TYPE_ETH, .spec = &(s_), .mask = &eth_type_mask }
+static const struct {
+	enum cfg_hw_drop what;
+	struct rte_flow_item pattern[HW_MAX_ITEMS];
+} hw_rules[] = {
+	{ CFG_HW_DROP_arp, { ETH_TYPE(eth_arp), ITEM(END) } },
+	{ CFG_HW_DROP_lldp, { ETH_TYPE(eth_lldp), ITEM(END) } },
+	{ CFG_HW_DROP_icmp, { ITEM(ETH), ITEM(IPV4), ITEM(ICMP), ITEM(END) } },
+	{ CFG_HW_DROP_icmp6, { ITEM(ETH), ITEM(IPV6), ITEM(ICMP6), ITEM(END) } },
+	{ CFG_HW_DROP_udp, { ITEM(ETH), ITEM(IPV4), ITEM(UDP), ITEM(END) } },
+	{ CFG_HW_DROP_udp, { ITEM(ETH), ITEM(IPV6), ITEM(UDP), ITEM(END) } },
+	{ CFG_HW_DROP_ipv6, { ITEM(ETH), ITEM(IPV6), ITEM(END) } },
+};
+#undef ITEM
+#undef ETH_TYPE
+
+int
+app_port_hw_drop(struct app_port *p, FILE *err)
+{
+	static const struct rte_flow_attr attr = { .ingress = 1 };
+	static const struct rte_flow_action drop[] = {
+		{ .type = RTE_FLOW_ACTION_TYPE_DROP }, { .type = RTE_FLOW_ACTION_TYPE_END } };
+	struct rte_flow_error e;
+	char done[128] = "";
+
+	for (unsigned int i = 0; i < RTE_DIM(hw_rules); i++) {
+		const char *what = cfg_hw_drop_names[hw_rules[i].what];
+		if (!(p->cfg->hw_drop & (1u << hw_rules[i].what)))
+			continue;
+		memset(&e, 0, sizeof(e));
+		if (rte_flow_validate(p->port_id, &attr, hw_rules[i].pattern, drop, &e) != 0 ||
+				rte_flow_create(p->port_id, &attr, hw_rules[i].pattern, drop, &e) == NULL) {
+			fprintf(err, "%s: hw_drop: %s cannot drop %s in hardware (%s); leave it "
+					"out of hw_drop and meshwatch drops it in software\n",
+					p->cfg->name, p->cfg->dev_name, what,
+					e.message ? e.message : rte_strerror(rte_errno));
+			rte_flow_flush(p->port_id, &e);
+			p->n_flows = 0;
+			return -1;
+		}
+		p->n_flows++;
+		if (!strstr(done, what))
+			snprintf(done + strlen(done), sizeof(done) - strlen(done), " %s", what);
+	}
+	if (p->n_flows)
+		printf("port %s: the NIC drops%s (%u rte_flow rules)\n", p->cfg->name, done,
+				p->n_flows);
+	return 0;
+}
+
 void
 app_port_stop(struct app_port *p)
 {
+	struct rte_flow_error e;
+
+	if (p->n_flows)
+		rte_flow_flush(p->port_id, &e);
 	rte_eth_dev_stop(p->port_id);
 	rte_eth_dev_close(p->port_id);
 }

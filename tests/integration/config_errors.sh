@@ -124,6 +124,11 @@ $good_ports
 $good_lcores
 output = { alerts_socket = "/run/$(printf '%0114d' 0)"; };
 CONF
+expect hw-drop-name 'hw-drop-name.conf:2: ports\[0\].hw_drop: got "tcp"; expected one of: arp, lldp, icmp, icmp6, udp, ipv6' <<CONF
+$good_eal
+ports = ( { device = "net_pcap0,rx_pcap=$PCAP"; hw_drop = ["arp", "tcp"]; } );
+$good_lcores
+CONF
 rm -f "$DIR/no-such.conf"
 out=$("$MW" -c "$DIR/no-such.conf" --check-config 2>&1) && { echo "FAIL no-file: accepted"; fail=1; }
 printf '%s\n' "$out" | grep -q "no-such.conf:0: cannot read: No such file" ||
@@ -142,6 +147,24 @@ if [ $rc -ne 0 ] && printf '%s\n' "$out" | grep -q "lcores.inference: lcore 2 is
 	echo "ok   not-enabled: exit $rc, no port started"
 else
 	echo "FAIL not-enabled (exit $rc):"; printf '%s\n' "$out" | tail -5 | sed 's/^/    /'; fail=1
+fi
+
+# A NIC that cannot drop what hw_drop names (net_pcap has no rte_flow):
+# refused when the port starts, before rx does.
+cat > "$DIR/hw-drop-pmd.conf" <<CONF
+$good_eal
+ports = ( { device = "net_pcap0,rx_pcap=$PCAP"; hw_drop = ["arp"]; } );
+lcores = { main = 0; rx = [1]; inference = [2]; map = "0@0,1@1,2@1"; event_pool = 4095; };
+mempool = { mbufs = 4095; };
+flows = { capacity = 4096; };
+CONF
+out=$("$MW" -c "$DIR/hw-drop-pmd.conf" 2>&1)
+rc=$?
+if [ $rc -ne 0 ] && printf '%s\n' "$out" | grep -q "hw_drop: net_pcap0 cannot drop arp in hardware" &&
+		! printf '%s\n' "$out" | grep -q "^rx lcore"; then
+	echo "ok   hw-drop-pmd: exit $rc, $(printf '%s\n' "$out" | grep -o 'hw_drop: .*hardware')"
+else
+	echo "FAIL hw-drop-pmd (exit $rc):"; printf '%s\n' "$out" | tail -5 | sed 's/^/    /'; fail=1
 fi
 
 # A valid config is valid.
