@@ -273,8 +273,10 @@ configured(const struct inventory *inv, const char *name, bool caller)
 	return false;
 }
 
+/* Reads a baseline file's endpoints into known (NULL: only checks it); -1
+ * with a message saying what is wrong with it. */
 static int
-load_baseline(struct inventory *inv, const char *path, FILE *err)
+read_baseline(const char *path, struct rte_hash *known, FILE *err)
 {
 	json_object *o = json_object_from_file(path), *eps;
 
@@ -302,11 +304,17 @@ load_baseline(struct inventory *inv, const char *path, FILE *err)
 		for (unsigned int mm = 0; mm < MW_METHOD_MAX; mm++)
 			if (strcmp(mw_method_names[mm], json_object_get_string(m)) == 0)
 				k.ep.method = (uint8_t)mm;
-		rte_hash_add_key(inv->known, &k);
+		if (known != NULL)
+			rte_hash_add_key(known, &k);
 	}
 	json_object_put(o);
-	inv->has_baseline = true;
 	return 0;
+}
+
+int
+inv_check_baseline(const char *path, FILE *err)
+{
+	return read_baseline(path, NULL, err);
 }
 
 struct inventory *
@@ -336,9 +344,12 @@ inv_create(uint32_t capacity, const char *baseline, uint32_t learn_s,
 		inv_free(inv);
 		return NULL;
 	}
-	if (baseline != NULL && baseline[0] && load_baseline(inv, baseline, err) < 0) {
-		inv_free(inv);
-		return NULL;
+	if (baseline != NULL && baseline[0]) {
+		if (read_baseline(baseline, inv->known, err) < 0) {
+			inv_free(inv);
+			return NULL;
+		}
+		inv->has_baseline = true;
 	}
 	return inv;
 }

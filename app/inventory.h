@@ -54,6 +54,9 @@ struct inv_counts {
 struct inventory *inv_create(uint32_t capacity, const char *baseline, uint32_t learn_s,
 		const char (*service_names)[32], const bool *edge, uint16_t n_services, FILE *err);
 void inv_free(struct inventory *inv);
+/* Whether path is a baseline inv_create would take (--check-config); 0, or
+ * -1 with a message in err. */
+int inv_check_baseline(const char *path, FILE *err);
 
 /* Every call; the caller holds inv_lock (the main lcore, per batch). */
 void inv_add(struct inventory *inv, const struct mw_event *ev);

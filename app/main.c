@@ -507,9 +507,10 @@ verify_placement(const struct app *a)
 			sum += (double)(n); \
 		} while (0)
 
-		const struct inf_mem *mems[] = { a->gen->payload[i] ? &a->gen->payload[i]->mem : NULL,
-			a->gen->gru[MW_ALERT_trace][i] ? &a->gen->gru[MW_ALERT_trace][i]->mem : NULL,
-			a->gen->gru[MW_ALERT_actor][i] ? &a->gen->gru[MW_ALERT_actor][i]->mem : NULL };
+		const struct app_gen *g = a->gen;
+		const struct inf_mem *mems[] = { g->payload[i] ? &g->payload[i]->mem : NULL,
+			g->gru[MW_ALERT_trace][i] ? &g->gru[MW_ALERT_trace][i]->mem : NULL,
+			g->gru[MW_ALERT_actor][i] ? &g->gru[MW_ALERT_actor][i]->mem : NULL };
 		for (unsigned int k = 0; k < 3; k++)
 			if (mems[k] != NULL) {
 				o = inf_mem_off_node(mems[k], node);
@@ -1044,6 +1045,14 @@ main(int argc, char **argv)
 		return 1;
 	}
 	a.gen->number = 1;
+	if (o.check_only && a.cfg.inv_baseline[0] &&
+			inv_check_baseline(a.cfg.inv_baseline, stderr) < 0) {
+		fprintf(stderr, "%s: inventory.baseline refused; nothing started\n", o.config);
+		app_gen_free(NULL, a.gen);
+		free(a.rules);
+		cfg_free(&a.cfg);
+		return 1;
+	}
 	if (o.check_only) {
 		printf("%s: valid (%u port%s, %u rx lcore%s, %u inference lcore%s, %u service%s)\n",
 				o.config, a.cfg.n_ports, a.cfg.n_ports == 1 ? "" : "s", a.cfg.n_rx,

@@ -66,16 +66,9 @@ wait_for() {
 	done
 	fail "no \"$1\" in the log within ${2:-60} s"
 }
-tel() {	# tel COMMAND[,PARAMS] JQ-TEST: asks dpdk-telemetry.py, tests its answer
-	echo "$1" | timeout 30 dpdk-telemetry.py -f "$PREFIX" > "$DIR/tel.out" 2>&1 ||
-		{ cat "$DIR/tel.out" >&2; fail "dpdk-telemetry.py failed on $1"; }
-	key=${1%%,*}
-	grep -F "{\"$key\": " "$DIR/tel.out" | jq -e ".[\"$key\"] | $2" > /dev/null ||
-		{ cat "$DIR/tel.out" >&2; fail "$1: not ($2)"; }
-}
+. "$(dirname "$0")/telemetry_lib.sh"
 hits() {	# the hits of rule $1 so far
-	echo "/meshwatch/rules,$1" | timeout 30 dpdk-telemetry.py -f "$PREFIX" 2>/dev/null |
-		grep -F '{"/meshwatch/rules": ' | jq '.["/meshwatch/rules"].hits // 0'
+	tel_value "/meshwatch/rules,$1" '.hits // 0'
 }
 wait_for "^rx lcore"
 sleep 1
@@ -89,7 +82,7 @@ echo "ok   SIGHUP, nothing changed: nothing swapped"
 printf '%s\n' '9900001 recon low path - "reload canary: a films path" /\/films/' \
 	> "$DIR/rules/canary.rules"
 kill -HUP $MWPID
-wait_for "reload: applied generation 2: [0-9]* rules" 120
+wait_for "reload: applied generation 2: [0-9]* rules" 300
 tel /meshwatch/reload,status '.generation == 2 and .applied == 1 and .state == "idle"'
 for _ in $(seq 1 40); do
 	[ "$(hits 9900001)" -gt 0 ] && break
@@ -102,7 +95,7 @@ echo "ok   new rule swapped in: $(grep -o 'applied generation 2.*' "$DIR/run.log
 # 3. a rule that does not compile: rejected, the running rules go on
 printf '%s\n' '9900002 sqli high any i "broken" /(union/' > "$DIR/rules/zz-broken.rules"
 kill -HUP $MWPID
-wait_for "reload: rejected: .*rules or models refused" 120
+wait_for "reload: rejected: .*rules or models refused" 300
 grep -q "zz-broken.rules:1: rule 9900002: " "$DIR/run.log" || fail "the broken rule is not named"
 rm "$DIR/rules/zz-broken.rules"
 tel /meshwatch/reload,status '.generation == 2 and .rejected == 1'
@@ -131,7 +124,7 @@ echo "ok   truncated model and model with other classes rejected, generation 2 r
 # 6. new thresholds: the models are rebuilt and swapped in
 conf "thresholds = { xss = 0.999; };"
 tel /meshwatch/reload '.requested == 1'
-wait_for "reload: applied generation 3" 120
+wait_for "reload: applied generation 3" 300
 tel /meshwatch/models '.generation == 3 and (.payload.thresholds.xss > 0.998)'
 echo "ok   thresholds swapped in: $(grep -o 'applied generation 3.*' "$DIR/run.log" | cut -c1-60)..."
 

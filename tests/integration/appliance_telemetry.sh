@@ -142,13 +142,7 @@ echo "prometheus: $(grep -vc '^#' "$DIR/b.prom") samples; rx packets $pa -> $pb 
 	fail "POST /metrics is not 405"
 
 # ---- DPDK telemetry ----
-tel() {	# tel COMMAND[,PARAMS] JQ-TEST: asks dpdk-telemetry.py, tests its answer
-	echo "$1" | timeout 30 dpdk-telemetry.py -f "$PREFIX" > "$DIR/tel.out" 2>&1 ||
-		{ cat "$DIR/tel.out" >&2; fail "dpdk-telemetry.py failed on $1"; }
-	key=${1%%,*}
-	grep -F "{\"$key\": " "$DIR/tel.out" | jq -e ".[\"$key\"] | $2" > /dev/null ||
-		{ cat "$DIR/tel.out" >&2; fail "$1: not ($2)"; }
-}
+. "$(dirname "$0")/telemetry_lib.sh"
 tel /meshwatch/stats ".counters.rx_packets >= $pb and .counters.http_requests > 0 and .latency_us.p99 > 0"
 tel /meshwatch/ports '.mirror0.ipackets > 0'
 tel /meshwatch/lcores '.lcore_1.role == "rx" and .lcore_1.rx_packets > 0 and .lcore_2.role == "inference" and .lcore_2.events_in > 0'

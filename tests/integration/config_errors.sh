@@ -118,6 +118,13 @@ $good_ports
 $good_lcores
 inventory = { baseline = "/nonexistent/inv.json"; };
 CONF
+printf '{"services": []}\n' > "$DIR/bad-baseline.json"
+expect bad-baseline "inventory.baseline: \"$DIR/bad-baseline.json\" is not an inventory meshwatch wrote" <<CONF
+$good_eal
+$good_ports
+$good_lcores
+inventory = { baseline = "$DIR/bad-baseline.json"; };
+CONF
 expect long-socket 'long-socket.conf:4: output.alerts_socket: string of 119 characters is too long; expected at most 107' <<CONF
 $good_eal
 $good_ports
