@@ -60,6 +60,7 @@ struct app_reload {
 	struct app_gen *gen;		/* built, not yet running; NULL: rejected */
 	struct app_gen *old;		/* replaced, freed after the grace period */
 	bool unchanged;			/* built, but the same as the running one */
+	bool keep_rules;		/* only models changed: rx keeps its engine */
 	char why[512];			/* why it was rejected */
 	uint64_t token;			/* RCU: the grace period to wait for */
 	uint64_t t0_tsc, swap_tsc;	/* requested; published */

@@ -544,11 +544,36 @@ report(struct inventory *inv, struct out_ctx *oc, enum inv_finding f, const stru
 	out_finding(oc, &of);
 }
 
+/* Edge j with the calls of every edge of its caller whose endpoint now
+ * reads as c: literals that became {id} after their first calls were
+ * learned as endpoints of their own, and a finding on the merged endpoint
+ * counts them all. Once per finding, so the scan of every edge is cheap. */
+static const struct inv_edge *
+caller_total(struct inventory *inv, uint32_t j, const struct inv_ep_key *c,
+		struct inv_edge *sum)
+{
+	struct inv_ep_key yc;
+
+	*sum = inv->edge[j];
+	for (uint32_t k = 0; k < inv->n_edge; k++) {
+		const struct inv_edge *y = &inv->edge[k];
+		if (k == j || strcmp(y->k.src, sum->k.src) != 0)
+			continue;
+		canonical(inv, &inv->ep[y->k.ep].k, &yc);
+		if (memcmp(&yc, c, sizeof(yc)) == 0) {
+			sum->calls += y->calls;
+			sum->authed += y->authed;
+		}
+	}
+	return sum;
+}
+
 void
 inv_sweep(struct inventory *inv, struct out_ctx *oc, bool final)
 {
 	const uint64_t learn_end = inv->first_ns + (uint64_t)inv->learn_s * 1000000000ull;
 	struct inv_ep_key c;
+	struct inv_edge total;
 
 	for (uint32_t i = 0; i < inv->n_ep; i++) {
 		struct inv_ep *e = &inv->ep[i];
@@ -581,7 +606,7 @@ inv_sweep(struct inventory *inv, struct out_ctx *oc, bool final)
 		canonical(inv, &e->k, &c);
 		x->reported = true;
 		if (first_time(inv, INV_UNAUTHENTICATED, x->k.src, &c))
-			report(inv, oc, INV_UNAUTHENTICATED, x, &c);
+			report(inv, oc, INV_UNAUTHENTICATED, caller_total(inv, j, &c, &total), &c);
 	}
 }
 

@@ -779,23 +779,33 @@ print_models(const struct app *a)
 				a->cfg.alert_window_s);
 }
 
-/* Writes what the inference lcores passed on; returns how many. */
+/*
+ * Writes what the inference lcores passed on; returns how many. At most
+ * DRAIN_MAX from each ring a call: an alert storm that outruns the writer
+ * (every alert written, a slow build) once kept the main lcore in the alert
+ * loop for minutes, deaf to signals and timers while the event rings
+ * filled.
+ */
+#define DRAIN_MAX 4096
+
 static unsigned int
 drain_events(struct app *a)
 {
 	void *ev[DRAIN_BURST];
-	unsigned int total = 0;
+	unsigned int total = 0, got, n;
 
 	for (int i = 0; i < a->cfg.n_inference; i++) {
-		unsigned int n;
-		while (a->alerts[i] != NULL &&
-				(n = rte_ring_sc_dequeue_burst(a->alerts[i], ev, DRAIN_BURST, NULL)) > 0) {
+		for (got = 0; a->alerts[i] != NULL && got < DRAIN_MAX &&
+				(n = rte_ring_sc_dequeue_burst(a->alerts[i], ev, DRAIN_BURST, NULL)) > 0;
+				got += n) {
 			for (unsigned int k = 0; k < n; k++)
 				out_alert(&a->out, ev[k]);
 			rte_mempool_put_bulk(a->alert_pool, ev, n);
-			total += n;
 		}
-		while ((n = rte_ring_sc_dequeue_burst(a->to_main[i], ev, DRAIN_BURST, NULL)) > 0) {
+		total += got;
+		for (got = 0; got < DRAIN_MAX &&
+				(n = rte_ring_sc_dequeue_burst(a->to_main[i], ev, DRAIN_BURST, NULL)) > 0;
+				got += n) {
 			inv_lock(a->inv);
 			for (unsigned int k = 0; k < n; k++) {
 				out_event(&a->out, ev[k]);
@@ -803,10 +813,8 @@ drain_events(struct app *a)
 			}
 			inv_unlock(a->inv);
 			rte_mempool_put_bulk(a->events, ev, n);
-			total += n;
-			if (total > 4096)
-				return total;	/* let the loop look at its timers */
 		}
+		total += got;
 	}
 	return total;
 }

@@ -234,13 +234,23 @@ fits(const struct app_gen *run, const struct app_gen *g, char *why, size_t n)
  * from logrotate, say. Nothing to swap, and the rx lcores keep what they
  * learned was clean. */
 static bool
-same_gen(const struct app_gen *run, const struct app_gen *g)
+same_rules(const struct app_gen *run, const struct app_gen *g)
 {
-	if (g->pf != NULL && (g->pf->hash != run->pf->hash || g->pf->n_rules != run->pf->n_rules))
+	if (g->pf == NULL)
+		return true;	/* and so is run's (fits()) */
+	if (g->pf->hash != run->pf->hash || g->pf->n_rules != run->pf->n_rules)
 		return false;
-	for (uint32_t i = 0; g->pf != NULL && i < g->pf->n_rules; i++)
+	for (uint32_t i = 0; i < g->pf->n_rules; i++)
 		if (g->pf->rules[i].ref != run->pf->rules[i].ref)
 			return false;	/* a name or severity changed */
+	return true;
+}
+
+static bool
+same_gen(const struct app_gen *run, const struct app_gen *g)
+{
+	if (!same_rules(run, g))
+		return false;
 	for (int k = 0; k < MW_ALERT_KIND_MAX; k++) {
 		const struct mw_model *o = run->model[k], *m = g->model[k];
 		if (m != NULL && (m->size != o->size || memcmp(m->blob, o->blob, m->size) != 0))
@@ -292,7 +302,10 @@ build(struct app *a)
 		inf_warm_up(&(struct inf_models){ .payload = g->payload[i],
 				.gru = { g->gru[MW_ALERT_trace][i], g->gru[MW_ALERT_actor][i] } },
 				a->inf[i]->socket);
-	for (int i = 0; g->pf != NULL && i < a->cfg.n_rx; i++)
+	/* new models under the same rules: the rx lcores keep their engine and
+	 * what they learned was clean */
+	r->keep_rules = same_rules(a->gen, g);
+	for (int i = 0; g->pf != NULL && !r->keep_rules && i < a->cfg.n_rx; i++)
 		if (pf_ctx_next_make(&r->pf_hand[i], g->pf,
 					(int)rte_lcore_to_socket_id(a->cfg.rx[i])) < 0) {
 			snprintf(r->why, sizeof(r->why), "prefilter: cannot allocate rx lcore %u's "
@@ -303,6 +316,10 @@ build(struct app *a)
 			app_gen_free(a, g);
 			return -1;
 		}
+	if (r->keep_rules) {	/* the running engine passes to g at the swap */
+		pf_engine_free(g->pf);
+		g->pf = a->gen->pf;
+	}
 	g->number = a->gen->number + 1;
 	r->gen = g;
 	return 0;
@@ -357,7 +374,7 @@ publish(struct app *a)
 	struct app_reload *r = &a->reload;
 	struct app_gen *g = r->gen;
 
-	for (int i = 0; g->pf != NULL && i < a->cfg.n_rx; i++)
+	for (int i = 0; g->pf != NULL && !r->keep_rules && i < a->cfg.n_rx; i++)
 		__atomic_store_n(&a->pf_ctx[i]->next, &r->pf_hand[i], __ATOMIC_RELEASE);
 	for (int i = 0; i < a->cfg.n_inference; i++) {
 		r->inf_hand[i] = (struct inf_models){
@@ -370,6 +387,8 @@ publish(struct app *a)
 	app_gen_lock(a);
 	r->old = a->gen;
 	a->gen = g;
+	if (r->keep_rules)
+		r->old->pf = NULL;	/* g's now */
 	app_gen_unlock(a);
 	r->gen = NULL;
 	/* the same classes (fits()): alerts in flight are named alike */
@@ -396,7 +415,7 @@ retire(struct app *a)
 	for (int i = 0; i < a->cfg.n_inference; i++)
 		if (__atomic_load_n(&a->inf[i]->next, __ATOMIC_ACQUIRE))
 			return false;
-	for (int i = 0; a->gen->pf != NULL && i < a->cfg.n_rx; i++)
+	for (int i = 0; a->gen->pf != NULL && !r->keep_rules && i < a->cfg.n_rx; i++)
 		pf_ctx_next_free(&r->pf_hand[i]);	/* the old scratch and tables */
 	memset(r->inf_hand, 0, sizeof(r->inf_hand));	/* the old gen's own */
 	app_gen_free(a, r->old);
@@ -411,7 +430,7 @@ start(struct app *a)
 	int rc;
 
 	r->gen = NULL;
-	r->unchanged = false;
+	r->unchanged = r->keep_rules = false;
 	r->why[0] = '\0';
 	r->t0_tsc = rte_rdtsc();
 	set_state(r, RELOAD_BUILDING);
@@ -432,6 +451,7 @@ describe(const struct app *a, char *out, size_t n)
 
 	if (g->pf != NULL)
 		k += snprintf(out + k, n - (size_t)k, " %u rules (%s)", g->pf->n_rules,
+				a->reload.keep_rules ? "unchanged" :
 				g->pf->from_cache ? "from the cache" : "compiled");
 	for (int m = 0; m < MW_ALERT_KIND_MAX && k < (int)n; m++)
 		if (g->model[m] != NULL)
