@@ -108,6 +108,9 @@ struct app_gen *app_gen_load(const struct mw_config *c, struct pf_catalog *rules
  * with a message in err. */
 int app_gen_instances(const struct app *a, struct app_gen *g, char *err, size_t errlen);
 void app_gen_free(const struct app *a, struct app_gen *g);
+/* Pages of inference lcore i's model instances in g that are resident off
+ * node (-1: the kernel cannot say), and their bytes. */
+long app_gen_off_node(const struct app_gen *g, int i, int node, size_t *bytes);
 /* The main loop's turn: starts a requested reload, publishes one that was
  * built, frees what one replaced once RCU allows. */
 void app_reload_poll(struct app *a);

@@ -507,17 +507,11 @@ verify_placement(const struct app *a)
 			sum += (double)(n); \
 		} while (0)
 
-		const struct app_gen *g = a->gen;
-		const struct inf_mem *mems[] = { g->payload[i] ? &g->payload[i]->mem : NULL,
-			g->gru[MW_ALERT_trace][i] ? &g->gru[MW_ALERT_trace][i]->mem : NULL,
-			g->gru[MW_ALERT_actor][i] ? &g->gru[MW_ALERT_actor][i]->mem : NULL };
-		for (unsigned int k = 0; k < 3; k++)
-			if (mems[k] != NULL) {
-				o = inf_mem_off_node(mems[k], node);
-				unknown |= o < 0;
-				off += o > 0 ? o : 0;
-				models += (double)mems[k]->bytes;
-			}
+		size_t model_bytes;
+		o = app_gen_off_node(a->gen, i, node, &model_bytes);
+		unknown |= o < 0;
+		off += o > 0 ? o : 0;
+		models = (double)model_bytes;
 		const struct seq_store *st[] = { il->trace.store, il->actor.store };
 		for (unsigned int k = 0; k < 2; k++) {
 			if (st[k] == NULL)

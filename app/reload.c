@@ -193,6 +193,26 @@ app_gen_free(const struct app *a, struct app_gen *g)
 	free(g);
 }
 
+long
+app_gen_off_node(const struct app_gen *g, int i, int node, size_t *bytes)
+{
+	const struct inf_mem *mems[] = { g->payload[i] ? &g->payload[i]->mem : NULL,
+		g->gru[MW_ALERT_trace][i] ? &g->gru[MW_ALERT_trace][i]->mem : NULL,
+		g->gru[MW_ALERT_actor][i] ? &g->gru[MW_ALERT_actor][i]->mem : NULL };
+	long off = 0;
+	int unknown = 0;
+
+	*bytes = 0;
+	for (unsigned int k = 0; k < RTE_DIM(mems); k++)
+		if (mems[k] != NULL) {
+			long o = inf_mem_off_node(mems[k], node);
+			unknown |= o < 0;
+			off += o > 0 ? o : 0;
+			*bytes += mems[k]->bytes;
+		}
+	return off ? off : unknown ? -1 : 0;
+}
+
 /* What a running appliance cannot take without a restart (see the top). */
 static int
 fits(const struct app_gen *run, const struct app_gen *g, char *why, size_t n)
@@ -298,10 +318,21 @@ build(struct app *a)
 		app_gen_free(a, g);
 		return -1;
 	}
-	for (int i = 0; i < a->cfg.n_inference; i++)
+	for (int i = 0; i < a->cfg.n_inference; i++) {
+		const int node = a->inf[i]->socket;
+		size_t bytes;
 		inf_warm_up(&(struct inf_models){ .payload = g->payload[i],
-				.gru = { g->gru[MW_ALERT_trace][i], g->gru[MW_ALERT_actor][i] } },
-				a->inf[i]->socket);
+				.gru = { g->gru[MW_ALERT_trace][i], g->gru[MW_ALERT_actor][i] } }, node);
+		/* as at start (verify_placement): the node the config promised */
+		long off = app_gen_off_node(g, i, node, &bytes);
+		if (off > 0) {
+			snprintf(r->why, sizeof(r->why), "inference lcore %u: %ld pages of the new "
+					"models are not on node %d (lcores.inference_numa_node)",
+					a->inf[i]->lcore_id, off, node);
+			app_gen_free(a, g);
+			return -1;
+		}
+	}
 	/* new models under the same rules: the rx lcores keep their engine and
 	 * what they learned was clean */
 	r->keep_rules = same_rules(a->gen, g);
