@@ -580,13 +580,25 @@ actor(struct dp_lcore *lc, struct mw_event *ev, const struct dp_head *h)
 		ev->actor_kind = MW_ACTOR_session;
 		return;
 	}
+	/* An anonymous client is its address and its User-Agent: behind one
+	 * carrier NAT or office proxy, a stuffing tool, a scanner and the
+	 * users' browsers are different actors, and each keeps one agent for a
+	 * session. (A tool that draws a new agent per request splits into
+	 * actors of one call; the call and trace models and the log-in tables,
+	 * keyed by account and password, still see it.) */
+	uint32_t a, b;
 	if ((v = DP_HEAD_GET(h, x_forwarded_for, &n)) != NULL &&
 			(xl = dp_xff_first(v, n, &x)) > 0) {
 		ev->actor = hash64(x, xl, lc->lim.actor_key);
 	} else {
-		char a[16];
-		memcpy(a, ev->client_addr, 16);
-		ev->actor = hash64(a, 16, lc->lim.actor_key);
+		char addr[16];
+		memcpy(addr, ev->client_addr, 16);
+		ev->actor = hash64(addr, 16, lc->lim.actor_key);
+	}
+	if ((v = DP_HEAD_GET(h, user_agent, &n)) != NULL && n > 0) {
+		a = (uint32_t)(ev->actor >> 32), b = (uint32_t)ev->actor;
+		rte_jhash_2hashes(v, n, &a, &b);
+		ev->actor = (uint64_t)a << 32 | b;
 	}
 	ev->actor_kind = MW_ACTOR_addr;
 }

@@ -238,22 +238,30 @@ struct ctx {
 };
 
 /* One wrong verdict, for an analyst to look up in the capture and labels:
- * the level, truth and verdict, and the sequence's first call. */
+ * the level, truth and verdict, every class the sequence's malicious calls
+ * attacked in, and its first trace's root call (the actor's key). */
 static void
 error_line(struct ctx *c, int actor, int truth, int pred, float best, uint32_t first_call,
-		uint32_t n)
+		uint32_t n, uint32_t attacked)
 {
 	const struct mw_event *ev = c->d.ev[first_call];
-	char tid[33];
+	char tid[33], classes[TR_SEQ_CLASSES * 24] = "";
+	size_t o = 0;
 
 	for (int i = 0; i < 16; i++)
 		snprintf(tid + 2 * i, 3, "%02x", ev->trace_id[i]);
+	for (uint32_t k = 1; k < TR_SEQ_CLASSES; k++)
+		if (attacked >> k & 1)
+			o += (size_t)snprintf(classes + o, sizeof(classes) - o, "%s\"%s\"",
+					o ? "," : "", tr_seq_names[k]);
 	fprintf(c->errors, "{\"level\":\"%s\",\"truth\":\"%s\",\"verdict\":\"%s\","
-			"\"score\":%.4f,\"elements\":%u,\"first_trace_id\":\"%s\","
-			"\"client_ip\":\"%u.%u.%u.%u\",\"actor_key\":\"%016llx\"}\n",
-			actor ? "actor" : "trace", tr_seq_names[truth], tr_seq_names[pred], best, n,
-			tid, ev->client_addr[0], ev->client_addr[1], ev->client_addr[2],
-			ev->client_addr[3], (unsigned long long)ev->actor);
+			"\"attacked\":[%s],\"score\":%.4f,\"elements\":%u,"
+			"\"first_trace_id\":\"%s\",\"client_ip\":\"%u.%u.%u.%u\","
+			"\"actor_kind\":\"%s\",\"actor_key\":\"%016llx\"}\n",
+			actor ? "actor" : "trace", tr_seq_names[truth], tr_seq_names[pred], classes,
+			best, n, tid, ev->client_addr[0], ev->client_addr[1], ev->client_addr[2],
+			ev->client_addr[3], ev->actor_kind < MW_ACTOR_MAX ? mw_actor_kind_names[ev->actor_kind] : "?",
+			(unsigned long long)ev->actor);
 }
 
 static void
@@ -472,7 +480,9 @@ level_seq(struct ctx *c, int actor)
 					attacked |= t->cls > 0 && t->malicious ? 1u << t->cls : 0;
 				}
 			} else {
-				labeled |= d->truth[row].cls >= 0;
+				const struct tr_truth *t = &d->truth[row];
+				labeled |= t->cls >= 0;
+				attacked |= t->cls > 0 && t->malicious ? 1u << t->cls : 0;
 			}
 		}
 		if (!labeled)
@@ -494,8 +504,9 @@ level_seq(struct ctx *c, int actor)
 			tally(mla, attacked, all);
 		}
 		if (c->errors && truth != pred) {
-			uint32_t e0 = actor ? d->trace_ev[d->trace_off[el[off[q]]]] : el[off[q]];
-			error_line(c, actor, truth, pred, best, e0, off[q + 1] - off[q]);
+			/* its first trace's root: the actor's key, kind and client */
+			uint32_t e0 = d->trace_end[actor ? el[off[q]] : q];
+			error_line(c, actor, truth, pred, best, e0, off[q + 1] - off[q], attacked);
 		}
 		cm_first[(uint32_t)truth * N + (uint32_t)first]++;
 		cm_conf[(uint32_t)truth * N + (uint32_t)conf]++;
