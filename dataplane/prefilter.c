@@ -319,7 +319,8 @@ pf_scan(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *na
 	if (len == 0)
 		return;
 	c->fields++;
-	if ((len <= PF_INERT_MAX && inert(val, len)) || (len == 36 && dp_is_uuid(val))) {
+	if ((cls != PF_CLASS_names && len <= PF_INERT_MAX && inert(val, len)) ||
+			(len == 36 && dp_is_uuid(val))) {
 		c->inert++;
 		return;
 	}

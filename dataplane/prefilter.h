@@ -149,6 +149,11 @@ struct pf_engine {
  * fires by chance. (This is a judgement on the type, not a proof about the
  * rules: an operator's rule written to match one particular UUID, an
  * indicator of compromise, would not fire.)
+ *
+ * Names (query, form and JSON keys) are never inert: a name is matched
+ * whole, and the properties mass assignment sets are short words (role,
+ * tier, plan, admin). An endpoint's names repeat on every call, so the
+ * clean-value table, not Hyperscan, answers for them after the first.
  */
 #define PF_INERT_MAX 5
 

