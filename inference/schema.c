@@ -638,6 +638,10 @@ mw_trace_features(const struct seq_summary *s, const struct mw_trace_ctx *ctx, f
 	x[MW_TF_history_ids] = lg(h->ids, 12);
 	x[MW_TF_history_endpoints] = lg(h->endpoints, 8);
 	x[MW_TF_history_trespass] = lg(h->trespass, 6);
+	/* what an exporter takes away: bytes, and bytes per request (a
+	 * scraper's many pages are ordinary ones, a bulk export's few are not) */
+	x[MW_TF_history_resp_bytes] = lg(h->resp_bytes, 40);
+	x[MW_TF_history_resp_per_call] = lg((double)h->resp_bytes / h->calls, 24);
 	if (s->ts_first_ns > h->first_ts_ns)
 		x[MW_TF_history_age] = lg((double)(s->ts_first_ns - h->first_ts_ns) / 1e3, 36);
 	memcpy(x + MW_TF_history_payload_max, h->payload_max, sizeof(h->payload_max));
@@ -833,6 +837,7 @@ mw_actor_step(struct mw_actor_history *h, const struct seq_summary *s, float *x)
 	h->ids += ctx.new_ids;
 	h->endpoints += ctx.new_templates;
 	h->trespass += s->trespass_sum;
+	h->resp_bytes += (float)s->resp_bytes;
 	for (unsigned int c = 0; c < MW_PAYLOAD_SLOTS; c++)
 		h->payload_max[c] = fmaxf(h->payload_max[c], s->payload_max[c]);
 	for (unsigned int c = 0; c < MW_SEQ_SLOTS; c++)

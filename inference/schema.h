@@ -32,7 +32,7 @@
 #include "mw_event.h"
 #include "prefilter.h"
 
-#define MW_FEATURES_VERSION 10
+#define MW_FEATURES_VERSION 11
 /* Model probabilities carried as features are those of the non-benign
  * classes, 1 .. SLOTS (class 0 is benign: one minus their sum). */
 #define MW_PAYLOAD_SLOTS 8	/* payload-model classes carried */
@@ -122,6 +122,8 @@
 	X(history_ids, 1)		/* ... distinct object ids */ \
 	X(history_endpoints, 1)		/* ... distinct endpoints */ \
 	X(history_trespass, 1)		/* ... their calls' trespass, summed */ \
+	X(history_resp_bytes, 1)	/* ... their response bytes */ \
+	X(history_resp_per_call, 1)	/* ... those per call */ \
 	X(history_logins, 1)		/* ... their log-ins */ \
 	X(history_accounts, 1)		/* ... distinct accounts logged into */ \
 	X(history_unproven, 1)		/* ... failed log-ins to unproven accounts */ \
@@ -333,6 +335,7 @@ struct mw_actor_history {
 	uint64_t first_ts_ns, prev_ts_ns;
 	uint32_t traces, calls, auth_failures, not_found, writes, ids, endpoints;
 	float trespass;
+	float resp_bytes;		/* its traces' responses (only its log2 is read) */
 	uint16_t logins, accounts, unproven, overreach, origins;	/* saturating */
 	uint8_t account_failures_max, password_spread_max;	/* in 255ths: a key stays in 1 KiB */
 	float payload_max[MW_PAYLOAD_SLOTS];
