@@ -5,6 +5,7 @@
  *
  *   meshwatch-eval --events TEST.events.jsonl --labels PREFIX --models DIR
  *                  [--json OUT.json] [--plot DIR] [--errors OUT.jsonl]
+ *                  [--features OUT.jsonl]
  *   (--events and --labels repeat in pairs: several captures scored as one)
  *
  * Scores come from the appliance's own inference code over the event log
@@ -116,6 +117,16 @@ static json_object *
 num(double v)
 {
 	return isfinite(v) ? json_object_new_double(round(v * 1e6) / 1e6) : NULL;
+}
+
+/* Four significant digits, written as such (a feature dump is read, not summed). */
+static json_object *
+num4(float v)
+{
+	char t[32];
+
+	snprintf(t, sizeof(t), "%.4g", (double)v);
+	return isfinite(v) ? json_object_new_double_s(v, t) : NULL;
 }
 
 static json_object *
@@ -233,6 +244,7 @@ struct ctx {
 	struct mw_model *m[3];
 	const char *plot;
 	FILE *errors;		/* --errors: one line per wrong sequence verdict */
+	FILE *features;		/* --features: one line per element of those sequences */
 	json_object *out;
 	uint32_t *trace_alerted;	/* per trace: classes its calls' payload and trace alerts named */
 };
@@ -262,6 +274,82 @@ error_line(struct ctx *c, int actor, int truth, int pred, float best, uint32_t f
 			best, n, tid, ev->client_addr[0], ev->client_addr[1], ev->client_addr[2],
 			ev->client_addr[3], ev->actor_kind < MW_ACTOR_MAX ? mw_actor_kind_names[ev->actor_kind] : "?",
 			(unsigned long long)ev->actor);
+}
+
+/*
+ * What the model saw of a wrongly judged sequence, element by element:
+ * each element's features that are not zero, by schema name, the model's
+ * probabilities of benign, the truth and the verdict after it, and whether
+ * it holds a malicious call. Enough to tell "the features did not show it"
+ * from "the model did not weigh it" without rerunning the appliance.
+ */
+static void
+feature_lines(struct ctx *c, int actor, int truth, int pred, uint32_t first_call,
+		const uint32_t *el, uint32_t from, uint32_t to, const float *P)
+{
+	const struct tr_data *d = &c->d;
+	const uint32_t N = TR_SEQ_CLASSES, I = actor ? MW_TRACE_NFEAT : MW_CALL_NFEAT;
+	const float *X = actor ? c->s.xt : c->s.xc;
+	const struct mw_event *ev = c->d.ev[first_call];
+	char key[17], name[64];
+
+	snprintf(key, sizeof(key), "%016llx", (unsigned long long)ev->actor);
+	for (uint32_t j = from; j < to; j++) {
+		uint32_t row = el[j];
+		const float *x = X + (size_t)row * I, *p = P + (size_t)row * N;
+		int mal = 0;
+		if (actor) {
+			for (uint32_t e = d->trace_off[row]; e < d->trace_off[row + 1]; e++)
+				mal |= d->truth[d->trace_ev[e]].malicious;
+		} else {
+			mal = d->truth[row].malicious;
+		}
+		json_object *o = json_object_new_object(), *pr = json_object_new_object();
+		json_object *f = json_object_new_object();
+		json_object_object_add(o, "level", json_object_new_string(actor ? "actor" : "trace"));
+		json_object_object_add(o, "actor_key", json_object_new_string(key));
+		json_object_object_add(o, "step", json_object_new_int((int)(j - from)));
+		/* the element's call (trace level) or its trace's root (actor level) */
+		const struct mw_event *e = d->ev[actor ? d->trace_end[row] : row];
+		char tid[33];
+		uint16_t tl;
+		const char *tp = mw_event_field(e, MW_FIELD_template, &tl);
+		for (int b = 0; b < 16; b++)
+			snprintf(tid + 2 * b, 3, "%02x", e->trace_id[b]);
+		json_object_object_add(o, "trace_id", json_object_new_string(tid));
+		json_object_object_add(o, "call", json_object_new_string_len(tp, tl));
+		json_object_object_add(o, "truth", json_object_new_string(tr_seq_names[truth]));
+		json_object_object_add(o, "verdict", json_object_new_string(tr_seq_names[pred]));
+		json_object_object_add(o, "malicious", json_object_new_boolean(mal));
+		json_object_object_add(pr, tr_seq_names[0], num4(p[0]));
+		json_object_object_add(pr, tr_seq_names[truth], num4(p[truth]));
+		json_object_object_add(pr, tr_seq_names[pred], num4(p[pred]));
+		json_object_object_add(o, "p", pr);
+		for (uint32_t i = 0; i < I; i++) {
+			unsigned int k;
+			if (x[i] == 0.0f)
+				continue;
+			const char *g = actor ? mw_trace_feature_group(i, &k) : mw_call_feature_group(i, &k);
+			if (g == NULL)
+				continue;
+			unsigned int k2;
+			/* a group of width one is its name alone */
+			const char *next = i + 1 < I ? (actor ? mw_trace_feature_group(i + 1, &k2) :
+					mw_call_feature_group(i + 1, &k2)) : NULL;
+			if (k == 0 && next != g)
+				snprintf(name, sizeof(name), "%s", g);
+			else if (strstr(g, "payload") != NULL || strstr(g, "trace_") != NULL)
+				/* model probabilities: slot k is class k + 1 */
+				snprintf(name, sizeof(name), "%s[%s]", g,
+						k + 1 < TR_SEQ_CLASSES ? tr_seq_names[k + 1] : "?");
+			else
+				snprintf(name, sizeof(name), "%s[%u]", g, k);
+			json_object_object_add(f, name, num4(x[i]));
+		}
+		json_object_object_add(o, "features", f);
+		fprintf(c->features, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+	}
 }
 
 static void
@@ -508,6 +596,10 @@ level_seq(struct ctx *c, int actor)
 			uint32_t e0 = d->trace_end[actor ? el[off[q]] : q];
 			error_line(c, actor, truth, pred, best, e0, off[q + 1] - off[q], attacked);
 		}
+		if (c->features && truth != pred) {
+			uint32_t e0 = d->trace_end[actor ? el[off[q]] : q];
+			feature_lines(c, actor, truth, pred, e0, el, off[q], off[q + 1], P);
+		}
 		cm_first[(uint32_t)truth * N + (uint32_t)first]++;
 		cm_conf[(uint32_t)truth * N + (uint32_t)conf]++;
 		bin_add(&b, truth > 0, pred > 0, best);
@@ -616,7 +708,7 @@ main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "events", 1, 0, 'e' }, { "labels", 1, 0, 'l' }, { "models", 1, 0, 'm' },
 		{ "json", 1, 0, 'j' }, { "plot", 1, 0, 'p' }, { "errors", 1, 0, 'x' },
-		{ "help", 0, 0, 'h' }, { 0 }
+		{ "features", 1, 0, 'f' }, { "help", 0, 0, 'h' }, { 0 }
 	};
 	/* --events and --labels repeat in pairs: several captures, one data set */
 	const char *events[8], *labels[8], *models = NULL, *json = NULL;
@@ -650,10 +742,16 @@ main(int argc, char **argv)
 				return 1;
 			}
 			break;
+		case 'f':
+			if ((c.features = fopen(optarg, "w")) == NULL) {
+				fprintf(stderr, "meshwatch-eval: %s: cannot write\n", optarg);
+				return 1;
+			}
+			break;
 		default:
 			fprintf(o == 'h' ? stdout : stderr, "usage: meshwatch-eval --events "
 					"EVENTS.jsonl --labels PREFIX --models DIR [--json OUT.json] "
-					"[--plot DIR] [--errors OUT.jsonl]\n"
+					"[--plot DIR] [--errors OUT.jsonl] [--features OUT.jsonl]\n"
 					"  --events and --labels repeat, in pairs, to score "
 					"several captures as one\n");
 			return o == 'h' ? 0 : 2;
@@ -709,6 +807,10 @@ main(int argc, char **argv)
 	json_object_put(c.out);
 	if (c.errors)
 		fclose(c.errors);
+	if (c.features && fclose(c.features) != 0) {
+		fprintf(stderr, "meshwatch-eval: --features: write failed\n");
+		return 1;
+	}
 	free(c.trace_alerted);
 	tr_stack_free(&c.s);
 	tr_free(&c.d);

@@ -30,7 +30,8 @@ small="--payload-shape 64,8,32,3 --hidden 16 --epochs 4 --seq-epochs 4 --seed 5"
 	2> "$DIR/train.log" || { tail "$DIR/train.log"; exit 1; }
 cat "$DIR/train.log"
 "$EVAL" --events "$DIR/test.events.jsonl" --labels "$DIR/test" --models "$DIR/m" \
-	--json "$DIR/eval.json" | tee "$DIR/eval.txt"
+	--json "$DIR/eval.json" --errors "$DIR/errors.jsonl" --features "$DIR/features.jsonl" |
+	tee "$DIR/eval.txt"
 
 fail=0
 ok() { echo "ok: $1"; }
@@ -60,6 +61,19 @@ check "payload model FPR" "$(j .request.payload_model.fpr)" "<=" 0.005
 check "trace model ROC AUC" "$(j .trace.attack_vs_benign.roc_auc)" ">=" 0.9
 check "actor model ROC AUC" "$(j .actor.attack_vs_benign.roc_auc)" ">=" 0.75
 check "trace explanations with a malicious top call" "$(j .trace.explained)" ">=" 0.9
+
+# what the model saw of each wrong verdict: one line per element of each
+# sequence --errors lists, its features by schema name
+for lv in trace actor; do
+	want=$(jq -s "[.[] | select(.level == \"$lv\") | .elements] | add // 0" "$DIR/errors.jsonl")
+	got=$(jq -c "select(.level == \"$lv\")" "$DIR/features.jsonl" | wc -l)
+	[ "$want" -gt 0 ] && [ "$got" -eq "$want" ] && ok "$lv features: $got elements of wrong verdicts" ||
+		bad "$lv features: $got lines for $want elements of wrong verdicts"
+done
+n=$(jq -c 'select(.level == "actor" and .features.calls > 0 and (.p.benign | type) == "number")' \
+	"$DIR/features.jsonl" | wc -l)
+[ "$n" -gt 0 ] && [ "$n" -eq "$(jq -c 'select(.level == "actor")' "$DIR/features.jsonl" | wc -l)" ] &&
+	ok "every actor element names its features (calls) and scores" || bad "actor feature lines malformed"
 
 # the model files: how they were made, accepted by the appliance
 for m in payload trace actor; do
