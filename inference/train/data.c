@@ -610,6 +610,7 @@ tr_load(struct tr_data *d, const char *events, const char *prefix, char *err, si
 		d->unlabeled += d->truth[i].cls < 0;
 	if (cut_traces(d) < 0 || cut_actors(d) < 0)
 		goto oom;
+	d->n_captures = 1;	/* starting at event 0 */
 	rc = 0;
 	goto out;
 oom:
@@ -654,6 +655,7 @@ append(struct tr_data *a, struct tr_data *b)
 	}
 	for (size_t t = 0; t < b->n_traces; t++)
 		a->actor_tr[a->n_traces + t] = b->actor_tr[t] + (uint32_t)a->n_traces;
+	a->capture_start[a->n_captures++] = a->n;
 	a->n = n, a->n_traces = nt, a->n_actors = na;
 	a->unlabeled += b->unlabeled;
 	a->labels_unmatched += b->labels_unmatched;
@@ -669,6 +671,8 @@ tr_load_many(struct tr_data *d, unsigned int n, const char *const *events,
 {
 	struct tr_data more;
 
+	if (n == 0 || n > TR_MAX_CAPTURES)
+		return inf_fail(err, errlen, "%u captures: 1 to %d", n, TR_MAX_CAPTURES);
 	if (tr_load(d, events[0], prefixes ? prefixes[0] : NULL, err, errlen) < 0)
 		return -1;
 	for (unsigned int k = 1; k < n; k++) {
@@ -676,15 +680,16 @@ tr_load_many(struct tr_data *d, unsigned int n, const char *const *events,
 			tr_free(d);
 			return -1;
 		}
-		/* another capture's principals and objects are others, even where
-		 * the generator gave them the same names */
+		/* another capture's principals are others, even where the
+		 * generator gave them the same names. (Objects are kept apart by
+		 * the stack, which empties its tables at each capture: salting
+		 * their ids, until 2026-12-06, broke the tie between an id and the
+		 * Location key that created it, mw_object_key, in every capture
+		 * but the first, whose creators then owned nothing.) */
 		const uint64_t salt = 0x9e3779b97f4a7c15ull * k;
 		for (size_t i = 0; i < more.n; i++) {
 			more.ev[i]->actor ^= salt;
 			more.ev[i]->account ^= more.ev[i]->account ? salt : 0;
-			for (unsigned int j = 0; j < more.ev[i]->n_ids; j++)
-				more.ev[i]->object_ids[j] ^= salt;
-			more.ev[i]->created ^= more.ev[i]->created ? salt : 0;
 		}
 		for (size_t q = 0; q < more.n_actors; q++)
 			more.actor_key[q] ^= salt;

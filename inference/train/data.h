@@ -47,6 +47,8 @@ struct tr_truth {
 /* A field name's hash, case folded: labels' locations against records. */
 uint32_t tr_name_hash(const char *s, size_t n);
 
+#define TR_MAX_CAPTURES 16
+
 struct tr_data {
 	size_t n;
 	struct mw_event **ev;		/* malloc'd each, with their data */
@@ -62,6 +64,10 @@ struct tr_data {
 	uint32_t *actor_off, *actor_tr;
 	int8_t *actor_cls;		/* its malicious calls' class, else 0 */
 	uint64_t *actor_key;
+	/* captures: events capture_start[k] .. capture_start[k + 1] (or n) are
+	 * capture k's, which a fresh appliance saw */
+	unsigned int n_captures;
+	size_t capture_start[TR_MAX_CAPTURES];
 };
 
 /* Reads EVENTS (meshwatch's event log) and, when prefix is not NULL, the
@@ -69,8 +75,10 @@ struct tr_data {
  * message "FILE:LINE: what" in err. */
 int tr_load(struct tr_data *d, const char *events, const char *prefix, char *err,
 		size_t errlen);
-/* Several captures as one data set, in order: each capture's actors and
- * objects kept apart from the others' (their keys salted per capture). */
+/* Several captures (at most TR_MAX_CAPTURES) as one data set, in order:
+ * each capture's actors and accounts kept apart from the others' (their
+ * keys salted per capture); the stack starts each capture with empty
+ * object, log-in and endpoint tables, as its appliance did. */
 int tr_load_many(struct tr_data *d, unsigned int n, const char *const *events,
 		const char *const *prefixes, char *err, size_t errlen);
 void tr_free(struct tr_data *d);

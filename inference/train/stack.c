@@ -132,7 +132,14 @@ tr_stack_trace(struct tr_stack *s, const struct tr_data *d, const struct mw_mode
 	for (size_t t = 0; t < d->n_traces; t++)
 		for (uint32_t j = d->trace_off[t]; j < d->trace_off[t + 1]; j++)
 			trace_of[d->trace_ev[j]] = (uint32_t)t;
+	unsigned int cap = 1;
 	for (size_t i = 0; i < d->n; i++) {
+		if (cap < d->n_captures && i == d->capture_start[cap]) {
+			/* the next capture: another appliance, its tables empty */
+			memset(eb, 0, sizeof(*eb)), memset(ob, 0, sizeof(*ob));
+			memset(lo, 0, sizeof(*lo));
+			cap++;
+		}
 		memset(&view[i], 0, sizeof(view[i]));
 		view[i].foreign = mw_objects_check(ob, d->ev[i], &held[trace_of[i]]);
 		mw_endpoint_observe(eb, d->ev[i], &view[i]);

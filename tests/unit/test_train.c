@@ -13,12 +13,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <rte_hash_crc.h>
 
 #include "check.h"
+#include "data.h"
 #include "gru.h"
 #include "nn.h"
 #include "payload.h"
 #include "schema.h"
+#include "stack.h"
 
 static uint64_t seed = 42;
 
@@ -209,6 +214,71 @@ test_payload_learns(void)
 	tr_payload_free(&n);
 }
 
+/*
+ * Several captures as one data set (validation is two): each starts with
+ * empty object tables, and an object's creator (its Location answer) owns
+ * it in every capture, whoever names it next. Until 2026-12-06 the second
+ * capture's ids were salted and its creation keys could no longer match
+ * them, so there the first to name an object owned it: a BOLA probe made
+ * its victim the trespasser.
+ */
+static void
+test_captures_keep_owners(void)
+{
+	const uint32_t res = rte_hash_crc("contracts", 9, MW_OBJECT_RES_SEED);
+	const unsigned long long id = 0x1234567890abcdefull;
+	const unsigned long long created = mw_object_key(id, res);
+	char path[] = "/tmp/mw-test-captureXXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+	CHECK(f != NULL, "temporary event log");
+	if (f == NULL)
+		return;
+	/* A creates contract 42, B names it, then A does */
+	static const char *const who[3] = { "00000000000000aa", "00000000000000bb", "00000000000000aa" };
+	for (int k = 0; k < 3; k++) {
+		fprintf(f, "{\"v\":6,\"ts\":%d000000000,\"ts_end\":%d000100000,"
+				"\"flow\":{\"src\":\"10.0.0.%d\",\"sport\":4000,\"dst\":\"10.0.1.1\","
+				"\"dport\":8080},\"method\":\"%s\",\"path\":\"%s\",\"template\":\"%s\","
+				"\"status\":%d,\"trace_kind\":\"none\",\"actor_kind\":\"jwt\","
+				"\"actor\":\"%s\"", k + 1, k + 1, k + 1, k ? "GET" : "POST",
+				k ? "/contracts/42" : "/contracts", k ? "/contracts/{id}" : "/contracts",
+				k ? 200 : 201, who[k]);
+		if (k == 0)
+			fprintf(f, ",\"created\":\"%016llx\"}\n", created);
+		else
+			fprintf(f, ",\"object_ids\":[\"%016llx\"]}\n", id);
+	}
+	fclose(f);
+	const char *const ev[2] = { path, path };
+	struct tr_data d;
+	struct tr_stack s = { 0 };
+	char err[256];
+	int rc = tr_load_many(&d, 2, ev, NULL, err, sizeof(err));
+	CHECK(rc == 0, "two captures load: %s", rc ? err : "");
+	if (rc == 0) {
+		CHECK(d.n == 6 && d.n_captures == 2, "6 calls in 2 captures (%zu, %u)", d.n,
+				d.n_captures);
+		rc = tr_stack_payload(&s, &d, NULL, err, sizeof(err));
+		rc = rc ? rc : tr_stack_trace(&s, &d, NULL, err, sizeof(err));
+		CHECK(rc == 0, "features: %s", rc ? err : "");
+		for (int c = 0; rc == 0 && c < 2; c++) {
+			const float *x = s.xc + (size_t)(3 * c) * MW_CALL_NFEAT;
+			CHECK(x[1 * MW_CALL_NFEAT + MW_CF_foreign_object] == 1.0f,
+					"capture %d: the prober names another's object", c + 1);
+			CHECK(x[2 * MW_CALL_NFEAT + MW_CF_foreign_object] == 0.0f,
+					"capture %d: the creator names its own", c + 1);
+		}
+		tr_stack_free(&s);
+		tr_free(&d);
+	}
+	const char *const many[TR_MAX_CAPTURES + 1] = { 0 };
+	CHECK(tr_load_many(&d, TR_MAX_CAPTURES + 1, many, NULL, err, sizeof(err)) < 0,
+			"more captures than TR_MAX_CAPTURES are refused");
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -216,6 +286,7 @@ main(void)
 	test_payload_gradients();
 	test_gru_gradients();
 	test_payload_learns();
+	test_captures_keep_owners();
 	printf("%d checks, %d failures\n", checks, failures);
 	return failures ? 1 : 0;
 }
