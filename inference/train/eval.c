@@ -759,7 +759,8 @@ main(int argc, char **argv)
 	}
 	if (n_events == 0 || n_labels != n_events || models == NULL || optind != argc) {
 		fprintf(stderr, "usage: meshwatch-eval --events EVENTS.jsonl --labels PREFIX "
-				"--models DIR [--json OUT.json] [--plot DIR]\n");
+				"--models DIR [--json OUT.json] [--plot DIR] [--errors OUT.jsonl] "
+				"[--features OUT.jsonl]\n");
 		return 2;
 	}
 	c.m[0] = load(models, "payload.mwm", MW_MODEL_PAYLOAD, 0, &bad);
