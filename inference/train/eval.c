@@ -125,8 +125,10 @@ num4(float v)
 {
 	char t[32];
 
+	if (!isfinite(v))
+		return NULL;
 	snprintf(t, sizeof(t), "%.4g", (double)v);
-	return isfinite(v) ? json_object_new_double_s(v, t) : NULL;
+	return json_object_new_double_s(v, t);
 }
 
 static json_object *
@@ -249,6 +251,40 @@ struct ctx {
 	uint32_t *trace_alerted;	/* per trace: classes its calls' payload and trace alerts named */
 };
 
+/* A call's 128-bit trace id as 32 hex digits. */
+static void
+trace_hex(const struct mw_event *ev, char tid[33])
+{
+	for (int i = 0; i < 16; i++)
+		snprintf(tid + 2 * i, 3, "%02x", ev->trace_id[i]);
+}
+
+/* Whether a sequence element (a call, or for an actor a trace) holds a
+ * truly malicious call. */
+static int
+holds_malicious(const struct tr_data *d, int actor, uint32_t row)
+{
+	int mal = 0;
+
+	if (!actor)
+		return d->truth[row].malicious;
+	for (uint32_t e = d->trace_off[row]; e < d->trace_off[row + 1]; e++)
+		mal |= d->truth[d->trace_ev[e]].malicious;
+	return mal;
+}
+
+/* Model-probability groups: slot k of them is class k + 1 (mw_class_slots). */
+static bool
+slot_feature(int actor, uint32_t i)
+{
+	if (!actor)
+		return i >= MW_CF_payload && i <= MW_CF_payload_end;
+	return (i >= MW_TF_payload_max && i <= MW_TF_payload_max_end) ||
+		(i >= MW_TF_trace_model && i <= MW_TF_trace_model_end) ||
+		(i >= MW_TF_history_payload_max && i <= MW_TF_history_payload_max_end) ||
+		(i >= MW_TF_history_trace_max && i <= MW_TF_history_trace_max_end);
+}
+
 /* One wrong verdict, for an analyst to look up in the capture and labels:
  * the level, truth and verdict, every class the sequence's malicious calls
  * attacked in, and its first trace's root call (the actor's key). */
@@ -260,8 +296,7 @@ error_line(struct ctx *c, int actor, int truth, int pred, float best, uint32_t f
 	char tid[33], classes[TR_SEQ_CLASSES * 24] = "";
 	size_t o = 0;
 
-	for (int i = 0; i < 16; i++)
-		snprintf(tid + 2 * i, 3, "%02x", ev->trace_id[i]);
+	trace_hex(ev, tid);
 	for (uint32_t k = 1; k < TR_SEQ_CLASSES; k++)
 		if (attacked >> k & 1)
 			o += (size_t)snprintf(classes + o, sizeof(classes) - o, "%s\"%s\"",
@@ -297,13 +332,6 @@ feature_lines(struct ctx *c, int actor, int truth, int pred, uint32_t first_call
 	for (uint32_t j = from; j < to; j++) {
 		uint32_t row = el[j];
 		const float *x = X + (size_t)row * I, *p = P + (size_t)row * N;
-		int mal = 0;
-		if (actor) {
-			for (uint32_t e = d->trace_off[row]; e < d->trace_off[row + 1]; e++)
-				mal |= d->truth[d->trace_ev[e]].malicious;
-		} else {
-			mal = d->truth[row].malicious;
-		}
 		json_object *o = json_object_new_object(), *pr = json_object_new_object();
 		json_object *f = json_object_new_object();
 		json_object_object_add(o, "level", json_object_new_string(actor ? "actor" : "trace"));
@@ -314,13 +342,12 @@ feature_lines(struct ctx *c, int actor, int truth, int pred, uint32_t first_call
 		char tid[33];
 		uint16_t tl;
 		const char *tp = mw_event_field(e, MW_FIELD_template, &tl);
-		for (int b = 0; b < 16; b++)
-			snprintf(tid + 2 * b, 3, "%02x", e->trace_id[b]);
+		trace_hex(e, tid);
 		json_object_object_add(o, "trace_id", json_object_new_string(tid));
 		json_object_object_add(o, "call", json_object_new_string_len(tp, tl));
 		json_object_object_add(o, "truth", json_object_new_string(tr_seq_names[truth]));
 		json_object_object_add(o, "verdict", json_object_new_string(tr_seq_names[pred]));
-		json_object_object_add(o, "malicious", json_object_new_boolean(mal));
+		json_object_object_add(o, "malicious", json_object_new_boolean(holds_malicious(d, actor, row)));
 		json_object_object_add(pr, tr_seq_names[0], num4(p[0]));
 		json_object_object_add(pr, tr_seq_names[truth], num4(p[truth]));
 		json_object_object_add(pr, tr_seq_names[pred], num4(p[pred]));
@@ -338,8 +365,7 @@ feature_lines(struct ctx *c, int actor, int truth, int pred, uint32_t first_call
 					mw_call_feature_group(i + 1, &k2)) : NULL;
 			if (k == 0 && next != g)
 				snprintf(name, sizeof(name), "%s", g);
-			else if (strstr(g, "payload") != NULL || strstr(g, "trace_") != NULL)
-				/* model probabilities: slot k is class k + 1 */
+			else if (slot_feature(actor, i))
 				snprintf(name, sizeof(name), "%s[%s]", g,
 						k + 1 < TR_SEQ_CLASSES ? tr_seq_names[k + 1] : "?");
 			else
@@ -591,28 +617,18 @@ level_seq(struct ctx *c, int actor)
 			tally(ml, attacked, alerted);
 			tally(mla, attacked, all);
 		}
-		if (c->errors && truth != pred) {
-			/* its first trace's root: the actor's key, kind and client */
-			uint32_t e0 = d->trace_end[actor ? el[off[q]] : q];
+		/* its first trace's root: the actor's key, kind and client */
+		const uint32_t e0 = d->trace_end[actor ? el[off[q]] : q];
+		if (c->errors && truth != pred)
 			error_line(c, actor, truth, pred, best, e0, off[q + 1] - off[q], attacked);
-		}
-		if (c->features && truth != pred) {
-			uint32_t e0 = d->trace_end[actor ? el[off[q]] : q];
+		if (c->features && truth != pred)
 			feature_lines(c, actor, truth, pred, e0, el, off[q], off[q + 1], P);
-		}
 		cm_first[(uint32_t)truth * N + (uint32_t)first]++;
 		cm_conf[(uint32_t)truth * N + (uint32_t)conf]++;
 		bin_add(&b, truth > 0, pred > 0, best);
 		if (truth > 0 && pred > 0) {
 			true_alerts++;
-			int mal = 0;
-			if (actor) {
-				for (uint32_t e = d->trace_off[top]; e < d->trace_off[top + 1]; e++)
-					mal |= d->truth[d->trace_ev[e]].malicious;
-			} else {
-				mal = d->truth[top].malicious;
-			}
-			explained += mal;
+			explained += (size_t)holds_malicious(d, actor, top);
 		}
 	}
 	json_object_object_add(o, "attack_vs_benign", bin_report(&b, c->plot, actor ? "actor" : "trace"));
