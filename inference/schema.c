@@ -248,7 +248,7 @@ mw_call_features(const struct mw_event *ev, const struct mw_call_ctx *ctx, float
 		x[MW_CF_payload + c] = ctx->payload[c];
 	x[MW_CF_endpoint_rarity] = ctx->rarity;
 	x[MW_CF_resp_excess] = ctx->resp_excess;
-	x[MW_CF_foreign_object] = ctx->foreign > 0;
+	x[MW_CF_foreign_object] = ctx->foreign == MW_OBJECT_FOREIGN;
 	x[MW_CF_trespass] = ctx->trespass;
 	x[MW_CF_login] = ctx->login;
 	x[MW_CF_account_failures] = ctx->account_failures;
@@ -365,8 +365,10 @@ mw_logins_check(struct mw_logins *l, const struct mw_event *ev, struct mw_call_c
 }
 
 /* owner takes object key when nobody owns it, or whoever does when its
- * claim is proven (it created the object, the id is its own subject);
- * 1 when another principal keeps it. */
+ * claim is proven (it created the object, the id is its own subject):
+ * MW_OBJECT_OWN when it was owner's already or is proven so now,
+ * MW_OBJECT_NEW when nobody owned it, MW_OBJECT_FOREIGN when another
+ * principal keeps it. */
 static inline int
 object_take(struct mw_objects *o, uint64_t key, uint32_t owner, bool proven)
 {
@@ -375,9 +377,9 @@ object_take(struct mw_objects *o, uint64_t key, uint32_t owner, bool proven)
 
 	if (proven || w == 0) {
 		__atomic_store_n(slot, tag | owner, __ATOMIC_RELAXED);
-		return 0;
+		return proven || (uint32_t)w == owner ? MW_OBJECT_OWN : MW_OBJECT_NEW;
 	}
-	return (uint32_t)w != owner;
+	return (uint32_t)w != owner ? MW_OBJECT_FOREIGN : MW_OBJECT_OWN;
 }
 
 int
@@ -389,7 +391,7 @@ mw_objects_check(struct mw_objects *o, const struct mw_event *ev, struct mw_trac
 	const bool principal = ev->actor_kind == MW_ACTOR_jwt ||
 		ev->actor_kind == MW_ACTOR_apikey || ev->actor_kind == MW_ACTOR_session;
 	uint32_t res = 0, i = 0, k = 0;
-	int foreign = 0;
+	int seen = MW_OBJECT_OWN;
 
 	if (principal && held != NULL)
 		for (uint32_t j = 0; j < MW_TRACE_OBJECTS && held->key[j]; j++) {
@@ -397,11 +399,11 @@ mw_objects_check(struct mw_objects *o, const struct mw_event *ev, struct mw_trac
 			held->key[j] = 0;
 		}
 	if (!principal && held == NULL)
-		return -1;
+		return MW_OBJECT_NONE;
 	if (principal && ev->created)
 		object_take(o, ev->created, owner, true);	/* its creator's, whoever named it first */
 	if (ev->n_ids == 0)
-		return -1;
+		return MW_OBJECT_NONE;
 	while (i < n && k < ev->n_ids) {
 		while (i < n && t[i] == '/')
 			i++;
@@ -416,7 +418,7 @@ mw_objects_check(struct mw_objects *o, const struct mw_event *ev, struct mw_trac
 		bool own = ev->self_ids >> k & 1;
 		k++;
 		if (principal) {
-			foreign |= object_take(o, key, owner, own);
+			seen = RTE_MAX(seen, object_take(o, key, owner, own));
 			continue;
 		}
 		for (uint32_t j = 0; j < MW_TRACE_OBJECTS; j++)
@@ -425,7 +427,7 @@ mw_objects_check(struct mw_objects *o, const struct mw_event *ev, struct mw_trac
 				break;
 			}
 	}
-	return principal ? foreign : -1;
+	return principal ? seen : MW_OBJECT_NONE;
 }
 
 /*
@@ -511,6 +513,7 @@ endpoint_slot(struct mw_endpoints *b, uint32_t key)
 			victim = &set[w];
 	}
 	memset(victim, 0, sizeof(*victim));
+	memset(b->counted[victim - b->slot], 0, sizeof(b->counted[0]));
 	victim->key = key;
 	return victim;
 }
@@ -539,6 +542,51 @@ unusual_params(struct mw_endpoints *b, const struct mw_endpoint_slot *e, const s
 	return worst;
 }
 
+/* How many principals a linear-counting bitmap of m bits, z of them
+ * zero, holds: m ln(m / z). */
+static float
+principals(const uint64_t *bits)
+{
+	const uint32_t m = MW_COUNTED_WORDS * 64;
+	uint32_t set = 0;
+
+	for (unsigned int i = 0; i < MW_COUNTED_WORDS; i++)
+		set += (uint32_t)__builtin_popcountll(bits[i]);
+	return set < m ? (float)(m * log((double)m / (m - set))) : (float)m * 6.0f;
+}
+
+/*
+ * An endpoint's sharing: of the principals naming objects somebody owns
+ * there, the share naming another's. A first name (an object nobody
+ * owned yet) says nothing either way: a public profile's visitors mostly
+ * name users nobody named before them. Principals, not calls: one
+ * enumerator's thousand reads of others' objects weigh what one visitor's
+ * one read does, so the endpoint does not learn its attacker as its
+ * normal. Each principal is a bit in two bitmaps (all, and those that
+ * named another's), a round of them ending when three quarters of the
+ * first's bits are set (some 700 principals); the share holds across
+ * rounds until a new round has counted 16.
+ */
+static void
+count_principal(struct mw_endpoints *b, struct mw_endpoint_slot *e, uint64_t actor,
+		bool foreign)
+{
+	const uint32_t m = MW_COUNTED_WORDS * 64;
+	const uint32_t bit = rte_hash_crc_8byte(actor, 0x5eedu) % m;
+	uint64_t (*counted)[MW_COUNTED_WORDS] = b->counted[e - b->slot];
+
+	if (principals(counted[0]) > (float)m * 1.386f) {	/* 3/4 of its bits set */
+		memset(counted, 0, sizeof(b->counted[0]));
+		e->rounds += e->rounds < UINT32_MAX;
+	}
+	counted[0][bit >> 6] |= 1ull << (bit & 63);
+	if (foreign)
+		counted[1][bit >> 6] |= 1ull << (bit & 63);
+	const float all = principals(counted[0]);
+	if (all >= 16.0f || e->rounds == 0)
+		e->shared = principals(counted[1]) / all;
+}
+
 void
 mw_endpoint_observe(struct mw_endpoints *b, const struct mw_event *ev, struct mw_call_ctx *ctx)
 {
@@ -565,10 +613,11 @@ mw_endpoint_observe(struct mw_endpoints *b, const struct mw_event *ev, struct mw
 	/* in powers of 2 over the endpoint's mean, once it has one: 1 at 2^8 */
 	float ex = e->calls >= 8 ? (r - e->resp_log) / 8.0f : 0.0f;
 	ctx->resp_excess = ex < -1.0f ? -1.0f : ex > 1.0f ? 1.0f : ex;
-	/* a foreign object, weighed by how rarely this endpoint's are shared */
-	ctx->trespass = ctx->foreign > 0 ? 1.0f - e->shared : 0.0f;
-	if (ctx->foreign >= 0)
-		running_mean(&e->shared, &e->principal_calls, (float)ctx->foreign);
+	/* a foreign object, weighed by how few of the principals naming this
+	 * endpoint's owned objects name others' (count_principal) */
+	ctx->trespass = ctx->foreign == MW_OBJECT_FOREIGN ? 1.0f - e->shared : 0.0f;
+	if (ctx->foreign == MW_OBJECT_OWN || ctx->foreign == MW_OBJECT_FOREIGN)
+		count_principal(b, e, ev->actor, ctx->foreign == MW_OBJECT_FOREIGN);
 	ctx->unusual_params = unusual_params(b, e, ev);
 	b->calls++;
 	running_mean(&e->resp_log, &e->calls, r);
@@ -638,10 +687,12 @@ mw_trace_features(const struct seq_summary *s, const struct mw_trace_ctx *ctx, f
 	x[MW_TF_history_ids] = lg(h->ids, 12);
 	x[MW_TF_history_endpoints] = lg(h->endpoints, 8);
 	x[MW_TF_history_trespass] = lg(h->trespass, 6);
-	/* what an exporter takes away: bytes, and bytes per request (a
-	 * scraper's many pages are ordinary ones, a bulk export's few are not) */
-	x[MW_TF_history_resp_bytes] = lg(h->resp_bytes, 40);
-	x[MW_TF_history_resp_per_call] = lg((double)h->resp_bytes / h->calls, 24);
+	/* what an exporter takes away: answers larger than their endpoints'
+	 * usual, summed and per call. Not bytes: a heavy user's many pages
+	 * are ordinary ones, and what is a large answer differs per
+	 * application; an export's are large for its endpoint in any. */
+	x[MW_TF_history_resp_excess] = lg(h->resp_excess, 6);
+	x[MW_TF_history_excess_per_call] = h->resp_excess / (float)h->calls;
 	if (s->ts_first_ns > h->first_ts_ns)
 		x[MW_TF_history_age] = lg((double)(s->ts_first_ns - h->first_ts_ns) / 1e3, 36);
 	memcpy(x + MW_TF_history_payload_max, h->payload_max, sizeof(h->payload_max));
@@ -719,6 +770,7 @@ mw_summary_add(struct seq_summary *s, const struct mw_event *ev, const float *x,
 {
 	s->rarest = fmaxf(s->rarest, x[MW_CF_endpoint_rarity]);
 	s->resp_excess_max = fmaxf(s->resp_excess_max, x[MW_CF_resp_excess]);
+	s->resp_excess_sum += fmaxf(x[MW_CF_resp_excess], 0.0f);
 	s->trespass_max = fmaxf(s->trespass_max, x[MW_CF_trespass]);
 	s->trespass_sum += x[MW_CF_trespass];
 	s->foreign += x[MW_CF_foreign_object] > 0.0f && s->foreign < UINT16_MAX;
@@ -837,7 +889,7 @@ mw_actor_step(struct mw_actor_history *h, const struct seq_summary *s, float *x)
 	h->ids += ctx.new_ids;
 	h->endpoints += ctx.new_templates;
 	h->trespass += s->trespass_sum;
-	h->resp_bytes += (float)s->resp_bytes;
+	h->resp_excess += s->resp_excess_sum;
 	for (unsigned int c = 0; c < MW_PAYLOAD_SLOTS; c++)
 		h->payload_max[c] = fmaxf(h->payload_max[c], s->payload_max[c]);
 	for (unsigned int c = 0; c < MW_SEQ_SLOTS; c++)

@@ -32,7 +32,7 @@
 #include "mw_event.h"
 #include "prefilter.h"
 
-#define MW_FEATURES_VERSION 11
+#define MW_FEATURES_VERSION 12
 /* Model probabilities carried as features are those of the non-benign
  * classes, 1 .. SLOTS (class 0 is benign: one minus their sum). */
 #define MW_PAYLOAD_SLOTS 8	/* payload-model classes carried */
@@ -122,8 +122,8 @@
 	X(history_ids, 1)		/* ... distinct object ids */ \
 	X(history_endpoints, 1)		/* ... distinct endpoints */ \
 	X(history_trespass, 1)		/* ... their calls' trespass, summed */ \
-	X(history_resp_bytes, 1)	/* ... their response bytes */ \
-	X(history_resp_per_call, 1)	/* ... those per call */ \
+	X(history_resp_excess, 1)	/* ... their calls' resp_excess over 0, summed */ \
+	X(history_excess_per_call, 1)	/* ... that per call */ \
 	X(history_logins, 1)		/* ... their log-ins */ \
 	X(history_accounts, 1)		/* ... distinct accounts logged into */ \
 	X(history_unproven, 1)		/* ... failed log-ins to unproven accounts */ \
@@ -170,7 +170,7 @@ struct mw_call_ctx {
  * 200. What gives it away is ownership: the object was first named by
  * another principal, on an endpoint whose objects are rarely shared (an
  * account's documents, not a film's page; the endpoint baselines learn
- * which). An object is the literal path segment before an {id} and the id's
+ * which, counting principals, not calls: mw_endpoint_observe). An object is the literal path segment before an {id} and the id's
  * hash; its owner is the principal (JWT subject, API key, session) whose
  * request created it (the Location header of its 2xx answer, as REST APIs
  * send: POST /contracts, 201, Location: /contracts/42), else the first
@@ -211,11 +211,13 @@ struct mw_trace_objects {
 	uint64_t key[MW_TRACE_OBJECTS];	/* mw_object_key; 0: none */
 };
 
-/* 1 when ev names an object another principal named first, 0 when its
- * objects are its own or new (it claims those), -1 when ev names no object
- * or its actor is no principal. held (may be NULL) is ev's trace's: a call
+/* What ev's objects were to its principal: MW_OBJECT_FOREIGN when one is
+ * another principal's, else MW_OBJECT_NEW when one was nobody's (it claims
+ * those), else MW_OBJECT_OWN; MW_OBJECT_NONE when ev names no object or its
+ * actor is no principal. held (may be NULL) is ev's trace's: a call
  * without a principal adds its objects to it, and one with a principal
  * first claims what it holds that nobody owns, then empties it. */
+enum { MW_OBJECT_NONE = -1, MW_OBJECT_OWN, MW_OBJECT_NEW, MW_OBJECT_FOREIGN };
 int mw_objects_check(struct mw_objects *o, const struct mw_event *ev,
 		struct mw_trace_objects *held);
 
@@ -276,17 +278,22 @@ struct mw_endpoint_slot {
 	uint32_t key;			/* method and template id */
 	uint32_t calls;
 	float resp_log;			/* mean log2(1 + response bytes) */
-	float shared;			/* share of principals' calls on foreign objects */
-	uint32_t principal_calls;	/* calls mw_objects_check judged */
+	float shared;			/* share of its principals naming others' objects */
+	uint32_t rounds;		/* of principals counted (count_principal) */
 	float privileged;		/* share of JWT calls with MW_EV_JWT_PRIVILEGED */
 	uint32_t jwt_calls;
 	float self;			/* share of JWT calls with ids that name the caller */
 	uint32_t self_calls;
 };
 #define MW_NAME_SLOTS 16384
+#define MW_COUNTED_WORDS 8	/* 512 bits */
 struct mw_endpoints {
 	uint64_t calls;
 	struct mw_endpoint_slot slot[MW_ENDPOINT_SLOTS];
+	/* per slot, the principals that counted in its sharing this round,
+	 * and of those the ones naming others' objects: linear-counting
+	 * bitmaps, apart from the slots that a set's search reads */
+	uint64_t counted[MW_ENDPOINT_SLOTS][2][MW_COUNTED_WORDS];
 	/* per endpoint and parameter name (query, form or JSON key): how many
 	 * calls sent it; tag 32 | count 32 */
 	uint64_t names[MW_NAME_SLOTS];
@@ -312,7 +319,7 @@ struct seq_summary {
 	uint16_t foreign;		/* calls with foreign_object */
 	uint16_t logins, unproven_failures, overreach_calls;
 	float account_failures_max, password_spread_max, overreach_max, impersonation_max;
-	float page_size_max, unusual_params_max;
+	float page_size_max, unusual_params_max, resp_excess_sum;
 	uint64_t account;		/* its first log-in's; 0: none */
 	uint64_t origin;		/* its root's client (mw_origin) */
 	uint32_t jwt_lifetime_s;	/* the longest of its calls' */
@@ -335,7 +342,7 @@ struct mw_actor_history {
 	uint64_t first_ts_ns, prev_ts_ns;
 	uint32_t traces, calls, auth_failures, not_found, writes, ids, endpoints;
 	float trespass;
-	float resp_bytes;		/* its traces' responses (only its log2 is read) */
+	float resp_excess;		/* its calls' resp_excess over 0, summed */
 	uint16_t logins, accounts, unproven, overreach, origins;	/* saturating */
 	uint8_t account_failures_max, password_spread_max;	/* in 255ths: a key stays in 1 KiB */
 	float payload_max[MW_PAYLOAD_SLOTS];

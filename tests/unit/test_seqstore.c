@@ -140,6 +140,25 @@ test_schema(void)
 	CHECK(y[MW_TF_status_mix + 4] == 0.5f && y[MW_TF_auth_failures] == 0.5f &&
 			y[MW_TF_new_ids] == 0.75f && y[MW_TF_new_endpoints] == 0.5f &&
 			y[MW_TF_since_prev] == 0.0f, "trace features say what the trace was");
+
+	/* a heavy user's forty ordinary pages against an export's four large
+	 * ones: more bytes, less excess */
+	struct mw_actor_history heavy_h = { { 0 } }, export_h = { { 0 } };
+	struct seq_summary heavy = { .calls = 40, .resp_bytes = 40ull << 20,
+		.resp_excess_sum = 0.8f, .ts_first_ns = 1, .ts_last_ns = 2 };
+	struct seq_summary export = { .calls = 4, .resp_bytes = 4ull << 20,
+		.resp_excess_sum = 2.0f, .ts_first_ns = 1, .ts_last_ns = 2 };
+	float z[MW_TRACE_NFEAT];
+	mw_actor_step(&heavy_h, &heavy, y);
+	mw_actor_step(&heavy_h, &heavy, y);
+	mw_actor_step(&export_h, &export, z);
+	mw_actor_step(&export_h, &export, z);
+	CHECK(y[MW_TF_history_excess_per_call] < 0.05f && z[MW_TF_history_excess_per_call] > 0.4f &&
+			z[MW_TF_history_resp_excess] > y[MW_TF_history_resp_excess],
+			"history: an export's answers exceed their endpoints', a heavy user's "
+			"do not (%.2f %.2f, %.2f %.2f)", y[MW_TF_history_excess_per_call],
+			z[MW_TF_history_excess_per_call], y[MW_TF_history_resp_excess],
+			z[MW_TF_history_resp_excess]);
 }
 
 static void
@@ -174,16 +193,17 @@ test_objects(void)
 	struct mw_event *ev = (struct mw_event *)buf;
 
 	memset(buf, 0, sizeof(buf));
-	CHECK(named(&o, ev, 1, MW_ACTOR_jwt, "/users/{id}/documents", 7) == 0,
+	CHECK(named(&o, ev, 1, MW_ACTOR_jwt, "/users/{id}/documents", 7) == MW_OBJECT_NEW,
 			"a new object is its first principal's");
-	CHECK(named(&o, ev, 1, MW_ACTOR_jwt, "/users/{id}", 7) == 0, "and stays its own");
-	CHECK(named(&o, ev, 2, MW_ACTOR_jwt, "/users/{id}/documents", 7) == 1,
+	CHECK(named(&o, ev, 1, MW_ACTOR_jwt, "/users/{id}", 7) == MW_OBJECT_OWN,
+			"and stays its own");
+	CHECK(named(&o, ev, 2, MW_ACTOR_jwt, "/users/{id}/documents", 7) == MW_OBJECT_FOREIGN,
 			"another principal naming it trespasses");
-	CHECK(named(&o, ev, 2, MW_ACTOR_jwt, "/films/{id}", 7) == 0,
+	CHECK(named(&o, ev, 2, MW_ACTOR_jwt, "/films/{id}", 7) == MW_OBJECT_NEW,
 			"the same id of another resource is another object");
-	CHECK(named(&o, ev, 3, MW_ACTOR_addr, "/users/{id}", 7) == -1,
+	CHECK(named(&o, ev, 3, MW_ACTOR_addr, "/users/{id}", 7) == MW_OBJECT_NONE,
 			"an address is no principal: services call everyone's objects");
-	CHECK(named(&o, ev, 2, MW_ACTOR_jwt, "/users", 0) == -1, "no object named");
+	CHECK(named(&o, ev, 2, MW_ACTOR_jwt, "/users", 0) == MW_OBJECT_NONE, "no object named");
 
 	/* trespass weighs a foreign object by how rarely the endpoint's are
 	 * shared: film pages are everyone's, documents are not */
@@ -194,8 +214,8 @@ test_objects(void)
 		ctx.foreign = named(&o, ev, a, MW_ACTOR_jwt, "/films/{id}", 99);
 		mw_endpoint_observe(&b, ev, &ctx);
 	}
-	CHECK(ctx.foreign == 1 && ctx.trespass < 0.1f, "a shared catalog: no trespass (%.2f)",
-			ctx.trespass);
+	CHECK(ctx.foreign == MW_OBJECT_FOREIGN && ctx.trespass < 0.1f,
+			"a shared catalog: no trespass (%.2f)", ctx.trespass);
 	ev->template_id = 12;
 	for (uint64_t a = 10; a < 60; a++) {
 		memset(&ctx, 0, sizeof(ctx));
@@ -205,21 +225,62 @@ test_objects(void)
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.foreign = named(&o, ev, 10, MW_ACTOR_jwt, "/users/{id}/documents", 1011);
 	mw_endpoint_observe(&b, ev, &ctx);
-	CHECK(ctx.foreign == 1 && ctx.trespass > 0.9f, "private objects: trespass (%.2f)",
-			ctx.trespass);
+	CHECK(ctx.foreign == MW_OBJECT_FOREIGN && ctx.trespass > 0.9f,
+			"private objects: trespass (%.2f)", ctx.trespass);
 	float x[MW_CALL_NFEAT];
 	mw_call_features(ev, &ctx, x);
 	CHECK(x[MW_CF_foreign_object] == 1.0f && x[MW_CF_trespass] == ctx.trespass,
 			"the call features carry it");
 
+	/* public profiles: visitors name users nobody named yet far more
+	 * often than ones another visitor claimed, and almost never their
+	 * own; a first name says nothing of sharing, so one foreign read
+	 * here is no trespass */
+	ev->template_id = 13;
+	for (uint64_t a = 100; a < 200; a++) {
+		memset(&ctx, 0, sizeof(ctx));
+		ctx.foreign = named(&o, ev, a, MW_ACTOR_jwt, "/users/{id}/reviews",
+				a % 10 ? 5000 + a : 5000 + a - 1);
+		mw_endpoint_observe(&b, ev, &ctx);
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.foreign = named(&o, ev, 300, MW_ACTOR_jwt, "/users/{id}/reviews", 5151);
+	mw_endpoint_observe(&b, ev, &ctx);
+	CHECK(ctx.foreign == MW_OBJECT_FOREIGN && ctx.trespass < 0.1f,
+			"public profiles, mostly first reads: no trespass (%.2f)", ctx.trespass);
+
+	/* an enumerator's thousand reads of others' documents count as one
+	 * principal's: the next trespasser there still trespasses */
+	ev->template_id = 14;
+	for (uint64_t a = 400; a < 500; a++)
+		for (int k = 0; k < 2; k++) {
+			memset(&ctx, 0, sizeof(ctx));
+			ctx.foreign = named(&o, ev, a, MW_ACTOR_jwt, "/users/{id}/documents",
+					7000 + a);
+			mw_endpoint_observe(&b, ev, &ctx);
+		}
+	for (uint64_t id = 0; id < 1000; id++) {
+		memset(&ctx, 0, sizeof(ctx));
+		ctx.foreign = named(&o, ev, 666, MW_ACTOR_jwt, "/users/{id}/documents",
+				7400 + id % 100);
+		mw_endpoint_observe(&b, ev, &ctx);
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.foreign = named(&o, ev, 667, MW_ACTOR_jwt, "/users/{id}/documents", 7450);
+	mw_endpoint_observe(&b, ev, &ctx);
+	CHECK(ctx.foreign == MW_OBJECT_FOREIGN && ctx.trespass > 0.9f,
+			"after an enumerator's 1 000 reads, the next trespasser (%.2f)",
+			ctx.trespass);
+
 	/* a creation's Location makes its creator the owner before anyone
 	 * names the object, whoever names it first */
 	ev->created = mw_object_key(77, rte_hash_crc("contracts", 9, MW_OBJECT_RES_SEED));
-	CHECK(named(&o, ev, 5, MW_ACTOR_jwt, "/contracts", 0) == -1, "POST /contracts: 201");
+	CHECK(named(&o, ev, 5, MW_ACTOR_jwt, "/contracts", 0) == MW_OBJECT_NONE,
+			"POST /contracts: 201");
 	ev->created = 0;
-	CHECK(named(&o, ev, 6, MW_ACTOR_jwt, "/contracts/{id}", 77) == 1,
+	CHECK(named(&o, ev, 6, MW_ACTOR_jwt, "/contracts/{id}", 77) == MW_OBJECT_FOREIGN,
 			"another naming it first trespasses all the same");
-	CHECK(named(&o, ev, 5, MW_ACTOR_jwt, "/contracts/{id}/return", 77) == 0,
+	CHECK(named(&o, ev, 5, MW_ACTOR_jwt, "/contracts/{id}/return", 77) == MW_OBJECT_OWN,
 			"its creator does not");
 
 	/* POST /shipments by user 8, and inside it shipping's call for the
@@ -228,15 +289,17 @@ test_objects(void)
 	ev->actor = 40, ev->actor_kind = MW_ACTOR_addr;
 	put_template(ev, "/contracts/{id}");
 	ev->n_ids = 1, ev->object_ids[0] = 88;
-	CHECK(mw_objects_check(&o, ev, &held) == -1 && held.key[0] && !held.key[1],
+	CHECK(mw_objects_check(&o, ev, &held) == MW_OBJECT_NONE && held.key[0] && !held.key[1],
 			"a service's call holds the object for its trace");
 	ev->actor = 8, ev->actor_kind = MW_ACTOR_jwt;
 	put_template(ev, "/shipments");
 	ev->n_ids = 0;
-	CHECK(mw_objects_check(&o, ev, &held) == -1 && !held.key[0], "the trace's caller claims it");
-	CHECK(named(&o, ev, 9, MW_ACTOR_jwt, "/contracts/{id}/return", 88) == 1,
+	CHECK(mw_objects_check(&o, ev, &held) == MW_OBJECT_NONE && !held.key[0],
+			"the trace's caller claims it");
+	CHECK(named(&o, ev, 9, MW_ACTOR_jwt, "/contracts/{id}/return", 88) == MW_OBJECT_FOREIGN,
 			"another user returning the contract trespasses");
-	CHECK(named(&o, ev, 8, MW_ACTOR_jwt, "/contracts/{id}", 88) == 0, "its user does not");
+	CHECK(named(&o, ev, 8, MW_ACTOR_jwt, "/contracts/{id}", 88) == MW_OBJECT_OWN,
+			"its user does not");
 	ev->actor = 40, ev->actor_kind = MW_ACTOR_addr;
 	put_template(ev, "/contracts/{id}");
 	ev->n_ids = 1, ev->object_ids[0] = 77;
@@ -245,17 +308,18 @@ test_objects(void)
 	put_template(ev, "/shipments");
 	ev->n_ids = 0;
 	mw_objects_check(&o, ev, &held);
-	CHECK(named(&o, ev, 6, MW_ACTOR_jwt, "/contracts/{id}", 77) == 1,
+	CHECK(named(&o, ev, 6, MW_ACTOR_jwt, "/contracts/{id}", 77) == MW_OBJECT_FOREIGN,
 			"a claim through a trace takes no object that has an owner");
 
 	/* a public profile's first visitor claims its user; the user's own
 	 * id, named with their own token, proves whose it is */
-	CHECK(named(&o, ev, 20, MW_ACTOR_jwt, "/users/{id}/reviews", 500) == 0, "a visitor");
+	CHECK(named(&o, ev, 20, MW_ACTOR_jwt, "/users/{id}/reviews", 500) == MW_OBJECT_NEW,
+			"a visitor");
 	ev->self_ids = 1;
-	CHECK(named(&o, ev, 21, MW_ACTOR_jwt, "/users/{id}/documents", 500) == 0,
+	CHECK(named(&o, ev, 21, MW_ACTOR_jwt, "/users/{id}/documents", 500) == MW_OBJECT_OWN,
 			"the user on their own documents does not trespass");
 	ev->self_ids = 0;
-	CHECK(named(&o, ev, 20, MW_ACTOR_jwt, "/users/{id}/documents", 500) == 1,
+	CHECK(named(&o, ev, 20, MW_ACTOR_jwt, "/users/{id}/documents", 500) == MW_OBJECT_FOREIGN,
 			"the visitor on them does");
 }
 
@@ -493,7 +557,7 @@ test_crowded(void)
 	int kept = 0;
 	for (int i = 1; i <= n_obj; i++)
 		kept += named(&o, ev, 2, MW_ACTOR_jwt, "/users/{id}/documents",
-				(uint64_t)i * 0x9e3779b97f4a7c15ull) == 1;
+				(uint64_t)i * 0x9e3779b97f4a7c15ull) == MW_OBJECT_FOREIGN;
 	CHECK(kept >= n_obj - n_obj / 1000, "%d of %d objects keep their owner", kept, n_obj);
 
 	for (uint64_t a = 1; a <= 8000; a++)
