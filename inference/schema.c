@@ -542,16 +542,13 @@ unusual_params(struct mw_endpoints *b, const struct mw_endpoint_slot *e, const s
 	return worst;
 }
 
-/* How many principals a linear-counting bitmap of m bits, z of them
- * zero, holds: m ln(m / z). */
+/* How many principals a linear-counting bitmap of m bits, set of them
+ * set, holds: m ln(m / (m - set)). */
 static float
-principals(const uint64_t *bits)
+principals(uint32_t set)
 {
 	const uint32_t m = MW_COUNTED_WORDS * 64;
-	uint32_t set = 0;
 
-	for (unsigned int i = 0; i < MW_COUNTED_WORDS; i++)
-		set += (uint32_t)__builtin_popcountll(bits[i]);
 	return set < m ? (float)(m * log((double)m / (m - set))) : (float)m * 6.0f;
 }
 
@@ -565,7 +562,8 @@ principals(const uint64_t *bits)
  * normal. Each principal is a bit in two bitmaps (all, and those that
  * named another's), a round of them ending when three quarters of the
  * first's bits are set (some 700 principals); the share holds across
- * rounds until a new round has counted 16.
+ * rounds until a new round has counted 16. A principal already counted
+ * costs a test and an and.
  */
 static void
 count_principal(struct mw_endpoints *b, struct mw_endpoint_slot *e, uint64_t actor,
@@ -573,18 +571,28 @@ count_principal(struct mw_endpoints *b, struct mw_endpoint_slot *e, uint64_t act
 {
 	const uint32_t m = MW_COUNTED_WORDS * 64;
 	const uint32_t bit = rte_hash_crc_8byte(actor, 0x5eedu) % m;
+	const uint64_t w = 1ull << (bit & 63);
 	uint64_t (*counted)[MW_COUNTED_WORDS] = b->counted[e - b->slot];
+	bool changed = false;
 
-	if (principals(counted[0]) > (float)m * 1.386f) {	/* 3/4 of its bits set */
+	if (e->bits[0] >= m / 4 * 3) {
 		memset(counted, 0, sizeof(b->counted[0]));
-		e->rounds += e->rounds < UINT32_MAX;
+		e->bits[0] = e->bits[1] = 0;
+		e->rounds += e->rounds < UINT16_MAX;
 	}
-	counted[0][bit >> 6] |= 1ull << (bit & 63);
-	if (foreign)
-		counted[1][bit >> 6] |= 1ull << (bit & 63);
-	const float all = principals(counted[0]);
-	if (all >= 16.0f || e->rounds == 0)
-		e->shared = principals(counted[1]) / all;
+	if (!(counted[0][bit >> 6] & w)) {
+		counted[0][bit >> 6] |= w;
+		e->bits[0]++;
+		changed = true;
+	}
+	if (foreign && !(counted[1][bit >> 6] & w)) {
+		counted[1][bit >> 6] |= w;
+		e->bits[1]++;
+		changed = true;
+	}
+	const float all = principals(e->bits[0]);
+	if (changed && (all >= 16.0f || e->rounds == 0))
+		e->shared = principals(e->bits[1]) / all;
 }
 
 void

@@ -279,7 +279,8 @@ struct mw_endpoint_slot {
 	uint32_t calls;
 	float resp_log;			/* mean log2(1 + response bytes) */
 	float shared;			/* share of its principals naming others' objects */
-	uint32_t rounds;		/* of principals counted (count_principal) */
+	uint16_t rounds;		/* of principals counted (count_principal) */
+	uint16_t bits[2];		/* set in its two bitmaps (mw_endpoints.counted) */
 	float privileged;		/* share of JWT calls with MW_EV_JWT_PRIVILEGED */
 	uint32_t jwt_calls;
 	float self;			/* share of JWT calls with ids that name the caller */
