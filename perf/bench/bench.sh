@@ -204,6 +204,8 @@ for p in $PRECS; do
 	OMP_NUM_THREADS=1 taskset -c $CPU "$B/perf/bench/meshwatch-grubench" 64 2 92 32 $p
 	OMP_NUM_THREADS=1 taskset -c $CPU "$B/perf/bench/meshwatch-grubench" 64 2 128 32 $p
 done 2>&1 | grep -v '^EAL\|^TELEMETRY' | tee -a "$OUT"
+# the object table and endpoint baselines a call goes through before the trace model
+taskset -c $CPU "$B/perf/bench/meshwatch-tablebench" 20000 64 5000000 | tee -a "$OUT"
 row '```'
 
 # ---- 5. latency at 25/50/90% of the maximum ----
