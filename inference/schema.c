@@ -546,21 +546,16 @@ unusual_params(struct mw_endpoints *b, const struct mw_endpoint_slot *e, const s
  * set, holds: m ln(m / (m - set)), for every count a round reaches (its
  * bitmaps reset at three quarters set), computed once at start-up: two
  * logs a call had cost a call naming an object a third more. */
-#define MW_COUNTED_MAX (MW_COUNTED_WORDS * 64 / 4 * 3)
-static float principals_of[MW_COUNTED_MAX + 1];
+#define MW_COUNTED_BITS (MW_COUNTED_WORDS * 64)
+#define MW_COUNTED_MAX (MW_COUNTED_BITS / 4 * 3)
+static float principals[MW_COUNTED_MAX + 1];
 
 RTE_INIT(principals_init)
 {
-	const uint32_t m = MW_COUNTED_WORDS * 64;
+	const double m = MW_COUNTED_BITS;
 
 	for (uint32_t set = 0; set <= MW_COUNTED_MAX; set++)
-		principals_of[set] = (float)(m * log((double)m / (m - set)));
-}
-
-static inline float
-principals(uint32_t set)
-{
-	return principals_of[set];
+		principals[set] = (float)(m * log(m / (m - set)));
 }
 
 /*
@@ -580,8 +575,7 @@ static void
 count_principal(struct mw_endpoints *b, struct mw_endpoint_slot *e, uint64_t actor,
 		bool foreign)
 {
-	const uint32_t m = MW_COUNTED_WORDS * 64;
-	const uint32_t bit = rte_hash_crc_8byte(actor, 0x5eedu) % m;
+	const uint32_t bit = rte_hash_crc_8byte(actor, 0x5eedu) % MW_COUNTED_BITS;
 	const uint64_t w = 1ull << (bit & 63);
 	uint64_t (*counted)[MW_COUNTED_WORDS] = b->counted[e - b->slot];
 	bool changed = false;
@@ -603,9 +597,9 @@ count_principal(struct mw_endpoints *b, struct mw_endpoint_slot *e, uint64_t act
 	}
 	if (!changed)
 		return;
-	const float all = principals(e->bits[0]);
+	const float all = principals[e->bits[0]];
 	if (all >= 16.0f || e->rounds == 0)
-		e->shared = principals(e->bits[1]) / all;
+		e->shared = principals[e->bits[1]] / all;
 }
 
 void

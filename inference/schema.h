@@ -170,8 +170,9 @@ struct mw_call_ctx {
  * 200. What gives it away is ownership: the object was first named by
  * another principal, on an endpoint whose objects are rarely shared (an
  * account's documents, not a film's page; the endpoint baselines learn
- * which, counting principals, not calls: mw_endpoint_observe). An object is the literal path segment before an {id} and the id's
- * hash; its owner is the principal (JWT subject, API key, session) whose
+ * which, counting principals, not calls: mw_endpoint_observe). An object
+ * is the literal path segment before an {id} and the id's hash; its owner
+ * is the principal (JWT subject, API key, session) whose
  * request created it (the Location header of its 2xx answer, as REST APIs
  * send: POST /contracts, 201, Location: /contracts/42), else the first
  * that named it; a principal whose own subject the id is (/users/42 with

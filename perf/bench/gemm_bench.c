@@ -12,14 +12,7 @@
 #include <time.h>
 
 #include "onednn.h"
-
-static double
-now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
+#include "bench_clock.h"
 
 #define TRY(call, what) do { dnnl_status_t s_ = (call); if (s_ != dnnl_success) { \
 	fprintf(stderr, "meshwatch-gemmbench: %s: oneDNN status %d\n", what, (int)s_); \
@@ -80,13 +73,13 @@ main(int argc, char **argv)
 	TRY(dnnl_primitive_execute(mm, stream, 3, args), "execute");	/* warm */
 	dnnl_stream_wait(stream);
 	uint64_t runs = 0;
-	double t0 = now(), dt;
+	double t0 = bench_now(), dt;
 	do {
 		for (int i = 0; i < 16; i++)
 			dnnl_primitive_execute(mm, stream, 3, args);
 		dnnl_stream_wait(stream);
 		runs += 16;
-	} while ((dt = now() - t0) < secs);
+	} while ((dt = bench_now() - t0) < secs);
 	printf("matmul M=%ld K=%ld N=%ld, %s, one core: %.1f GFLOP/s (%s)\n", (long)M, (long)K,
 			(long)N, inf_precision_name(prec), 2.0 * (double)M * (double)N * (double)K *
 			(double)runs / dt / 1e9, impl);

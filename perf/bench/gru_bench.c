@@ -12,14 +12,7 @@
 #include <unistd.h>
 
 #include "gru.h"
-
-static double
-now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
+#include "bench_clock.h"
 
 int
 main(int argc, char **argv)
@@ -73,15 +66,15 @@ main(int argc, char **argv)
 	for (uint32_t k = 0; k < batch * I; k++)
 		x[k] = (float)(k % 17) / 17.0f;
 	uint64_t steps = 0, round = 0;
-	double t0 = now();
-	while (now() - t0 < secs) {
+	double t0 = bench_now();
+	while (bench_now() - t0 < secs) {
 		for (uint32_t k = 0; k < batch; k++)	/* keys scattered over the store */
 			state[k] = store + ((round * batch + k) * 2654435761u % KEYS) * H;
 		inf_gru_step(&g, x, state, batch, probs);
 		steps += batch;
 		round++;
 	}
-	double dt = now() - t0;
+	double dt = bench_now() - t0;
 	double flops = 2.0 * 3 * H * (I + H) + 2.0 * N * H;
 	printf("sequence model I=%u H=%u, %d classes, %s, batch %u, one core: %.0f element steps/s, "
 			"%.1f GFLOP/s (target: 1000000 steps/s at batch 64)\n", I, H, N,

@@ -12,14 +12,7 @@
 #include <unistd.h>
 
 #include "payload.h"
-
-static double
-now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
+#include "bench_clock.h"
 
 int
 main(int argc, char **argv)
@@ -78,12 +71,12 @@ main(int argc, char **argv)
 	}
 	inf_payload_run(&p, text, len, batch, probs);
 	uint64_t fields = 0;
-	double t0 = now();
-	while (now() - t0 < secs) {
+	double t0 = bench_now();
+	while (bench_now() - t0 < secs) {
 		inf_payload_run(&p, text, len, batch, probs);
 		fields += batch;
 	}
-	double dt = now() - t0;
+	double dt = bench_now() - t0;
 	double flops = 2.0 * C * E * K * L + 2.0 * N * C;	/* per field: conv + fc */
 	printf("payload model L=%u E=%u C=%u K=%u, %d classes, %s, batch %u, one core: %.0f fields/s, "
 			"%.1f GFLOP/s (target: 200000 fields/s)\n", L, E, C, K, N, inf_precision_name(prec), batch,

@@ -34,6 +34,7 @@
 
 #include "dp.h"
 #include "prefilter.h"
+#include "bench_clock.h"
 
 enum kind { K_PATH, K_QUERY, K_HEADER, K_JSON, K_FORM, K_BODY };
 
@@ -120,20 +121,12 @@ no_op(unsigned int id, unsigned long long from, unsigned long long to, unsigned 
 }
 
 static double
-now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static double
 run_a(struct pf_ctx *c, struct mw_event *ev)
 {
 	/* every pass starts cold: the clean-value cache only knows what this
 	 * pass has already seen, as on a live lcore seeing the calls once */
 	pf_ctx_forget(c);
-	double t0 = now();
+	double t0 = bench_now();
 
 	for (size_t i = 0; i < n_fields; i++) {
 		const struct field *f = &fields[i];
@@ -153,13 +146,13 @@ run_a(struct pf_ctx *c, struct mw_event *ev)
 			pf_scan(c, ev, class_of(f->kind), NULL, 0, f->s, f->len);
 		}
 	}
-	return now() - t0;
+	return bench_now() - t0;
 }
 
 static double
 run_b(const struct pf_engine *e, hs_scratch_t *s)
 {
-	double t0 = now();
+	double t0 = bench_now();
 
 	for (size_t i = 0; i < n_fields; i++) {
 		const struct field *f = &fields[i];
@@ -169,7 +162,7 @@ run_b(const struct pf_engine *e, hs_scratch_t *s)
 		if (e->readings[cls] & (1u << PF_VAR_PLAIN))
 			hs_scan(e->db[PF_VAR_PLAIN], f->s, f->len, 0, s, no_op, NULL);
 	}
-	return now() - t0;
+	return bench_now() - t0;
 }
 
 struct rule_cost {
@@ -207,13 +200,13 @@ rule_costs(const struct pf_engine *e)
 			continue;
 		}
 		size_t n = 0;
-		double t0 = now();
+		double t0 = bench_now();
 		for (size_t i = 0; i < n_fields; i++)
 			if (ru->classes & (1u << class_of(fields[i].kind))) {
 				hs_scan(db, fields[i].s, fields[i].len, 0, s, no_op, NULL);
 				n++;
 			}
-		rc[r] = (struct rule_cost){ n ? (now() - t0) / (double)n * 1e9 : 0, r };
+		rc[r] = (struct rule_cost){ n ? (bench_now() - t0) / (double)n * 1e9 : 0, r };
 		total += rc[r].ns;
 		hs_free_scratch(s);
 		hs_free_database(db);
@@ -270,8 +263,8 @@ main(int argc, char **argv)
 	run_b(e, s);
 	double ta[64], tb[64];
 	int k = 0;
-	double t0 = now();
-	while (k < 64 && (now() - t0 < secs || k < 3)) {
+	double t0 = bench_now();
+	while (k < 64 && (bench_now() - t0 < secs || k < 3)) {
 		ta[k] = run_a(&c, ev);
 		tb[k] = run_b(e, s);
 		k++;

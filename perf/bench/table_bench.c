@@ -15,15 +15,7 @@
 #include <time.h>
 
 #include "schema.h"
-
-static double
-now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
+#include "bench_clock.h"
 
 int
 main(int argc, char **argv)
@@ -49,7 +41,7 @@ main(int argc, char **argv)
 	ev->actor_kind = MW_ACTOR_jwt;
 	ev->n_ids = 1;
 	for (int pass = 0; pass < 2; pass++) {
-		double t0 = now();
+		double t0 = bench_now();
 		for (long i = 0; i < N; i++) {
 			x ^= x << 13, x ^= x >> 7, x ^= x << 17;	/* xorshift64 */
 			const uint64_t p = x % P;
@@ -61,7 +53,7 @@ main(int argc, char **argv)
 			mw_endpoint_observe(b, ev, &ctx);
 			trespass += ctx.trespass;
 		}
-		spent = now() - t0;
+		spent = bench_now() - t0;
 	}
 	printf("tables: %llu principals, %llu endpoints: %.1f ns per call (mean trespass %.3f)\n",
 			(unsigned long long)P, (unsigned long long)E, spent / (double)N * 1e9,
