@@ -513,10 +513,13 @@ multi_label(json_object *o, const char *key, const char *what, size_t ml[][3],
  * sequence can alert on several classes as it grows (a chain's first id
  * probes look like BOLA, then a hundred steps of it look like a chain);
  * its verdict is the class with the most evidence: the sum, over the steps
- * at which a class was the one alerting, of its probability there. One
- * saturated step does not outweigh a model that changed its mind and held
- * the new view. The class of the most confident single alert, and of the
- * first, are reported beside it. An actor's truth is the most common class of
+ * at which a class was the one alerting, of its probability there times
+ * the step's number. One saturated step does not outweigh a model that
+ * changed its mind and held the new view, and a step weighs as much as
+ * the sequence it has seen: the model is taught the actor's class from
+ * its first malicious step on, and its later steps know more of it. The
+ * class by evidence with every step equal (the rule until 2026-12-07), of
+ * the most confident single alert, and of the first are reported beside it. An actor's truth is the most common class of
  * its malicious calls; one that attacked in several (an address shared by a
  * stuffing campaign and an injector, a user who enumerated and exported)
  * is also reported credited for a verdict naming any class it attacked.
@@ -533,6 +536,7 @@ level_seq(struct ctx *c, int actor)
 	uint32_t *cm = calloc((size_t)N * N, sizeof(*cm));
 	uint32_t *cm_first = calloc((size_t)N * N, sizeof(*cm_first));
 	uint32_t *cm_conf = calloc((size_t)N * N, sizeof(*cm_conf));
+	uint32_t *cm_flat = calloc((size_t)N * N, sizeof(*cm_flat));
 	uint32_t *cm_any = calloc((size_t)N * N, sizeof(*cm_any));
 	uint8_t behavioral[TR_SEQ_CLASSES] = { 0 };
 	size_t ml[TR_SEQ_CLASSES][3] = { { 0 } };	/* multi-label: tp, fp, fn per class */
@@ -542,7 +546,7 @@ level_seq(struct ctx *c, int actor)
 	json_object *o = json_object_new_object();
 
 	if (m == NULL || m->n_classes != N) {
-		free(cm), free(cm_first), free(cm_conf), free(cm_any);
+		free(cm), free(cm_first), free(cm_conf), free(cm_any), free(cm_flat);
 		json_object_put(o);
 		return;
 	}
@@ -557,7 +561,8 @@ level_seq(struct ctx *c, int actor)
 		uint32_t attacked = 0;	/* the classes of its malicious calls */
 		uint32_t alerted = 0;	/* the classes it alerted on */
 		float best = 0.0f, prev = 0.0f, top_delta = -2.0f, conf_p = 0.0f;
-		float evidence[TR_SEQ_CLASSES] = { 0 };
+		float evidence[TR_SEQ_CLASSES] = { 0 }, flat[TR_SEQ_CLASSES] = { 0 };
+		int flat_pred = 0;
 		uint32_t top = 0;
 		for (uint32_t j = off[q]; j < off[q + 1]; j++) {
 			uint32_t row = el[j];
@@ -576,15 +581,19 @@ level_seq(struct ctx *c, int actor)
 				first = cls;
 			if (cls == 0)
 				continue;
-			evidence[cls] += p[cls];
+			evidence[cls] += p[cls] * (float)(j - off[q] + 1);
+			flat[cls] += p[cls];
 			if (p[cls] > conf_p) {
 				conf = cls;
 				conf_p = p[cls];
 			}
 		}
-		for (uint32_t k = 1; k < N; k++)
+		for (uint32_t k = 1; k < N; k++) {
 			if (evidence[k] > evidence[pred])
 				pred = (int)k;
+			if (flat[k] > flat[flat_pred])
+				flat_pred = (int)k;
+		}
 		for (uint32_t j = off[q]; j < off[q + 1]; j++) {
 			uint32_t row = el[j];
 			if (actor) {
@@ -624,6 +633,7 @@ level_seq(struct ctx *c, int actor)
 		if (c->features && truth != pred)
 			feature_lines(c, actor, truth, pred, e0, el, off[q], off[q + 1], P);
 		cm_first[(uint32_t)truth * N + (uint32_t)first]++;
+		cm_flat[(uint32_t)truth * N + (uint32_t)flat_pred]++;
 		cm_conf[(uint32_t)truth * N + (uint32_t)conf]++;
 		bin_add(&b, truth > 0, pred > 0, best);
 		if (truth > 0 && pred > 0) {
@@ -641,6 +651,8 @@ level_seq(struct ctx *c, int actor)
 	json_object_object_add(o, "classes", per_class(tr_seq_names, N, cm, NULL, 0, &macro));
 	printf("  ");
 	macros(o, "", cm, actor ? behavioral : NULL);
+	printf("\n  by evidence with every step equal instead: ");
+	macros(o, "equal_steps_", cm_flat, actor ? behavioral : NULL);
 	printf("\n  by the most confident alert's class instead: ");
 	macros(o, "most_confident_", cm_conf, actor ? behavioral : NULL);
 	printf("\n  by the first alert's class instead: ");
@@ -658,7 +670,7 @@ level_seq(struct ctx *c, int actor)
 	json_object_object_add(o, "explained", num(ratio(explained, true_alerts)));
 	json_object_object_add(c->out, actor ? "actor" : "trace", o);
 	bin_free(&b);
-	free(cm), free(cm_first), free(cm_conf), free(cm_any);
+	free(cm), free(cm_first), free(cm_conf), free(cm_any), free(cm_flat);
 }
 
 /* ROC and PR curves and the score distributions as PNG, with gnuplot. */
