@@ -254,7 +254,6 @@ mw_call_features(const struct mw_event *ev, const struct mw_call_ctx *ctx, float
 	x[MW_CF_account_failures] = ctx->account_failures;
 	x[MW_CF_account_unproven] = ctx->unproven;
 	x[MW_CF_password_spread] = ctx->password_spread;
-	x[MW_CF_origin_failures] = ctx->origin_failures;
 	x[MW_CF_privileged] = !!(ev->flags & MW_EV_JWT_PRIVILEGED);
 	x[MW_CF_overreach] = ctx->overreach;
 	x[MW_CF_jwt_lifetime] = lg(ev->jwt_lifetime_s, 26);	/* 1 at two years */
@@ -325,24 +324,15 @@ shared_way(uint64_t *table, uint32_t slots, uint64_t h, uint64_t tag, uint64_t *
 void
 mw_logins_check(struct mw_logins *l, const struct mw_event *ev, struct mw_call_ctx *ctx)
 {
-	const uint16_t now = (uint16_t)(ev->ts_req_ns / 60000000000ull);
-	const bool failed = ev->account != 0 && login_failed(ev);
-	const uint64_t origin = mw_origin(ev), otag = (origin >> 32 | 1) << 32;
-	uint64_t w, *slot = shared_way(l->origin, MW_LOGIN_SLOTS, origin, otag, &w);
-	uint32_t fails = w != 0 ? decayed((uint32_t)w & 0xffff, (uint16_t)(w >> 16), now) : 0;
-
-	ctx->origin_failures = lg(fails, 6);
-	if (failed)
-		__atomic_store_n(slot, otag | (uint64_t)now << 16 | (fails + (fails < 0xffff)),
-				__ATOMIC_RELAXED);
 	if (ev->account == 0)
 		return;
+	const uint16_t now = (uint16_t)(ev->ts_req_ns / 60000000000ull);
+	const bool failed = login_failed(ev);
 	ctx->login = 1.0f;
 
 	const uint64_t tag = (ev->account >> 32 | 1) << 32;
-	slot = shared_way(l->account, MW_LOGIN_SLOTS, ev->account, tag, &w);
-	uint32_t proven = 0;
-	fails = 0;
+	uint64_t w, *slot = shared_way(l->account, MW_LOGIN_SLOTS, ev->account, tag, &w);
+	uint32_t fails = 0, proven = 0;
 	if (w != 0) {
 		proven = (uint32_t)(w >> 31) & 1;
 		fails = decayed((uint32_t)w & 0x7fff, (uint16_t)(w >> 15), now);
@@ -688,8 +678,7 @@ mw_trace_features(const struct seq_summary *s, const struct mw_trace_ctx *ctx, f
 	x[MW_TF_logins] = lg(s->logins, 4);
 	x[MW_TF_unproven_failures] = lg(s->unproven_failures, 4);
 	x[MW_TF_account_failures_max] = s->account_failures_max;
-	x[MW_TF_password_spread_max] = s->password_spread_max / 65535.0f;
-	x[MW_TF_origin_failures_max] = s->origin_failures_max / 65535.0f;
+	x[MW_TF_password_spread_max] = s->password_spread_max;
 	x[MW_TF_overreach_max] = s->overreach_max;
 	x[MW_TF_jwt_lifetime_max] = lg(s->jwt_lifetime_s, 26);
 	x[MW_TF_impersonation_max] = s->impersonation_max;
@@ -790,14 +779,6 @@ mw_class_slots(const float *p, uint32_t n, float *slots, uint32_t nslots)
 		slots[c] = c + 1 < n ? p[c + 1] : 0.0f;
 }
 
-/* A share in [0, 1] in 65535ths: a summary's fields, to keep a trace key in
- * 1 KiB. */
-static inline uint16_t
-q65535(float v)
-{
-	return (uint16_t)lrintf(fminf(fmaxf(v, 0.0f), 1.0f) * 65535.0f);
-}
-
 void
 mw_summary_add(struct seq_summary *s, const struct mw_event *ev, const float *x,
 		const float *pay, const float *p, uint32_t nc)
@@ -818,10 +799,7 @@ mw_summary_add(struct seq_summary *s, const struct mw_event *ev, const float *x,
 		s->unproven_failures += x[MW_CF_account_unproven] > 0.0f && login_failed(ev) &&
 			s->unproven_failures < UINT16_MAX;
 		s->account_failures_max = fmaxf(s->account_failures_max, x[MW_CF_account_failures]);
-		s->password_spread_max = RTE_MAX(s->password_spread_max,
-				q65535(x[MW_CF_password_spread]));
-		s->origin_failures_max = RTE_MAX(s->origin_failures_max,
-				q65535(x[MW_CF_origin_failures]));
+		s->password_spread_max = fmaxf(s->password_spread_max, x[MW_CF_password_spread]);
 		if (s->account == 0)
 			s->account = ev->account;
 	}
@@ -856,7 +834,7 @@ mw_summary_add(struct seq_summary *s, const struct mw_event *ev, const float *x,
 	float probs[MW_SEQ_SLOTS];
 	mw_class_slots(p, nc, probs, MW_SEQ_SLOTS);
 	for (unsigned int c = 0; c < MW_SEQ_SLOTS; c++)
-		s->trace_probs[c] = q65535(probs[c]);
+		s->trace_probs[c] = (uint16_t)lrintf(fminf(fmaxf(probs[c], 0.0f), 1.0f) * 65535.0f);
 	for (unsigned int i = 0; i < ev->n_ids && s->n_ids < MW_SUMMARY_IDS; i++)
 		s->ids[s->n_ids++] = ev->object_ids[i];
 	unsigned int j = 0;
@@ -914,8 +892,7 @@ mw_actor_step(struct mw_actor_history *h, const struct seq_summary *s, float *x)
 	h->unproven = add16(h->unproven, s->unproven_failures);
 	h->overreach = add16(h->overreach, s->overreach_calls);
 	h->account_failures_max = RTE_MAX(h->account_failures_max, q255(s->account_failures_max));
-	h->password_spread_max = RTE_MAX(h->password_spread_max,
-			q255(s->password_spread_max / 65535.0f));
+	h->password_spread_max = RTE_MAX(h->password_spread_max, q255(s->password_spread_max));
 	if (h->traces == 0)
 		h->first_ts_ns = s->ts_first_ns;
 	h->prev_ts_ns = s->ts_last_ns;

@@ -32,7 +32,7 @@
 #include "mw_event.h"
 #include "prefilter.h"
 
-#define MW_FEATURES_VERSION 13
+#define MW_FEATURES_VERSION 12
 /* Model probabilities carried as features are those of the non-benign
  * classes, 1 .. SLOTS (class 0 is benign: one minus their sum). */
 #define MW_PAYLOAD_SLOTS 8	/* payload-model classes carried */
@@ -70,7 +70,6 @@
 	X(account_failures, 1)		/* the account's recent failed log-ins (mw_logins) */ \
 	X(account_unproven, 1)		/* no log-in to the account was seen to succeed */ \
 	X(password_spread, 1)		/* accounts its password recently failed on */ \
-	X(origin_failures, 1)		/* its client's (mw_origin) recent failed log-ins */ \
 	X(privileged, 1)		/* its JWT claims an administrative role */ \
 	X(overreach, 1)			/* unprivileged, on an endpoint the privileged use */ \
 	X(jwt_lifetime, 1)		/* its JWT's exp - iat */ \
@@ -109,7 +108,6 @@
 	X(unproven_failures, 1)		/* failed log-ins to unproven accounts */ \
 	X(account_failures_max, 1) \
 	X(password_spread_max, 1) \
-	X(origin_failures_max, 1) \
 	X(overreach_max, 1) \
 	X(jwt_lifetime_max, 1) \
 	X(impersonation_max, 1) \
@@ -162,7 +160,6 @@ struct mw_call_ctx {
 	int foreign;			/* mw_objects_check */
 	float rarity, resp_excess, trespass;
 	float login, account_failures, unproven, password_spread;	/* mw_logins_check */
-	float origin_failures;
 	float overreach, impersonation;	/* mw_endpoint_observe */
 	float unusual_params;
 };
@@ -234,10 +231,7 @@ int mw_objects_check(struct mw_objects *o, const struct mw_event *ev,
  * (spraying), and accounts nobody ever logs into (a breach list's names).
  * So the appliance keeps, per account (the login's user name, keyed), its
  * recent failed log-ins and whether one ever succeeded, and per password
- * (keyed, 32 bits) how many accounts it recently failed on. And per client
- * (mw_origin), its recent failed log-ins, which every call from it is
- * told: an account taken over is used from where it was guessed, and the
- * token is the account's own, so nothing else in the call says so.
+ * (keyed, 32 bits) how many accounts it recently failed on.
  *
  * Shared by the inference lcores like mw_objects, and for the same reason:
  * a campaign's attempts are spread over all of them. Lossy 8-way sets of
@@ -250,12 +244,11 @@ int mw_objects_check(struct mw_objects *o, const struct mw_event *ev,
 struct mw_logins {
 	uint64_t account[MW_LOGIN_SLOTS];	/* tag 32 | proven 1 | minute 16 | failures 15 */
 	uint64_t password[MW_LOGIN_SLOTS];	/* tag 32 | minute 16 | accounts 8 | last 8 */
-	uint64_t origin[MW_LOGIN_SLOTS];	/* tag 32 | minute 16 | failures 16 */
 };
 
-/* What the tables knew of ev's client before it, into ctx->origin_failures,
- * and of a log-in's account and password, into ctx->login,
- * account_failures, unproven and password_spread; then they take ev in. */
+/* What the tables knew of ev's account and password before it, into
+ * ctx->login, account_failures, unproven and password_spread; then they
+ * take ev in. Nothing for a call that is no log-in. */
 void mw_logins_check(struct mw_logins *l, const struct mw_event *ev, struct mw_call_ctx *ctx);
 
 /*
@@ -327,8 +320,7 @@ struct seq_summary {
 	uint8_t n_ids, n_templates;
 	uint16_t foreign;		/* calls with foreign_object */
 	uint16_t logins, unproven_failures, overreach_calls;
-	uint16_t password_spread_max, origin_failures_max;	/* in 65535ths: 1 KiB, below */
-	float account_failures_max, overreach_max, impersonation_max;
+	float account_failures_max, password_spread_max, overreach_max, impersonation_max;
 	float page_size_max, unusual_params_max, resp_excess_sum;
 	uint64_t account;		/* its first log-in's; 0: none */
 	uint64_t origin;		/* its root's client (mw_origin) */

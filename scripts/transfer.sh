@@ -32,9 +32,8 @@ cp "$MODELS/actor.mwm" "$WORK/finetuned/"
 # The actor level is fine-tuned too, and kept only where ride-hailing's
 # validation seed says it beats the DVD-rental actor model as it is: one
 # step per trace, 5% of the labels hold one or two attackers of a class,
-# and on 2026-12-07 the tuned actor model scored 0.913 on validation
-# against 0.931 for the untouched one (schema 12), 0.930 against 0.949
-# (schema 13).
+# and on 2026-12-07 (schema 12) the tuned actor model scored 0.913 on
+# validation against 0.931 for the untouched one.
 mkdir -p "$WORK/actor-tuned"
 cp "$WORK/finetuned/payload.mwm" "$WORK/finetuned/trace.mwm" "$WORK/actor-tuned/"
 "$TRAIN" $common --init "$WORK/finetuned" --pretrain-epochs 2 --lr 0.0003 --only actor \

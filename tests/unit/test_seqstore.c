@@ -501,42 +501,6 @@ test_logins(void)
 			x[MW_CF_account_failures] == c.account_failures, "the call features carry it");
 }
 
-/* An account taken over is used from where it was guessed: every call
- * from an address that recently failed to log in says so, whatever its
- * token; calls from elsewhere do not, and the failures fade. */
-static void
-test_origin_failures(void)
-{
-	static char buf[MW_EVENT_SIZE];
-	static struct mw_logins l;
-	struct mw_event *ev = (struct mw_event *)buf;
-	const uint8_t guesser[4] = { 198, 51, 100, 7 }, user[4] = { 203, 0, 113, 9 };
-	struct mw_call_ctx c;
-	float x[MW_CALL_NFEAT];
-
-	memset(buf, 0, sizeof(buf));
-	memcpy(ev->client_addr, guesser, sizeof(guesser));
-	for (uint64_t i = 0; i < 12; i++)
-		login(&l, ev, 0x5000 + i, 0x77, 401, 4000);
-	c = login(&l, ev, 0, 0, 200, 4001);	/* no log-in: the victim's token at work */
-	CHECK(c.login == 0.0f && c.origin_failures > 0.5f,
-			"a call from where 12 log-ins just failed (%.2f)", c.origin_failures);
-	mw_call_features(ev, &c, x);
-	CHECK(x[MW_CF_origin_failures] == c.origin_failures, "the call feature carries it");
-	memcpy(ev->client_addr, user, sizeof(user));
-	c = login(&l, ev, 0, 0, 200, 4001);
-	CHECK(c.origin_failures == 0.0f, "another address's calls do not (%.2f)",
-			c.origin_failures);
-	login(&l, ev, 0x9000, 0x88, 401, 4001);	/* one typo */
-	c = login(&l, ev, 0, 0, 200, 4002);
-	CHECK(c.origin_failures > 0.0f && c.origin_failures < 0.3f,
-			"one typo is little (%.2f)", c.origin_failures);
-	memcpy(ev->client_addr, guesser, sizeof(guesser));
-	c = login(&l, ev, 0, 0, 200, 4000 + 6 * MW_LOGIN_HALF_MIN);
-	CHECK(c.origin_failures < 0.3f, "an hour later they have faded (%.2f)",
-			c.origin_failures);
-}
-
 /* ev's query is q */
 static void
 put_query(struct mw_event *ev, const char *q)
@@ -617,7 +581,6 @@ main(int argc, char **argv)
 	test_schema();
 	test_objects();
 	test_logins();
-	test_origin_failures();
 	test_overreach();
 	test_impersonation();
 	test_page_size();
