@@ -519,10 +519,11 @@ multi_label(json_object *o, const char *key, const char *what, size_t ml[][3],
  * the sequence it has seen: the model is taught the actor's class from
  * its first malicious step on, and its later steps know more of it. The
  * class by evidence with every step equal (the rule until 2026-12-07), of
- * the most confident single alert, and of the first are reported beside it. An actor's truth is the most common class of
- * its malicious calls; one that attacked in several (an address shared by a
- * stuffing campaign and an injector, a user who enumerated and exported)
- * is also reported credited for a verdict naming any class it attacked.
+ * the most confident single alert, and of the first are reported beside
+ * it. An actor's truth is the most common class of its malicious calls;
+ * one that attacked in several (an address shared by a stuffing campaign
+ * and an injector, a user who enumerated and exported) is also reported
+ * credited for a verdict naming any class it attacked.
  */
 static void
 level_seq(struct ctx *c, int actor)
