@@ -27,6 +27,13 @@ running_mean(float *mean, uint32_t *n, float x)
 	*mean += (x - *mean) / (float)(*n < 256 ? *n : 256);
 }
 
+/* v in [0, 1] as 65535ths */
+static inline uint16_t
+q65535(float v)
+{
+	return (uint16_t)lrintf(fminf(fmaxf(v, 0.0f), 1.0f) * 65535.0f);
+}
+
 /* c + v, saturating at 65535. */
 static inline uint16_t
 add16(uint16_t c, uint32_t v)
@@ -260,6 +267,7 @@ mw_call_features(const struct mw_event *ev, const struct mw_call_ctx *ctx, float
 	x[MW_CF_self_object] = !!(ev->flags & MW_EV_SELF_OBJECT);
 	x[MW_CF_impersonation] = ctx->impersonation;
 	x[MW_CF_page_size] = lg((double)page_size(ev), 16);	/* 1 at 65535 */
+	x[MW_CF_page_excess] = ctx->page_excess;
 	x[MW_CF_unusual_params] = ctx->unusual_params;
 }
 
@@ -633,6 +641,18 @@ mw_endpoint_observe(struct mw_endpoints *b, const struct mw_event *ev, struct mw
 	ctx->trespass = ctx->foreign == MW_OBJECT_FOREIGN ? 1.0f - e->shared : 0.0f;
 	if (ctx->foreign == MW_OBJECT_OWN || ctx->foreign == MW_OBJECT_FOREIGN)
 		count_principal(b, e, ev->actor, ctx->foreign == MW_OBJECT_FOREIGN);
+	/* records asked for, in powers of 2 over what the endpoint's callers
+	 * usually ask for, once 8 have asked: 1 at 2^8. Relative, as
+	 * resp_excess is: what is a big page differs per endpoint and
+	 * application, and a scraper paging at the endpoint's largest page
+	 * size asks for little more than its heavy users do */
+	const uint64_t pages = page_size(ev);
+	if (pages > 0) {
+		const float pl = (float)log2(1.0 + (double)pages);
+		float px = e->page_calls >= 8 ? (pl - e->page_log) / 8.0f : 0.0f;
+		ctx->page_excess = px < -1.0f ? -1.0f : px > 1.0f ? 1.0f : px;
+		running_mean(&e->page_log, &e->page_calls, pl);
+	}
 	ctx->unusual_params = unusual_params(b, e, ev);
 	b->calls++;
 	running_mean(&e->resp_log, &e->calls, r);
@@ -682,7 +702,8 @@ mw_trace_features(const struct seq_summary *s, const struct mw_trace_ctx *ctx, f
 	x[MW_TF_overreach_max] = s->overreach_max;
 	x[MW_TF_jwt_lifetime_max] = lg(s->jwt_lifetime_s, 26);
 	x[MW_TF_impersonation_max] = s->impersonation_max;
-	x[MW_TF_page_size_max] = s->page_size_max;
+	x[MW_TF_page_size_max] = s->page_size_max / 65535.0f;
+	x[MW_TF_page_excess_max] = s->page_excess_max / 65535.0f;
 	x[MW_TF_unusual_params_max] = s->unusual_params_max;
 	x[MW_TF_new_origin] = ctx->new_origin;
 	if (h == NULL || h->traces == 0)
@@ -791,7 +812,8 @@ mw_summary_add(struct seq_summary *s, const struct mw_event *ev, const float *x,
 	s->foreign += x[MW_CF_foreign_object] > 0.0f && s->foreign < UINT16_MAX;
 	s->overreach_max = fmaxf(s->overreach_max, x[MW_CF_overreach]);
 	s->impersonation_max = fmaxf(s->impersonation_max, x[MW_CF_impersonation]);
-	s->page_size_max = fmaxf(s->page_size_max, x[MW_CF_page_size]);
+	s->page_size_max = RTE_MAX(s->page_size_max, q65535(x[MW_CF_page_size]));
+	s->page_excess_max = RTE_MAX(s->page_excess_max, q65535(x[MW_CF_page_excess]));
 	s->unusual_params_max = fmaxf(s->unusual_params_max, x[MW_CF_unusual_params]);
 	s->overreach_calls += x[MW_CF_overreach] > 0.5f && s->overreach_calls < UINT16_MAX;
 	if (ev->account != 0) {
@@ -834,7 +856,7 @@ mw_summary_add(struct seq_summary *s, const struct mw_event *ev, const float *x,
 	float probs[MW_SEQ_SLOTS];
 	mw_class_slots(p, nc, probs, MW_SEQ_SLOTS);
 	for (unsigned int c = 0; c < MW_SEQ_SLOTS; c++)
-		s->trace_probs[c] = (uint16_t)lrintf(fminf(fmaxf(probs[c], 0.0f), 1.0f) * 65535.0f);
+		s->trace_probs[c] = q65535(probs[c]);
 	for (unsigned int i = 0; i < ev->n_ids && s->n_ids < MW_SUMMARY_IDS; i++)
 		s->ids[s->n_ids++] = ev->object_ids[i];
 	unsigned int j = 0;

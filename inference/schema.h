@@ -32,7 +32,7 @@
 #include "mw_event.h"
 #include "prefilter.h"
 
-#define MW_FEATURES_VERSION 12
+#define MW_FEATURES_VERSION 13
 /* Model probabilities carried as features are those of the non-benign
  * classes, 1 .. SLOTS (class 0 is benign: one minus their sum). */
 #define MW_PAYLOAD_SLOTS 8	/* payload-model classes carried */
@@ -76,6 +76,7 @@
 	X(self_object, 1)		/* a path id is the caller's own (MW_EV_SELF_OBJECT) */ \
 	X(impersonation, 1)		/* not, where callers usually name themselves */ \
 	X(page_size, 1)			/* records asked for (limit=, per_page=, ...) */ \
+	X(page_excess, 1)		/* that against its endpoint's usual */ \
 	X(unusual_params, 1)		/* a parameter its endpoint's callers rarely send */
 
 #define MW_TRACE_FEATURES(X) \
@@ -112,6 +113,7 @@
 	X(jwt_lifetime_max, 1) \
 	X(impersonation_max, 1) \
 	X(page_size_max, 1) \
+	X(page_excess_max, 1)		/* highest page_excess of its calls */ \
 	X(unusual_params_max, 1) \
 	X(new_origin, 1)		/* its client (X-Forwarded-For, else the peer) new to the actor */ \
 	X(history_traces, 1)		/* the actor's earlier traces ... */ \
@@ -161,7 +163,7 @@ struct mw_call_ctx {
 	float rarity, resp_excess, trespass;
 	float login, account_failures, unproven, password_spread;	/* mw_logins_check */
 	float overreach, impersonation;	/* mw_endpoint_observe */
-	float unusual_params;
+	float page_excess, unusual_params;
 };
 
 /*
@@ -255,11 +257,12 @@ void mw_logins_check(struct mw_logins *l, const struct mw_event *ev, struct mw_c
  * Per-endpoint baselines an inference lcore learns from the calls it sees:
  * how often each endpoint (method and path template: DELETE on a resource
  * clients only read is an endpoint of its own) is called, how large its
- * responses are, and how many of its JWT callers hold an administrative
- * role, and how many of them name themselves in the path (/users/42 with
- * sub 42). An endpoint no ordinary client uses (a legacy version, an admin
+ * responses are, how many records its callers ask for, how many of its JWT
+ * callers hold an administrative role, and how many of them name themselves
+ * in the path (/users/42 with sub 42). An endpoint no ordinary client uses (a legacy version, an admin
  * path, a method swap), a response far larger than the endpoint's usual (a
- * bulk export) and a caller without a role on an endpoint the privileged
+ * bulk export), a page far larger than its callers ask for (limit=500
+ * where clients ask for 1 to 3: an export pulled however slowly) and a caller without a role on an endpoint the privileged
  * use, a caller naming another where callers name themselves, and a
  * parameter the endpoint's callers never send (is_admin in a profile
  * update: mass assignment, without a list of names), are what
@@ -279,6 +282,8 @@ struct mw_endpoint_slot {
 	uint32_t key;			/* method and template id */
 	uint32_t calls;
 	float resp_log;			/* mean log2(1 + response bytes) */
+	float page_log;			/* mean log2(1 + records asked), of calls that ask */
+	uint32_t page_calls;
 	float shared;			/* share of its principals naming others' objects */
 	uint16_t rounds;		/* of principals counted (count_principal) */
 	uint16_t bits[2];		/* set in its two bitmaps (mw_endpoints.counted) */
@@ -303,7 +308,8 @@ struct mw_endpoints {
 
 /* What the baselines knew of ev's endpoint before it, into ctx->rarity,
  * resp_excess, trespass (ctx->foreign set by mw_objects_check first),
- * overreach, impersonation and unusual_params; then they take ev in. Calls must come in arrival order. */
+ * overreach, impersonation, page_excess and unusual_params; then they take
+ * ev in. Calls must come in arrival order. */
 void mw_endpoint_observe(struct mw_endpoints *b, const struct mw_event *ev,
 		struct mw_call_ctx *ctx);
 
@@ -320,8 +326,9 @@ struct seq_summary {
 	uint8_t n_ids, n_templates;
 	uint16_t foreign;		/* calls with foreign_object */
 	uint16_t logins, unproven_failures, overreach_calls;
+	uint16_t page_size_max, page_excess_max;	/* in 65535ths: a trace key stays in 1 KiB */
 	float account_failures_max, password_spread_max, overreach_max, impersonation_max;
-	float page_size_max, unusual_params_max, resp_excess_sum;
+	float unusual_params_max, resp_excess_sum;
 	uint64_t account;		/* its first log-in's; 0: none */
 	uint64_t origin;		/* its root's client (mw_origin) */
 	uint32_t jwt_lifetime_s;	/* the longest of its calls' */

@@ -513,6 +513,70 @@ put_query(struct mw_event *ev, const char *q)
 	ev->data_len = (uint16_t)n;
 }
 
+/* What the baselines say of a GET of endpoint t with query q. */
+static struct mw_call_ctx
+asked(struct mw_endpoints *b, struct mw_event *ev, uint32_t t, const char *q)
+{
+	struct mw_call_ctx ctx;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ev->method = MW_METHOD_GET;
+	ev->template_id = t;
+	put_query(ev, q);
+	mw_endpoint_observe(b, ev, &ctx);
+	return ctx;
+}
+
+/* page_excess: records asked for against what the endpoint's callers ask
+ * for. A partner lookup asked for 1 to 3 records at a time: limit=200 on
+ * it is an export, and the same limit on a list clients page through 20
+ * to 100 at a time is not; nor is the lookup's own largest page. */
+static void
+test_page_excess(void)
+{
+	static char buf[MW_EVENT_SIZE];
+	static struct mw_endpoints b;
+	struct mw_event *ev = (struct mw_event *)buf;
+	struct mw_call_ctx c;
+	char q[32];
+
+	c = asked(&b, ev, 0x51, "limit=200&offset=3");
+	CHECK(c.page_excess == 0.0f, "no baseline yet: no excess (%.2f)", c.page_excess);
+	for (int i = 0; i < 500; i++) {
+		snprintf(q, sizeof(q), "phone=%d&limit=%d", i, 1 + i % 3);
+		asked(&b, ev, 0x51, q);
+		snprintf(q, sizeof(q), "page=%d&per_page=%d", i, 20 + 20 * (i % 5));
+		asked(&b, ev, 0x52, q);
+		asked(&b, ev, 0x53, "q=star");
+	}
+	float x[MW_CALL_NFEAT];
+	c = asked(&b, ev, 0x51, "limit=200&offset=3");
+	mw_call_features(ev, &c, x);
+	CHECK(c.page_excess > 0.65f && x[MW_CF_page_excess] == c.page_excess,
+			"limit=200 on a lookup of 1 to 3: an export (%.2f)", c.page_excess);
+	c = asked(&b, ev, 0x52, "page=7&per_page=200");
+	CHECK(c.page_excess > 0.0f && c.page_excess < 0.3f,
+			"the same on a list paged 20 to 100 at a time: hardly (%.2f)", c.page_excess);
+	c = asked(&b, ev, 0x51, "limit=3");
+	CHECK(c.page_excess < 0.15f, "the lookup's largest usual page: none (%.2f)",
+			c.page_excess);
+	c = asked(&b, ev, 0x53, "q=star");
+	CHECK(c.page_excess == 0.0f, "a call that asks for no page: none");
+
+	/* a trace's highest, for the sequence models */
+	struct seq_summary s;
+	memset(&s, 0, sizeof(s));
+	mw_call_features(ev, &c, x);
+	x[MW_CF_page_excess] = 0.7f;
+	const float pay[MW_PAYLOAD_SLOTS] = { 0 }, p[1] = { 1.0f };
+	mw_summary_add(&s, ev, x, pay, p, 1);
+	float y[MW_TRACE_NFEAT];
+	struct mw_trace_ctx tc = { 0 };
+	mw_trace_features(&s, &tc, y);
+	CHECK(fabsf(y[MW_TF_page_excess_max] - 0.7f) < 1e-4f, "page_excess_max %.2f",
+			y[MW_TF_page_excess_max]);
+}
+
 /* Crowded tables: the junk a day of attacks and scanners brings (one-off
  * paths, fuzzed names, a breach list's accounts) must not make what
  * clients use look new. */
@@ -584,6 +648,7 @@ main(int argc, char **argv)
 	test_overreach();
 	test_impersonation();
 	test_page_size();
+	test_page_excess();
 	test_crowded();
 	printf("%d checks, %d failed\n", checks, failures);
 	rte_eal_cleanup();
