@@ -266,7 +266,7 @@ mw_call_features(const struct mw_event *ev, const struct mw_call_ctx *ctx, float
 	x[MW_CF_jwt_lifetime] = lg(ev->jwt_lifetime_s, 26);	/* 1 at two years */
 	x[MW_CF_self_object] = !!(ev->flags & MW_EV_SELF_OBJECT);
 	x[MW_CF_impersonation] = ctx->impersonation;
-	x[MW_CF_page_size] = lg((double)page_size(ev), 16);	/* 1 at 65535 */
+	x[MW_CF_page_size] = lg((double)ctx->pages, 16);	/* 1 at 65535 */
 	x[MW_CF_page_excess] = ctx->page_excess;
 	x[MW_CF_unusual_params] = ctx->unusual_params;
 }
@@ -646,9 +646,9 @@ mw_endpoint_observe(struct mw_endpoints *b, const struct mw_event *ev, struct mw
 	 * resp_excess is: what is a big page differs per endpoint and
 	 * application, and a scraper paging at the endpoint's largest page
 	 * size asks for little more than its heavy users do */
-	const uint64_t pages = page_size(ev);
-	if (pages > 0) {
-		const float pl = (float)log2(1.0 + (double)pages);
+	ctx->pages = page_size(ev);
+	if (ctx->pages > 0) {
+		const float pl = (float)log2(1.0 + (double)ctx->pages);
 		float px = e->page_calls >= 8 ? (pl - e->page_log) / 8.0f : 0.0f;
 		ctx->page_excess = px < -1.0f ? -1.0f : px > 1.0f ? 1.0f : px;
 		running_mean(&e->page_log, &e->page_calls, pl);

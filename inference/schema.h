@@ -164,6 +164,7 @@ struct mw_call_ctx {
 	float login, account_failures, unproven, password_spread;	/* mw_logins_check */
 	float overreach, impersonation;	/* mw_endpoint_observe */
 	float page_excess, unusual_params;
+	uint64_t pages;			/* records it asks for (mw_endpoint_observe) */
 };
 
 /*
@@ -386,7 +387,8 @@ bool mw_trace_root(const struct mw_event *ev);
  * principal seen from many clients at once is a token shared or stolen. */
 uint64_t mw_origin(const struct mw_event *ev);
 
-/* Fills x[MW_CALL_NFEAT] / x[MW_TRACE_NFEAT]. */
+/* Fills x[MW_CALL_NFEAT] / x[MW_TRACE_NFEAT]; ctx has been through
+ * mw_endpoint_observe. */
 void mw_call_features(const struct mw_event *ev, const struct mw_call_ctx *ctx, float *x);
 void mw_trace_features(const struct seq_summary *s, const struct mw_trace_ctx *ctx, float *x);
 

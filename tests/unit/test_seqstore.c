@@ -422,17 +422,19 @@ test_page_size(void)
 		{ "size=XL&count=7;max=9", 9 }, { "limit=99999999999999999999", 1u << 30 },
 	};
 	static char buf[MW_EVENT_SIZE];
+	static struct mw_endpoints b;
 	struct mw_event *ev = (struct mw_event *)buf;
 	struct mw_call_ctx ctx;
 	float x[MW_CALL_NFEAT];
 
-	memset(&ctx, 0, sizeof(ctx));
 	for (unsigned int i = 0; i < RTE_DIM(cases); i++) {
 		memset(buf, 0, sizeof(buf));
 		size_t n = strlen(cases[i].query);
 		memcpy(ev->data, cases[i].query, n);
 		ev->field[MW_FIELD_query].len = (uint16_t)n;
 		ev->data_len = (uint16_t)n;
+		memset(&ctx, 0, sizeof(ctx));
+		mw_endpoint_observe(&b, ev, &ctx);
 		mw_call_features(ev, &ctx, x);
 		float want = (float)(log2(1.0 + cases[i].records) / 16.0);
 		want = want < 1.0f ? want : 1.0f;
