@@ -27,6 +27,16 @@ running_mean(float *mean, uint32_t *n, float x)
 	*mean += (x - *mean) / (float)(*n < 256 ? *n : 256);
 }
 
+/* log2 value v in eighths of a power of 2 over the mean of n such values,
+ * once there are 8 (0 before), clipped to [-1, 1] */
+static inline float
+excess(float v, float mean, uint32_t n)
+{
+	const float x = n >= 8 ? (v - mean) / 8.0f : 0.0f;
+
+	return x < -1.0f ? -1.0f : x > 1.0f ? 1.0f : x;
+}
+
 /* v in [0, 1] as 65535ths */
 static inline uint16_t
 q65535(float v)
@@ -634,8 +644,7 @@ mw_endpoint_observe(struct mw_endpoints *b, const struct mw_event *ev, struct mw
 	float rare = (float)(log2((double)(b->calls + 1) / (double)(e->calls + 1)) / 16.0);
 	ctx->rarity = rare < 0.0f ? 0.0f : rare > 1.0f ? 1.0f : rare;
 	/* in powers of 2 over the endpoint's mean, once it has one: 1 at 2^8 */
-	float ex = e->calls >= 8 ? (r - e->resp_log) / 8.0f : 0.0f;
-	ctx->resp_excess = ex < -1.0f ? -1.0f : ex > 1.0f ? 1.0f : ex;
+	ctx->resp_excess = excess(r, e->resp_log, e->calls);
 	/* a foreign object, weighed by how few of the principals naming this
 	 * endpoint's owned objects name others' (count_principal) */
 	ctx->trespass = ctx->foreign == MW_OBJECT_FOREIGN ? 1.0f - e->shared : 0.0f;
@@ -649,8 +658,7 @@ mw_endpoint_observe(struct mw_endpoints *b, const struct mw_event *ev, struct mw
 	ctx->pages = page_size(ev);
 	if (ctx->pages > 0) {
 		const float pl = (float)log2(1.0 + (double)ctx->pages);
-		float px = e->page_calls >= 8 ? (pl - e->page_log) / 8.0f : 0.0f;
-		ctx->page_excess = px < -1.0f ? -1.0f : px > 1.0f ? 1.0f : px;
+		ctx->page_excess = excess(pl, e->page_log, e->page_calls);
 		running_mean(&e->page_log, &e->page_calls, pl);
 	}
 	ctx->unusual_params = unusual_params(b, e, ev);

@@ -260,12 +260,13 @@ void mw_logins_check(struct mw_logins *l, const struct mw_event *ev, struct mw_c
  * clients only read is an endpoint of its own) is called, how large its
  * responses are, how many records its callers ask for, how many of its JWT
  * callers hold an administrative role, and how many of them name themselves
- * in the path (/users/42 with sub 42). An endpoint no ordinary client uses (a legacy version, an admin
- * path, a method swap), a response far larger than the endpoint's usual (a
- * bulk export), a page far larger than its callers ask for (limit=500
- * where clients ask for 1 to 3: an export pulled however slowly) and a caller without a role on an endpoint the privileged
- * use, a caller naming another where callers name themselves, and a
- * parameter the endpoint's callers never send (is_admin in a profile
+ * in the path (/users/42 with sub 42). An endpoint no ordinary client uses
+ * (a legacy version, an admin path, a method swap), a response far larger
+ * than the endpoint's usual (a bulk export), a page far larger than its
+ * callers ask for (limit=500 where clients ask for 1 to 3: an export
+ * pulled however slowly) and a caller without a role on an endpoint the
+ * privileged use, a caller naming another where callers name themselves,
+ * and a parameter the endpoint's callers never send (is_admin in a profile
  * update: mass assignment, without a list of names), are what
  * exfiltration, BFLA, BOLA and reconnaissance look like from the
  * network, in any application, without a list of its endpoints.

@@ -519,14 +519,8 @@ put_query(struct mw_event *ev, const char *q)
 static struct mw_call_ctx
 asked(struct mw_endpoints *b, struct mw_event *ev, uint32_t t, const char *q)
 {
-	struct mw_call_ctx ctx;
-
-	memset(&ctx, 0, sizeof(ctx));
-	ev->method = MW_METHOD_GET;
-	ev->template_id = t;
 	put_query(ev, q);
-	mw_endpoint_observe(b, ev, &ctx);
-	return ctx;
+	return called(b, ev, MW_METHOD_GET, t, 0);
 }
 
 /* page_excess: records asked for against what the endpoint's callers ask
