@@ -44,7 +44,7 @@ struct opts {
 	int epochs, seq_epochs, pretrain_epochs;
 	uint32_t L, E, C, K, H, T;
 	double fpr, seq_fpr, label_fraction;
-	float lr;
+	float lr, init_weight;
 	char command[2048];
 };
 
@@ -721,6 +721,43 @@ warm(const struct opts *o, const char *file, uint32_t kind, struct tr_param *p, 
 	return rc;
 }
 
+/*
+ * A weight-space ensemble of the warm start and what training made of it
+ * (Wortsman et al., "Robust fine-tuning of zero-shot models", CVPR 2022):
+ * fine-tuned on the one or two attackers per class that a few labels of a
+ * new application hold, a model learns them and forgets some of what it
+ * knew; the line between the two sets of weights holds models better than
+ * either end. snapshot() keeps the started weights (NULL without
+ * --init-weight), blend() moves the trained ones back towards them.
+ */
+static float *
+snapshot(const struct opts *o, const struct tr_param *p)
+{
+	size_t total = 0;
+
+	if (o->init_weight <= 0.0f)
+		return NULL;
+	for (unsigned int k = 0; k < 5; k++)
+		total += p[k].n;
+	float *w0 = malloc(total * sizeof(*w0)), *at = w0;
+	for (unsigned int k = 0; w0 != NULL && k < 5; at += p[k].n, k++)
+		memcpy(at, p[k].w, p[k].n * sizeof(*at));
+	return w0;
+}
+
+static void
+blend(const struct opts *o, struct tr_param *p, const float *w0, json_object *meta)
+{
+	const float a = o->init_weight;
+
+	if (w0 == NULL)
+		return;
+	for (unsigned int k = 0; k < 5; w0 += p[k].n, k++)
+		for (size_t i = 0; i < p[k].n; i++)
+			p[k].w[i] = a * w0[i] + (1.0f - a) * p[k].w[i];
+	json_object_object_add(meta, "init_weight", json_object_new_double(a));
+}
+
 static int
 want(const struct opts *o, const char *level)
 {
@@ -778,6 +815,8 @@ usage(FILE *f)
 		"          and --val-labels, to choose thresholds on several\n"
 		"  --only LIST          payload,trace,actor (others load from --init or are absent)\n"
 		"  --init DIR           warm start from DIR/{payload,trace,actor}.mwm\n"
+		"  --init-weight W      keep W of the warm start's weights after training:\n"
+		"                       W x started + (1 - W) x trained [0]\n"
 		"  --label-fraction F   train on the labels of a seeded fraction F of actors [1]\n"
 		"  --pretrain-epochs N  self-supervised next-call epochs before the sequence\n"
 		"                       models' supervised ones [0]\n"
@@ -799,7 +838,8 @@ parse(int argc, char **argv, struct opts *o)
 		{ "seq-epochs", 1, 0, 'S' }, { "pretrain-epochs", 1, 0, 'P' },
 		{ "fpr", 1, 0, 'f' }, { "seq-fpr", 1, 0, 'F' }, { "label-fraction", 1, 0, 'x' },
 		{ "payload-shape", 1, 0, 'p' }, { "hidden", 1, 0, 'H' }, { "window", 1, 0, 'T' },
-		{ "lr", 1, 0, 'r' }, { "threads", 1, 0, 'j' }, { "help", 0, 0, 'h' }, { 0 }
+		{ "lr", 1, 0, 'r' }, { "threads", 1, 0, 'j' }, { "init-weight", 1, 0, 'W' },
+		{ "help", 0, 0, 'h' }, { 0 }
 	};
 	int c;
 	size_t k = 0;
@@ -847,6 +887,7 @@ parse(int argc, char **argv, struct opts *o)
 		case 'H': o->H = (uint32_t)atoi(optarg); break;
 		case 'T': o->T = (uint32_t)atoi(optarg); break;
 		case 'r': o->lr = (float)atof(optarg); break;
+		case 'W': o->init_weight = (float)atof(optarg); break;
 		case 'j': omp_set_num_threads(atoi(optarg) > 0 ? atoi(optarg) : 1); break;
 		case 'h': usage(stdout); exit(0);
 		default: return -1;
@@ -856,7 +897,8 @@ parse(int argc, char **argv, struct opts *o)
 			o->n_val == 0 || o->n_val_labels != o->n_val || o->epochs < 0 ||
 			o->seq_epochs < 0 || o->pretrain_epochs < 0 || o->label_fraction <= 0 ||
 			o->label_fraction > 1 || o->fpr < 0 || o->fpr >= 1 || o->seq_fpr < 0 ||
-			o->seq_fpr >= 1 || o->H == 0 || o->H > 1024 || o->T == 0 || o->T > 256)
+			o->seq_fpr >= 1 || !(o->init_weight >= 0 && o->init_weight < 1) ||
+			(o->init_weight > 0 && o->init == NULL) || o->H == 0 || o->H > 1024 || o->T == 0 || o->T > 256)
 		return -1;
 	return 0;
 }
@@ -897,14 +939,21 @@ level_payload(struct run *r)
 	struct tr_payload net;
 	const struct opts *o = &r->o;
 	json_object *meta = base_meta(o, "payload");
-	float thr[TR_PAYLOAD_CLASSES];
+	float thr[TR_PAYLOAD_CLASSES], *w0 = NULL;
 	int rc = -1;
 
 	if (tr_payload_init(&net, o->L, o->E, o->C, o->K, TR_PAYLOAD_CLASSES, 64, o->seed, r->err,
 			sizeof(r->err)) < 0 || warm(o, files[0], MW_MODEL_PAYLOAD, net.p, r->err,
-			sizeof(r->err)) < 0 || train_payload(&net, &r->d, r->keep, o, meta, r->err,
 			sizeof(r->err)) < 0)
 		goto out;
+	w0 = snapshot(o, net.p);
+	if (o->init_weight > 0.0f && w0 == NULL) {
+		snprintf(r->err, sizeof(r->err), "out of memory");
+		goto out;
+	}
+	if (train_payload(&net, &r->d, r->keep, o, meta, r->err, sizeof(r->err)) < 0)
+		goto out;
+	blend(o, net.p, w0, meta);
 	/* thresholds on the validation set: a call scores p(c) where the
 	 * model saw it, 0 elsewhere; benign = labeled benign calls */
 	for (uint32_t c = 0; c < TR_PAYLOAD_CLASSES; c++)
@@ -930,6 +979,7 @@ level_payload(struct run *r)
 		goto out;
 	rc = 0;
 out:
+	free(w0);
 	tr_payload_free(&net);
 	json_object_put(meta);
 	return rc;
@@ -962,7 +1012,7 @@ level_seq(struct run *r, int k)
 	struct seqset S = { .x = actor ? r->s.xt : r->s.xc, .off = actor ? d->actor_off : d->trace_off,
 		.el = actor ? d->actor_tr : d->trace_ev, .n_seq = actor ? d->n_actors : d->n_traces };
 	int *y = calloc(rows + 1, sizeof(int));
-	float *w = calloc(rows + 1, sizeof(float)), thr[TR_SEQ_CLASSES];
+	float *w = calloc(rows + 1, sizeof(float)), thr[TR_SEQ_CLASSES], *w0 = NULL;
 	json_object *meta = base_meta(o, name);
 	struct tr_gru g, pre;
 	double loss = 0.0;
@@ -975,6 +1025,11 @@ level_seq(struct run *r, int k)
 			r->err, sizeof(r->err)) < 0 ||
 			warm(o, files[k], MW_MODEL_SEQUENCE, g.p, r->err, sizeof(r->err)) < 0)
 		goto out;
+	w0 = snapshot(o, g.p);
+	if (o->init_weight > 0.0f && w0 == NULL) {
+		snprintf(r->err, sizeof(r->err), "out of memory");
+		goto out;
+	}
 	if (o->pretrain_epochs > 0) {
 		/* next-call prediction over every sequence, labeled or not; the
 		 * GRU's weights carry over, the head is the supervised one's */
@@ -1011,6 +1066,7 @@ level_seq(struct run *r, int k)
 	if (train_gru(&g, &S, o->seq_epochs, o->lr, o->seed + 13, name, &loss, r->err,
 			sizeof(r->err)) < 0)
 		goto out;
+	blend(o, g.p, w0, meta);
 	json_object_object_add(meta, "epochs", json_object_new_int(o->seq_epochs));
 	if (o->seq_epochs >= 4)	/* train_gru: the mean of the second half's epochs */
 		json_object_object_add(meta, "weights_averaged_from_epoch",
@@ -1061,7 +1117,7 @@ out:
 	tr_gru_free(&g);
 	if (pre.d != NULL)
 		tr_gru_free(&pre);
-	free(y), free(w);
+	free(y), free(w), free(w0);
 	json_object_put(meta);
 	return rc;
 }

@@ -102,6 +102,13 @@ k=$(comm -23 "$DIR/named" "$DIR/calls" | wc -l)
 	2> "$DIR/ft.log" && grep -q "warm start from" "$DIR/ft.log" &&
 	grep -q '"warm_start"' "$DIR/ft/trace.mwm" && ok "warm start and fine-tune" ||
 	{ tail "$DIR/ft.log"; bad "warm start"; }
+# a weight-space blend of the warm start and the fine-tuned model, which
+# the model file records
+"$TRAIN" --events "$DIR/train.events.jsonl" --labels "$DIR/train" \
+	--val-events "$DIR/val.events.jsonl" --val-labels "$DIR/val" --out "$DIR/blend" $small \
+	--init "$DIR/m" --label-fraction 0.1 --only actor --init-weight 0.5 2> "$DIR/blend.log" &&
+	grep -q '"init_weight":0.5' "$DIR/blend/actor.mwm" && ok "fine-tune blended with its warm start" ||
+	{ tail "$DIR/blend.log"; bad "blend"; }
 
 # several captures as one training set: calls, traces and actors add up
 # (the same principal names in two captures are two actors)
@@ -145,5 +152,8 @@ expect_error "truncated model to warm-start from" "trace.mwm" --events "$DIR/tra
 expect_error "an event log without its labels" "usage" --events "$DIR/train.events.jsonl" \
 	--labels "$DIR/train" --events "$DIR/val.events.jsonl" --val-events "$DIR/val.events.jsonl" \
 	--val-labels "$DIR/val" --out "$DIR/x"
+expect_error "a blend without a warm start" "usage" --events "$DIR/train.events.jsonl" \
+	--labels "$DIR/train" --val-events "$DIR/val.events.jsonl" --val-labels "$DIR/val" \
+	--out "$DIR/x" --init-weight 0.5
 expect_error "no arguments" "usage"
 exit $fail
