@@ -738,12 +738,117 @@ skip_header(enum dp_hdr id)
 	}
 }
 
+/*
+ * Where a Referer or Origin names the request's own Host, the length of
+ * its origin ("https://host[:port]"), which is then not scanned; else 0.
+ * A browser sends the page it is on with nearly every call, and a page
+ * of the same site names the host the call goes to: in a lab, or on an
+ * intranet, that host is an internal address, which is what an SSRF
+ * rule looks for. What follows the origin (a path, a query someone
+ * typed, a payload appended by a tool) is scanned.
+ */
+static uint32_t
+own_origin(const char *v, uint32_t n, const char *host, uint32_t hl)
+{
+	uint32_t i = 0;
+
+	if (host == NULL || hl == 0)
+		return 0;
+	if (n >= 7 && strncasecmp(v, "http://", 7) == 0)
+		i = 7;
+	else if (n >= 8 && strncasecmp(v, "https://", 8) == 0)
+		i = 8;
+	else
+		return 0;
+	uint32_t a = i;
+	while (i < n && v[i] != '/' && v[i] != '?' && v[i] != '#')
+		i++;
+	return i - a == hl && strncasecmp(v + a, host, hl) == 0 ? i : 0;
+}
+
+static inline int
+letter(char c)
+{
+	return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+static inline int
+digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* A Chromium GREASE brand: "Not", a character, "A", a character, "Brand",
+ * the characters from the set it draws them from. */
+static int
+grease_brand(const char *s, uint32_t n)
+{
+	static const char set[] = " ()-./:;=?_";
+
+	return n == 11 && memcmp(s, "Not", 3) == 0 && strchr(set, s[3]) != NULL &&
+		s[4] == 'A' && strchr(set, s[5]) != NULL && memcmp(s + 6, "Brand", 5) == 0 &&
+		s[3] != '\0' && s[5] != '\0';
+}
+
+/*
+ * Whether a Sec-CH-UA or Sec-CH-UA-Full-Version-List value has exactly
+ * the browser's shape: `"Brand";v="1.2.3"` items, comma separated, each
+ * brand letters, digits and spaces or a GREASE brand. Chromium sends it
+ * with every call, and its GREASE brand's quotes and semicolons read as
+ * SQL; nothing that fits this shape is a payload.
+ */
+static int
+client_hint_brands(const char *v, uint32_t n)
+{
+	uint32_t i = 0;
+
+	for (;;) {
+		if (i >= n || v[i++] != '"')
+			return 0;
+		uint32_t b = i, plain = 1;
+		while (i < n && v[i] != '"') {
+			plain &= letter(v[i]) || digit(v[i]) || v[i] == ' ';
+			i++;
+		}
+		if (i >= n || i - b == 0 || i - b > 32 || (!plain && !grease_brand(v + b, i - b)))
+			return 0;
+		if (n - ++i < 5 || memcmp(v + i, ";v=\"", 4) != 0)
+			return 0;
+		i += 4;
+		b = i;
+		while (i < n && (digit(v[i]) || v[i] == '.'))
+			i++;
+		if (i >= n || v[i] != '"' || i - b == 0 || i - b > 24)
+			return 0;
+		if (++i == n)
+			return 1;
+		if (v[i++] != ',')
+			return 0;
+		while (i < n && v[i] == ' ')
+			i++;
+	}
+}
+
+/* Sec-CH-UA-Platform: one quoted word or a few ("Windows", "Chrome OS"). */
+static int
+client_hint_platform(const char *v, uint32_t n)
+{
+	if (n < 2 || n > 26 || v[0] != '"' || v[n - 1] != '"')
+		return 0;
+	for (uint32_t i = 1; i + 1 < n; i++)
+		if (!letter(v[i]) && v[i] != ' ')
+			return 0;
+	return 1;
+}
+
 /* Everything in the request head: path, query, header values, cookies. */
 static void
 scan_head(struct pf_ctx *pf, struct mw_event *ev, const struct dp_head *h)
 {
 	uint16_t n;
+	uint32_t hl = 0;
 	const char *s = mw_event_field(ev, MW_FIELD_path, &n);
+	const char *host = dp_head_known(h, DP_HDR_host, &hl);
 
 	if (h->smuggling)	/* Content-Length with Transfer-Encoding, or two lengths */
 		ev->pf_categories |= 1u << PF_CAT_smuggling;
@@ -754,12 +859,27 @@ scan_head(struct pf_ctx *pf, struct mw_event *ev, const struct dp_head *h)
 	for (uint16_t i = 0; i < h->n_headers; i++) {
 		const char *name = h->buf + h->h[i].name.off, *v = h->buf + h->h[i].value.off;
 		uint32_t nl = h->h[i].name.len, vl = h->h[i].value.len;
-		if (skip_header((enum dp_hdr)h->id[i]))
-			continue;
-		if (h->id[i] == DP_HDR_cookie)
+		uint32_t o;
+		switch (h->id[i]) {
+		case DP_HDR_cookie:
 			pf_scan_cookies(pf, ev, v, vl);
-		else
-			pf_scan(pf, ev, PF_CLASS_headers, name, nl, v, vl);
+			break;
+		case DP_HDR_referer: case DP_HDR_origin:
+			o = own_origin(v, vl, host, hl);
+			pf_scan_url(pf, ev, name, nl, v + o, vl - o);
+			break;
+		case DP_HDR_sec_ch_ua: case DP_HDR_sec_ch_ua_full_version_list:
+			if (!client_hint_brands(v, vl))
+				pf_scan(pf, ev, PF_CLASS_headers, name, nl, v, vl);
+			break;
+		case DP_HDR_sec_ch_ua_platform:
+			if (!client_hint_platform(v, vl))
+				pf_scan(pf, ev, PF_CLASS_headers, name, nl, v, vl);
+			break;
+		default:
+			if (!skip_header((enum dp_hdr)h->id[i]))
+				pf_scan(pf, ev, PF_CLASS_headers, name, nl, v, vl);
+		}
 	}
 }
 

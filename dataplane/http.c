@@ -66,14 +66,14 @@ static const char *const known_headers[DP_HDR_MAX] = {
 
 /* The known names by length; at most four share one (test-dataplane
  * checks that every known name comes back as itself). */
-#define HDR_LONGEST 17
+#define HDR_LONGEST 27
 static const uint8_t hdr_by_len[HDR_LONGEST + 1][4] = {
 	[2] = { DP_HDR_b3 },
 	[4] = { DP_HDR_host },
-	[6] = { DP_HDR_cookie, DP_HDR_apikey },
-	[7] = { DP_HDR_api_key },
+	[6] = { DP_HDR_cookie, DP_HDR_apikey, DP_HDR_origin },
+	[7] = { DP_HDR_api_key, DP_HDR_referer },
 	[8] = { DP_HDR_location },
-	[9] = { DP_HDR_x_api_key },
+	[9] = { DP_HDR_x_api_key, DP_HDR_sec_ch_ua },
 	[10] = { DP_HDR_user_agent, DP_HDR_connection, DP_HDR_tracestate },
 	[11] = { DP_HDR_traceparent, DP_HDR_x_b3_spanid },
 	[12] = { DP_HDR_content_type, DP_HDR_x_request_id, DP_HDR_x_b3_traceid,
@@ -82,6 +82,8 @@ static const uint8_t hdr_by_len[HDR_LONGEST + 1][4] = {
 	[14] = { DP_HDR_content_length },
 	[15] = { DP_HDR_x_forwarded_for, DP_HDR_accept_encoding },
 	[17] = { DP_HDR_transfer_encoding, DP_HDR_x_b3_parentspanid },
+	[18] = { DP_HDR_sec_ch_ua_platform },
+	[27] = { DP_HDR_sec_ch_ua_full_version_list },
 };
 
 /* s is a token (tchar only): OR-ing 0x20 lowercases its letters and leaves

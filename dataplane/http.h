@@ -35,7 +35,9 @@ struct dp_header {
 	X(uber_trace_id, "uber-trace-id") X(x_request_id, "x-request-id") \
 	X(authorization, "authorization") X(x_api_key, "x-api-key") X(api_key, "api-key") \
 	X(apikey, "apikey") X(cookie, "cookie") X(x_forwarded_for, "x-forwarded-for") \
-	X(location, "location")
+	X(location, "location") X(referer, "referer") X(origin, "origin") \
+	X(sec_ch_ua, "sec-ch-ua") X(sec_ch_ua_platform, "sec-ch-ua-platform") \
+	X(sec_ch_ua_full_version_list, "sec-ch-ua-full-version-list")
 
 enum dp_hdr {
 	DP_HDR_other,

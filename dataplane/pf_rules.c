@@ -88,14 +88,15 @@ parse_classes(struct parse *p, long id, char *s, uint16_t *out)
 {
 	*out = 0;
 	for (char *save = NULL, *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		int k = lookup(t, pf_class_names, PF_CLASS_MAX);
+		int k = strcmp(t, "urls") == 0 ? PF_FIELD_URLS : lookup(t, pf_class_names,
+				PF_CLASS_MAX);
 		if (strcmp(t, "any") == 0) {
-			*out = (uint16_t)((1u << PF_CLASS_MAX) - 1);
+			*out = (uint16_t)((1u << PF_FIELDS) - 1);
 			continue;
 		}
 		if (k < 0) {
 			rule_error(p, id, "unknown field '%s'; expected any, path, names, values, "
-					"headers, cookies or body", t);
+					"headers, urls, cookies or body", t);
 			return -1;
 		}
 		*out |= (uint16_t)(1u << k);
@@ -486,9 +487,9 @@ pf_engine_load(const char *const *files, int n_files, const char *cache_dir,
 	}
 	e->hash = ruleset_hash(e);
 	for (uint32_t i = 0; i < e->n_rules; i++)
-		for (int cls = 0; cls < PF_CLASS_MAX; cls++)
-			if (e->rules[i].classes & (1u << cls))
-				e->readings[cls] |= (uint8_t)(1u << PF_VAR_PLAIN |
+		for (int f = 0; f < PF_FIELDS; f++)
+			if (e->rules[i].classes & (1u << f))
+				e->readings[f] |= (uint8_t)(1u << PF_VAR_PLAIN |
 						1u << rule_variant(&e->rules[i]));
 	if (cache_dir && cache_dir[0] && cache_load(e, cache_dir) == 0) {
 		e->from_cache = 1;

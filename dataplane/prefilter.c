@@ -72,8 +72,8 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to,
 	struct pf_ctx *c = arg;
 
 	(void)flags;
-	if (!(c->e->rules[id].classes & c->cls_bit))
-		return 0;	/* the rule does not hold for this class */
+	if (!(c->e->rules[id].classes & (1u << c->field)))
+		return 0;	/* the rule does not hold for this field */
 	for (uint32_t i = c->n_base; i < c->n_hit; i++)
 		if (c->hit[i].rule == id) {
 			/* a rule once per text: keep its widest match */
@@ -182,10 +182,9 @@ scan_reading(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const cha
 {
 	uint32_t before = c->n_hit;
 
-	if (!(c->e->readings[cls] & (1u << v)) || len == 0)
+	if (!(c->e->readings[c->field] & (1u << v)) || len == 0)
 		return;
 	c->n_base = before;
-	c->cls_bit = 1u << cls;
 	scan_db(c, c->e->db[v], text, len);
 	if (c->n_hit == before)
 		return;
@@ -207,7 +206,7 @@ scan_variant(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const cha
 		uint32_t nlen, const char *text, uint32_t len, uint8_t seen, enum pf_variant v,
 		uint32_t (*collapse)(const char *, uint32_t, char *, uint32_t))
 {
-	if (!(c->e->readings[cls] & (1u << v)))
+	if (!(c->e->readings[c->field] & (1u << v)))
 		return;
 	if (v == PF_VAR_SQL && len <= PF_WORK && !(seen & SQL_PAIR))
 		return;		/* reads the same: the plain reading had these rules */
@@ -307,9 +306,10 @@ inert(const char *s, uint32_t n)
 	return all == WORD;
 }
 
-void
-pf_scan(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *name,
-		uint32_t nlen, const char *val, uint32_t len)
+/* A value of class cls, read by the rules of field (cls, or PF_FIELD_URLS). */
+static void
+scan_field(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, uint32_t field,
+		const char *name, uint32_t nlen, const char *val, uint32_t len)
 {
 	const char *text = val;
 	int n;
@@ -319,6 +319,7 @@ pf_scan(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *na
 	if (len == 0)
 		return;
 	c->fields++;
+	c->field = field;
 	if ((cls != PF_CLASS_names && len <= PF_INERT_MAX && inert(val, len)) ||
 			(len == 36 && dp_is_uuid(val))) {
 		c->inert++;
@@ -332,9 +333,9 @@ pf_scan(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *na
 	uint32_t h = 0;
 	int way = 0;
 	if (t != NULL && t->slots != NULL) {
-		h = rte_hash_crc(val, len, cls);
+		h = rte_hash_crc(val, len, field);
 		set = clean_set(t, h);
-		way = clean_find(t, set, h, (uint8_t)cls, val, len);
+		way = clean_find(t, set, h, (uint8_t)field, val, len);
 		if (way < 0) {
 			c->cached++;
 			return;
@@ -358,7 +359,21 @@ pf_scan(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *na
 	if (seen & READ_SH)
 		scan_variant(c, ev, cls, name, nlen, text, len, seen, PF_VAR_SH, pf_sh_collapse);
 	if (set != NULL && c->n_hit == 0)
-		clean_store(t, set, way, h, (uint8_t)cls, raw, raw_len);
+		clean_store(t, set, way, h, (uint8_t)field, raw, raw_len);
+}
+
+void
+pf_scan(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *name,
+		uint32_t nlen, const char *val, uint32_t len)
+{
+	scan_field(c, ev, cls, cls, name, nlen, val, len);
+}
+
+void
+pf_scan_url(struct pf_ctx *c, struct mw_event *ev, const char *name, uint32_t nlen,
+		const char *val, uint32_t len)
+{
+	scan_field(c, ev, PF_CLASS_headers, PF_FIELD_URLS, name, nlen, val, len);
 }
 
 /* A name or value of a query string or form: '+' is a space, then the rest. */

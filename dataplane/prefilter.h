@@ -60,6 +60,16 @@ enum pf_class {
 	PF_CLASS_MAX
 };
 
+/*
+ * Not a class but a kind of header value: Referer and Origin, which are
+ * URLs by definition (the page a browser was on). A rule reads them where
+ * its FIELDS say "urls" (any does) and they are recorded as headers: a
+ * rule that flags a URL given as a value ("a URL as a parameter value")
+ * says nothing there, and leaves "urls" out.
+ */
+#define PF_FIELD_URLS	PF_CLASS_MAX
+#define PF_FIELDS	(PF_CLASS_MAX + 1)
+
 #define PF_RULE_CASELESS	(1u << 0)	/* i */
 #define PF_RULE_DOTALL		(1u << 1)	/* s */
 #define PF_RULE_SQL		(1u << 2)	/* sql: scan the SQL-normalized text */
@@ -123,7 +133,7 @@ struct pf_engine {
 	uint32_t n_rules;
 	struct hs_database *db[PF_NVAR];	/* fast; NULL: no rule for that reading */
 	struct hs_database *som[PF_NVAR];	/* the same rules, with match starts */
-	uint8_t readings[PF_CLASS_MAX];		/* bit v: a rule of the class reads v */
+	uint8_t readings[PF_FIELDS];		/* bit v: a rule of the field reads v */
 	struct hs_scratch *proto;
 	uint64_t hash;			/* of the rule set, keys the cache */
 	int from_cache;
@@ -223,7 +233,7 @@ struct pf_ctx {
 	uint64_t scans, scanned_bytes;		/* hs_scan calls */
 	struct pf_hit hit[PF_MAX_HITS];
 	uint32_t n_hit, n_base;		/* hits of the current text start at n_base */
-	uint32_t cls_bit;		/* 1 << the class being scanned */
+	uint32_t field;			/* the class being scanned, or PF_FIELD_URLS */
 	char work[2][PF_WORK];
 };
 
@@ -277,6 +287,10 @@ pf_ctx_switch(struct pf_ctx *c)
  */
 void pf_scan(struct pf_ctx *c, struct mw_event *ev, enum pf_class cls, const char *name,
 		uint32_t name_len, const char *val, uint32_t len);
+
+/* A Referer or Origin header's value (PF_FIELD_URLS), as a header. */
+void pf_scan_url(struct pf_ctx *c, struct mw_event *ev, const char *name, uint32_t name_len,
+		const char *val, uint32_t len);
 
 /* A query string or urlencoded form: names and values, each decoded. */
 void pf_scan_form(struct pf_ctx *c, struct mw_event *ev, const char *s, uint32_t len);

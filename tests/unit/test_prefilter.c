@@ -270,6 +270,41 @@ test_inert_values_stay_silent(void)
 	hs_free_scratch(s);
 }
 
+/* Referer and Origin are URLs by definition: the rules about URLs given as
+ * values (any URL, a script's URL, a short link) leave them alone; those
+ * about where a URL points, and every payload rule, do not. */
+static void
+test_url_headers(void)
+{
+	static const char *const pages[] = {
+		"https://www.dvdrental.example/films/search?q=dinosaur",
+		"https://l.facebook.com/l.php?u=https%3A%2F%2Fwww.dvdrental.example%2F&h=AT0x",
+		"https://t.co/Xk2pQ9aZ1b", "https://www.google.com/", "https://shop.example",
+	};
+	for (size_t i = 0; i < RTE_DIM(pages); i++) {
+		reset();
+		pf_scan_url(&ctx, ev, "Referer", 7, pages[i], (uint32_t)strlen(pages[i]));
+		CHECK(ev->pf_categories == 0, "Referer '%s' flagged 0x%x", pages[i],
+				ev->pf_categories);
+	}
+	CHECK(cats_of(PF_CLASS_headers, pages[0]) & CAT(ssrf), "the same URL in another header is");
+	static const struct { const char *v; unsigned int want; } bad[] = {
+		{ "http://169.254.169.254/latest/meta-data/", CAT(ssrf) },
+		{ "http://10.0.0.5:6379/", CAT(ssrf) },
+		{ "https://www.dvdrental.example/films' AND 4523=4523-- x", CAT(sqli) },
+		{ "https://x.example/\"><script>alert(1)</script>", CAT(xss) },
+		{ "${jndi:ldap://x.example/a}", CAT(jndi) },
+	};
+	for (size_t i = 0; i < RTE_DIM(bad); i++) {
+		reset();
+		pf_scan_url(&ctx, ev, "Referer", 7, bad[i].v, (uint32_t)strlen(bad[i].v));
+		CHECK(ev->pf_categories & bad[i].want, "Referer '%s': 0x%x, want 0x%x", bad[i].v,
+				ev->pf_categories, bad[i].want);
+		CHECK(ev->pf_nmatch && ev->pf[0].field == PF_CLASS_headers,
+				"recorded as a header");
+	}
+}
+
 /* Payloads in the style of real attack tools, and benign look-alikes
  * (tests/data): every payload caught with its category, few benign flagged. */
 static void
@@ -455,6 +490,7 @@ main(int argc, char **argv)
 	test_categories();
 	test_inert_values_stay_silent();
 	test_clean_cache();
+	test_url_headers();
 	test_corpora(argv[3]);
 	test_extraction_and_ranges();
 	printf("%d checks, %d failed\n", checks, failures);
