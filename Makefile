@@ -6,7 +6,7 @@ MW = $(BUILD)/app/meshwatch
 # configs/demo.conf reads its capture from here, whatever BUILD is
 DEMO = build/demo
 
-.PHONY: all deps build run test test-sanitize bench gen model model-transfer clean
+.PHONY: all deps build run test test-sanitize bench gen model model-transfer model-tools clean
 SAN ?= build-asan
 
 all: build
@@ -72,6 +72,12 @@ model: build
 # Transfer to ride-hailing with 5% of its labels, against training from scratch.
 model-transfer: build
 	sh scripts/transfer.sh $(BUILD) configs/models $(BUILD)/transfer
+
+# Real attack tools (sqlmap, wfuzz's lists) on loopback, captured and read
+# by the appliance with the default models (inference/MODEL_CARD.md).
+model-tools: build
+	@sh scripts/install-deps.sh sqlmap wfuzz tcpdump
+	sh scripts/attack_tools.sh $(BUILD) configs/models $(BUILD)/tools
 
 clean:
 	rm -rf $(BUILD) $(SAN)

@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Installs the Debian packages meshwatch builds, tests and benchmarks with.
 # Idempotent: does nothing (and needs no network) when everything is present.
-# Used by `make run`, `make test`, `make bench` and .ci/run alike.
+# Used by `make run`, `make test`, `make bench` and .ci/run alike; packages
+# named as arguments are wanted too (`make model-tools`: the attack tools).
 set -eu
 
 PKGS="build-essential meson ninja-build pkg-config
 libpcap-dev libconfig-dev libjson-c-dev libjsmn-dev
 libdpdk-dev dpdk-dev libhyperscan-dev libdnnl-dev libnuma-dev libmicrohttpd-dev
-tshark jq gnuplot-nox curl debhelper"
+tshark jq gnuplot-nox curl debhelper $*"
 
 missing=""
 for p in $PKGS; do
