@@ -81,8 +81,11 @@ tr_xent(const float *probs, const int *y, const float *w, uint32_t n, uint32_t N
 		const float wi = w[i] / (wsum > 0.0f ? wsum : 1.0f);
 		for (uint32_t c = 0; c < N; c++)
 			d[c] = wi * (p[c] - (c == (uint32_t)y[i] ? 1.0f : 0.0f));
+		/* p can round to 1 (and a hair over): a batch the model fits
+		 * exactly must not come out below 0, which callers read as a
+		 * failed step */
 		if (w[i] > 0.0f)
-			loss += (double)wi * -log((double)p[y[i]] + 1e-12);
+			loss += (double)wi * -log(fmin(fmax((double)p[y[i]], 1e-12), 1.0));
 	}
 	return loss;
 }

@@ -279,6 +279,22 @@ test_captures_keep_owners(void)
 	unlink(path);
 }
 
+/* A batch the model fits exactly (probabilities that round to 1, or a
+ * hair over) has a loss of 0, never below: a negative loss is how a
+ * failed oneDNN step is reported, and five captures' trace model once
+ * ended its last epoch on one. */
+static void
+test_loss_of_a_perfect_fit(void)
+{
+	const float probs[] = { 1.0f, 0.0f, 0.0f, 1.0000001f, 0.0f, 1.0f };
+	const int y[] = { 0, 1, 1 };
+	const float w[] = { 1.0f, 2.0f, 1.0f };
+	float d[6];
+
+	double l = tr_xent(probs, y, w, 3, 2, d);
+	CHECK(l >= 0.0 && l < 1e-9, "perfect fit: loss %g", l);
+}
+
 int
 main(void)
 {
@@ -287,6 +303,7 @@ main(void)
 	test_gru_gradients();
 	test_payload_learns();
 	test_captures_keep_owners();
+	test_loss_of_a_perfect_fit();
 	printf("%d checks, %d failures\n", checks, failures);
 	return failures ? 1 : 0;
 }
