@@ -391,8 +391,7 @@ main(int argc, char **argv)
 		die("%s", err);
 	static const char *benign_rules[] = { "first_name", "last_name", "password", "ua_browser",
 		"ua_mobile", "ua_tool", "ua_bot", "person", "comment", "city", "breach_user",
-		"password_guess", "kid_injection", "admin_path", "recon_path", "probe_method",
-		"accept_language", "site_page", "referer_external", "etag" };
+		"password_guess", "kid_injection", "admin_path", "recon_path", "probe_method" };
 	for (size_t i = 0; i < sizeof(benign_rules) / sizeof(benign_rules[0]); i++)
 		if (grammar_rule(benign, benign_rules[i]) < 0)
 			die("%s/benign.g: missing rule '%s'", gdir, benign_rules[i]);

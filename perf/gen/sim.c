@@ -827,89 +827,6 @@ build_body(const struct creq *q, enum body_kind kind, char *out, size_t cap)
 	return b.len;
 }
 
-static int
-has_header(const struct creq *q, const char *name)
-{
-	for (int i = 0; i < q->n; i++)
-		if (q->f[i].loc == LOC_HEADER && !strcasecmp(q->f[i].name, name))
-			return 1;
-	return 0;
-}
-
-/*
- * What a browser sends beside its User-Agent, passed on by the gateway:
- * Chromium's client hints (brands from the User-Agent, with the GREASE
- * brand Chromium draws per major version, whose quotes, semicolons and
- * brackets are there to break naive parsers), Fetch metadata, languages,
- * the page it was on (Referer: a page of the app's site, or a site that
- * linked to it), an Origin on writes, jQuery-era pages' X-Requested-With
- * and revalidations' If-None-Match. Apps, tools and bots send none of it.
- * A header an attack put in the request is not written twice.
- */
-static void
-browser_headers(struct buf *b, const struct tctx *tc, const struct creq *q)
-{
-	static const char *const grease[][2] = {
-		{ "Not;A=Brand", "24" }, { "Not)A;Brand", "99" }, { "Not/A)Brand", "8" },
-		{ "Not_A Brand", "8" }, { "Not-A.Brand", "99" }, { "Not A(Brand", "99" },
-		{ "Not.A/Brand", "8" }, { "Not:A-Brand", "24" }, { "Not?A_Brand", "99" },
-		{ "Not=A?Brand", "8" },
-	};
-	const char *ua = tc->ua;
-	char t[256];
-
-	if (ua == NULL || tc->s == NULL || tc->s->tool || strncmp(ua, "Mozilla/5.0 (", 13) != 0 ||
-			strstr(ua, "compatible;") != NULL)
-		return;
-	const char *chrome = strstr(ua, "Chrome/");
-	if (chrome != NULL && !has_header(q, "sec-ch-ua")) {
-		int v = atoi(chrome + 7);
-		const char *const *g = grease[(unsigned int)v % (sizeof(grease) / sizeof(grease[0]))];
-		const char *brand = strstr(ua, "Edg/") ? "Microsoft Edge" : "Google Chrome";
-		const char *os = strstr(ua, "Android") ? "Android" : strstr(ua, "Windows") ?
-			"Windows" : strstr(ua, "Mac OS X") ? "macOS" : strstr(ua, "CrOS") ?
-			"Chrome OS" : "Linux";
-		if (v % 3 == 0)
-			bfmt(b, "sec-ch-ua: \"Chromium\";v=\"%d\", \"%s\";v=\"%s\", \"%s\";v=\"%d\"\r\n",
-					v, g[0], g[1], brand, v);
-		else if (v % 3 == 1)
-			bfmt(b, "sec-ch-ua: \"%s\";v=\"%s\", \"Chromium\";v=\"%d\", \"%s\";v=\"%d\"\r\n",
-					g[0], g[1], v, brand, v);
-		else
-			bfmt(b, "sec-ch-ua: \"%s\";v=\"%d\", \"Chromium\";v=\"%d\", \"%s\";v=\"%s\"\r\n",
-					brand, v, v, g[0], g[1]);
-		bfmt(b, "sec-ch-ua-mobile: ?%d\r\nsec-ch-ua-platform: \"%s\"\r\n",
-				strstr(ua, "Mobile") != NULL, os);
-	}
-	bstr(b, "Sec-Fetch-Site: same-site\r\nSec-Fetch-Mode: cors\r\nSec-Fetch-Dest: empty\r\n");
-	gexpand("accept_language", t, sizeof(t));
-	bfmt(b, "Accept-Language: %s\r\n", t);
-	if (!has_header(q, "Referer") && rng_below(S.r, 10) != 0) {
-		if (rng_below(S.r, 10) == 0) {
-			gexpand("referer_external", t, sizeof(t));
-			bfmt(b, "Referer: %s\r\n", t);
-		} else {
-			gexpand("site_page", t, sizeof(t));
-			bfmt(b, "Referer: https://www.%s.example%s\r\n", S.a->name, t);
-		}
-	}
-	if (strcmp(q->method, "GET") != 0 && !has_header(q, "Origin"))
-		bfmt(b, "Origin: https://www.%s.example\r\n", S.a->name);
-	/* a site's pages either use jQuery or not: one user in five, for good */
-	uint32_t who = 2166136261u;
-	for (const char *c = ua; *c; c++)
-		who = (who ^ (uint8_t)*c) * 16777619u;
-	for (const char *c = tc->client_ip; *c; c++)
-		who = (who ^ (uint8_t)*c) * 16777619u;
-	if (who % 5 == 0 && !has_header(q, "X-Requested-With"))
-		bstr(b, "X-Requested-With: XMLHttpRequest\r\n");
-	if (strcmp(q->method, "GET") == 0 && rng_below(S.r, 8) == 0) {
-		uint32_t size = 100 + rng_below(S.r, 9000);
-		gexpand("etag", t, sizeof(t));
-		bfmt(b, "If-None-Match: W/\"%x-%s\"\r\n", size, t);
-	}
-}
-
 struct hop {
 	const struct service *from;
 	int edge;		/* the gateway's call into the mesh */
@@ -946,8 +863,6 @@ build_request(struct tctx *tc, const struct creq *q, const struct hop *h,
 		}
 	if (ua)
 		bfmt(&b, "User-Agent: %s\r\n", ua);
-	if (h->edge)
-		browser_headers(&b, tc, q);
 	bstr(&b, "Accept: application/json\r\n");
 	if (tc->token && (h->edge || h->forward_auth))
 		bfmt(&b, "Authorization: Bearer %s\r\n", tc->token);
@@ -1718,16 +1633,6 @@ inject_payload(struct creq *q, enum cls c, struct payload *p)
 	}
 	if (f == NULL)
 		return;
-	/* Tools append their payloads to the value a parameter had (sqlmap's
-	 * "great film' AND 4287=6316-- x", commix's "drama;id"); people mostly
-	 * replace it. A payload then follows a name, a number or a sentence. */
-	if ((c == CLS_SQLI || c == CLS_XSS || c == CLS_CMDI || c == CLS_SSTI) && f->len > 0 &&
-			!f->has_wire && f->len + p->len + 1 < sizeof(p->raw) &&
-			rng_below(S.r, 3) == 0) {
-		memmove(p->raw + f->len, p->raw, p->len + 1);
-		memcpy(p->raw, f->val, f->len);
-		p->len += f->len;
-	}
 
 	enum ctx cx = ctx_of(q, (enum loc)f->loc);
 	char tmp[MAX_VAL * 3];

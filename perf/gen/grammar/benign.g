@@ -124,25 +124,6 @@ ua_tool = "sqlmap/1." @int(6,8) "." @int(1,12) "#stable (https://sqlmap.org)"
 	| "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/1" @int(20,31) ".0.0.0 Safari/537.36"
 	| "Mozilla/5.00 (Nikto/2.5.0) (Evasions:None) (Test:000" @int(100,999) ")"
 	| "Mozilla/5.0 (compatible; ZAP/2.14)" | "Burp Suite Professional" | "Java/17.0." @int(1,12) ;
-# What browsers send beside the User-Agent (the client-hint brands come
-# from the User-Agent itself): languages, the page they were on, on the
-# app's site (the generator writes the origin, https://www.APP.example) or
-# a site that linked to it, and a revalidation's entity tag.
-accept_language = [4] "en-US,en;q=0.9" | [2] "en-GB,en;q=0.9" | "en-US,en;q=0.5" | "en"
-	| "de-DE,de;q=0.9,en-US;q=0.8,en;q=0.7" | "fr-FR,fr;q=0.9,en;q=0.8" | "es-ES,es;q=0.9"
-	| "pt-BR,pt;q=0.9,en-US;q=0.8,en;q=0.7" | "ja,en-US;q=0.9,en;q=0.8" | "zh-CN,zh;q=0.9"
-	| "nl-NL,nl;q=0.9,en-US;q=0.8,en;q=0.7" | "tr-TR,tr;q=0.9,en-US;q=0.8,en;q=0.7" ;
-site_page = [3] "/" | [2] "/" @word | [2] "/" @word "/" @int(1,5000) | "/" @word "/" @int(1,5000) "/" @word
-	| "/search?q=" @word ("+" @word)? ("&page=" @int(1,20))? | "/" @word "?page=" @int(1,40)
-	| "/account" ("/" @word)? | "/checkout?step=" @int(1,4) | "/" @word "/" @int(1,5000) "#" @word
-	| "/" @word "?utm_source=" ("newsletter" | "google" | "facebook") "&utm_medium=" ("email" | "cpc" | "social")
-	| "/" @word "?sort=" ("-" | "") @word "&order=" ("asc" | "desc") | "/index.php?p=" @int(1,900) ;
-referer_external = [3] "https://www.google.com/" | "https://www.bing.com/" | "https://duckduckgo.com/"
-	| "https://t.co/" @alnum(10,10) | "https://www.reddit.com/r/" @word "/comments/" @alnum(6,6) "/" @word "/"
-	| "https://l.facebook.com/l.php?u=https%3A%2F%2Fwww." @word ".example%2F&h=AT" @alnum(20,30)
-	| "https://news.ycombinator.com/item?id=" @int(30000000,42000000) | "android-app://com.google.android.gm/"
-	| "https://" @word ".wordpress.com/" @int(2019,2026) "/" @int(1,12) "/" @word "-" @word "/" ;
-etag = @hex(8,16) | @alnum(12,27) ;
 ua_bot = "python-requests/2." @int(28,32) ".0" | "Scrapy/2." @int(9,12) ".0 (+https://scrapy.org)"
 	| "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/1" @int(20,31) ".0.0.0 Safari/537.36"
 	| "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
