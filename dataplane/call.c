@@ -740,7 +740,8 @@ skip_header(enum dp_hdr id)
 
 /*
  * Where a Referer or Origin names the request's own Host, the length of
- * its origin ("https://host[:port]"), which is then not scanned; else 0.
+ * its origin ("https://host[:port]", up to where path_start() puts its
+ * path), which is then not scanned; else 0.
  * A browser sends the page it is on with nearly every call, and a page
  * of the same site names the host the call goes to: in a lab, or on an
  * intranet, that host is an internal address, which is what an SSRF
@@ -750,20 +751,12 @@ skip_header(enum dp_hdr id)
 static uint32_t
 own_origin(const char *v, uint32_t n, const char *host, uint32_t hl)
 {
-	uint32_t i = 0;
+	const uint32_t end = path_start(v, n);
 
-	if (host == NULL || hl == 0)
+	if (end == 0 || host == NULL || hl == 0)
 		return 0;
-	if (n >= 7 && strncasecmp(v, "http://", 7) == 0)
-		i = 7;
-	else if (n >= 8 && strncasecmp(v, "https://", 8) == 0)
-		i = 8;
-	else
-		return 0;
-	uint32_t a = i;
-	while (i < n && v[i] != '/' && v[i] != '?' && v[i] != '#')
-		i++;
-	return i - a == hl && strncasecmp(v + a, host, hl) == 0 ? i : 0;
+	const uint32_t a = (v[4] | 0x20) == 's' ? 8 : 7;	/* past "https://", "http://" */
+	return end - a == hl && strncasecmp(v + a, host, hl) == 0 ? end : 0;
 }
 
 static inline int

@@ -254,6 +254,17 @@ struct seqset {
  * averaging): one epoch's weights land wherever its last batches left them,
  * and the sequence models' thresholds sit where that shows.
  */
+/* The values of a model's five tensors, end to end. */
+static size_t
+params_size(const struct tr_param *p)
+{
+	size_t total = 0;
+
+	for (unsigned int k = 0; k < 5; k++)
+		total += p[k].n;
+	return total;
+}
+
 static int
 train_gru(struct tr_gru *g, const struct seqset *S, int epochs, float lr, uint64_t seed,
 		const char *what, double *final, char *err, size_t errlen)
@@ -266,12 +277,10 @@ train_gru(struct tr_gru *g, const struct seqset *S, int epochs, float lr, uint64
 	uint32_t pos[256];
 	struct tr_opt opt = { .lr = lr, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f,
 		.decay = 1e-5f };
-	size_t n = 0, rows = 0, total = 0;
+	size_t n = 0, rows = 0, total = params_size(g->p);
 	float *avg = NULL;
 	int averaged = 0;
 
-	for (unsigned int k = 0; k < 5; k++)
-		total += g->p[k].n;
 	if (epochs >= 4)
 		avg = calloc(total, sizeof(*avg));
 	if (order == NULL || yb == NULL || wb == NULL || B > 256 || (epochs >= 4 && avg == NULL)) {
@@ -730,19 +739,18 @@ warm(const struct opts *o, const char *file, uint32_t kind, struct tr_param *p, 
  * either end. snapshot() keeps the started weights (NULL without
  * --init-weight), blend() moves the trained ones back towards them.
  */
-static float *
-snapshot(const struct opts *o, const struct tr_param *p)
+static int
+snapshot(const struct opts *o, const struct tr_param *p, float **w0, char *err, size_t errlen)
 {
-	size_t total = 0;
-
+	*w0 = NULL;
 	if (o->init_weight <= 0.0f)
-		return NULL;
-	for (unsigned int k = 0; k < 5; k++)
-		total += p[k].n;
-	float *w0 = malloc(total * sizeof(*w0)), *at = w0;
-	for (unsigned int k = 0; w0 != NULL && k < 5; at += p[k].n, k++)
+		return 0;
+	float *at = *w0 = malloc(params_size(p) * sizeof(**w0));
+	if (at == NULL)
+		return snprintf(err, errlen, "out of memory"), -1;
+	for (unsigned int k = 0; k < 5; at += p[k].n, k++)
 		memcpy(at, p[k].w, p[k].n * sizeof(*at));
-	return w0;
+	return 0;
 }
 
 static void
@@ -898,7 +906,8 @@ parse(int argc, char **argv, struct opts *o)
 			o->seq_epochs < 0 || o->pretrain_epochs < 0 || o->label_fraction <= 0 ||
 			o->label_fraction > 1 || o->fpr < 0 || o->fpr >= 1 || o->seq_fpr < 0 ||
 			o->seq_fpr >= 1 || !(o->init_weight >= 0 && o->init_weight < 1) ||
-			(o->init_weight > 0 && o->init == NULL) || o->H == 0 || o->H > 1024 || o->T == 0 || o->T > 256)
+			(o->init_weight > 0 && o->init == NULL) || o->H == 0 || o->H > 1024 ||
+			o->T == 0 || o->T > 256)
 		return -1;
 	return 0;
 }
@@ -946,12 +955,8 @@ level_payload(struct run *r)
 			sizeof(r->err)) < 0 || warm(o, files[0], MW_MODEL_PAYLOAD, net.p, r->err,
 			sizeof(r->err)) < 0)
 		goto out;
-	w0 = snapshot(o, net.p);
-	if (o->init_weight > 0.0f && w0 == NULL) {
-		snprintf(r->err, sizeof(r->err), "out of memory");
-		goto out;
-	}
-	if (train_payload(&net, &r->d, r->keep, o, meta, r->err, sizeof(r->err)) < 0)
+	if (snapshot(o, net.p, &w0, r->err, sizeof(r->err)) < 0 ||
+			train_payload(&net, &r->d, r->keep, o, meta, r->err, sizeof(r->err)) < 0)
 		goto out;
 	blend(o, net.p, w0, meta);
 	/* thresholds on the validation set: a call scores p(c) where the
@@ -1025,11 +1030,8 @@ level_seq(struct run *r, int k)
 			r->err, sizeof(r->err)) < 0 ||
 			warm(o, files[k], MW_MODEL_SEQUENCE, g.p, r->err, sizeof(r->err)) < 0)
 		goto out;
-	w0 = snapshot(o, g.p);
-	if (o->init_weight > 0.0f && w0 == NULL) {
-		snprintf(r->err, sizeof(r->err), "out of memory");
+	if (snapshot(o, g.p, &w0, r->err, sizeof(r->err)) < 0)
 		goto out;
-	}
 	if (o->pretrain_epochs > 0) {
 		/* next-call prediction over every sequence, labeled or not; the
 		 * GRU's weights carry over, the head is the supervised one's */
