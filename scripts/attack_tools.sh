@@ -1,25 +1,34 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 # Real attack tools' traffic through the appliance and the default models:
-# sqlmap (Debian's) and wfuzz's injection word lists, run on loopback
-# against a stand-in API (scripts/stand_in_api.py, 200 and a small JSON
-# answer to everything), captured with tcpdump, then read by meshwatch
+# sqlmap and wapiti (Debian's) and wfuzz's injection word lists, run on
+# loopback against a stand-in API (scripts/stand_in_api.py, 200 and a small
+# JSON answer to everything, an HTML page with a link and a form for
+# wapiti's crawler), captured with tcpdump, then read by meshwatch
 # like any capture. Nothing here was used to train or choose anything:
 # it is a held-out test of what the generator taught the models.
 #
 #   attack_tools.sh BUILD MODELS WORK
 #
+# MW_TOOLS names the tools to run (default: "sqlmap wfuzz wapiti").
 # Each tool and list has a path of its own, which is how its calls are
 # told apart; prints, per source, the share of its calls that raised an
 # alert (payload or trace level) and the share with the expected class,
 # and WORK/tools.json. sqlmap's calls that carry the value it started from
 # unaltered (sent first and between tests) are the benign baseline, but
-# for its header tests, which alter only a header.
+# for its header tests, which alter only a header; the same for wapiti's
+# calls that carry the link's query or the form as the page gave them (its
+# crawl, and its first look at each parameter); for shellshock, which
+# attacks headers, the calls without its function definition in User-Agent. wapiti's xss module sends random words first and its
+# payloads only where they come back in the answer, which a JSON API never
+# does: its calls are benign probes, and every alert on them a false one.
 set -eu
 BUILD=$1 MODELS=$2 WORK=$3
 MW=$BUILD/app/meshwatch
 PORT=${MW_TOOLS_PORT:-18080}
 LISTS=/usr/share/wfuzz/wordlist/Injections
+TOOLS=" ${MW_TOOLS:-sqlmap wfuzz wapiti} "
+runs() { case $TOOLS in *" $1 "*) return 0 ;; esac; return 1; }
 mkdir -p "$WORK"
 rm -f "$WORK/tools.pcap" "$WORK/tools.events.jsonl" "$WORK/tools.alerts.jsonl"
 python3 scripts/stand_in_api.py "$PORT" &
@@ -39,7 +48,7 @@ URL=http://127.0.0.1:$PORT
 sqlmap="timeout 900 sqlmap --batch --level 2 --risk 2 --random-agent --flush-session -v 0
 	--output-dir $WORK/sqlmap"
 q="films/search?q=drama&limit=10"
-{
+runs sqlmap && {
 	$sqlmap -u "$URL/sqlmap/$q" || true
 	$sqlmap -u "$URL/sqlmap-json/films/101/reviews" --data '{"rating":4,"body":"great film"}' ||
 		true
@@ -47,9 +56,15 @@ q="films/search?q=drama&limit=10"
 		true
 	$sqlmap -u "$URL/sqlmap-headers/$q" --level 3 -p "user-agent,referer" || true
 } > "$WORK/sqlmap.log" 2>&1
-for l in SQL XSS Traversal All_attack; do
+runs wfuzz && for l in SQL XSS Traversal All_attack; do
 	timeout 300 wfuzz -z file,$LISTS/$l.txt,urlencode --hc 999 \
 		"$URL/wfuzz-$l/films/search?q=FUZZ" > "$WORK/wfuzz-$l.log" 2>&1 || true
+done
+# wapiti: one module at a time, each under a path of its own; it finds the
+# parameters to attack by crawling the page at the prefix
+runs wapiti && for m in exec sql blindsql file ssrf xxe crlf shellshock xss; do
+	timeout 300 wapiti -u "$URL/wapiti-$m/" --scope folder -m $m --flush-session \
+		--max-scan-time 250 -f txt -o "$WORK/wapiti-$m.txt" > "$WORK/wapiti-$m.log" 2>&1 || true
 done
 sleep 1
 kill $dump
@@ -63,9 +78,14 @@ import collections, json, sys
 work = sys.argv[1]
 expect = {"sqlmap": "sqli", "sqlmap-json": "sqli", "sqlmap-tamper": "sqli",
           "sqlmap-headers": "sqli", "wfuzz-SQL": "sqli", "wfuzz-XSS": "xss", "wfuzz-Traversal": "traversal",
-          "wfuzz-All_attack": None}
-base = {"sqlmap": "q=drama&limit=10 ", "sqlmap-tamper": "q=drama&limit=10 ",
-        "sqlmap-json": ' {"rating":4,"body":"great film"}'}
+          "wfuzz-All_attack": None, "wapiti-exec": "cmdi", "wapiti-sql": "sqli",
+          "wapiti-blindsql": "sqli", "wapiti-file": "traversal", "wapiti-ssrf": "ssrf",
+          "wapiti-xxe": None, "wapiti-crlf": None, "wapiti-shellshock": "cmdi",
+          "wapiti-xss": None}
+page = {" ", "q=drama&limit=10 ", " body=great+film&rating=4"}
+base = {"sqlmap": {"q=drama&limit=10 "}, "sqlmap-tamper": {"q=drama&limit=10 "},
+        "sqlmap-json": {' {"rating":4,"body":"great film"}'}}
+base.update({k: page for k in expect if k.startswith("wapiti-") and k != "wapiti-shellshock"})
 alerted = collections.defaultdict(set)
 with open(f"{work}/tools.alerts.jsonl") as f:
     for line in f:
@@ -81,7 +101,9 @@ with open(f"{work}/tools.events.jsonl") as f:
         if src not in expect:
             continue
         value = (e.get("query") or "") + " " + (e.get("req_body") or "")
-        key = src + (" (unaltered)" if base.get(src) == value else "")
+        plain = (value in base.get(src, ()) if src != "wapiti-shellshock"
+                 else "() {" not in (e.get("user_agent") or ""))
+        key = src + (" (unaltered)" if plain else "")
         r = rows[key]
         got = alerted.get(e["ts"], set())
         r[0] += 1

@@ -10,6 +10,8 @@
 # - payloads in the style of attack tools (tests/data/pf_tool_payloads.tsv),
 #   each as a search query and as a review's JSON text: at least 97% of the
 #   calls alert their category (payload or trace level);
+# - code injection (tests/data/code_injection.tsv), the same two ways: every
+#   call alerts, of whichever class (the models never learned the class);
 # - benign text that looks like attacks (tests/data/pf_tricky_benign.tsv),
 #   the same two ways: at most 3 of its 50 values raise an alert.
 # usage: appliance_outside.sh MESHWATCH SRCDIR OUTDIR
@@ -23,8 +25,9 @@ run() {	# NAME: NAME.pcap through the appliance with the default models
 }
 $PCAP --headers "$SRC/tests/data/browser_headers.tsv" "$DIR/headers.pcap"
 $PCAP "$SRC/tests/data/pf_tool_payloads.tsv" "$DIR/tools.pcap"
+$PCAP "$SRC/tests/data/code_injection.tsv" "$DIR/code.pcap"
 $PCAP "$SRC/tests/data/pf_tricky_benign.tsv" "$DIR/tricky.pcap"
-for n in headers tools tricky; do run $n; done
+for n in headers tools code tricky; do run $n; done
 python3 - "$SRC/tests/data" "$DIR" <<'EOF'
 import json, sys
 
@@ -70,6 +73,17 @@ for cat, v, t in calls:
 print(f"attack-tool payloads: {hit} of {len(calls)} calls alerted their category")
 if hit < 0.97 * len(calls):
     fail = 1
+
+got = alerts("code")
+code = lines("code_injection.tsv")
+calls = [(v, t) for i, (cat, v) in enumerate(code, 1) for t in (2 * i, 2 * i + 1)]
+for v, t in calls:
+    if not got.get(t):
+        fail = 1
+        print(f"  code injection not alerted ({'query' if t % 2 == 0 else 'JSON'}): {v[:70]}")
+classes = sorted({c for v, t in calls for c in got.get(t, ())})
+print(f"code injection: {sum(bool(got.get(t)) for v, t in calls)} of {len(calls)} calls alerted"
+      f" (as {', '.join(classes)})")
 
 got = alerts("tricky")
 tricky = lines("pf_tricky_benign.tsv")

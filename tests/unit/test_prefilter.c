@@ -170,6 +170,7 @@ test_categories(void)
 	hit(PF_CLASS_values, "'; return this.password.match(/^a/); var x='", CAT(nosqli));
 	hit(PF_CLASS_values, "*)(uid=*))(|(uid=*", CAT(ldapi));
 	hit(PF_CLASS_values, "en%0d%0aSet-Cookie:%20admin=1", CAT(crlf));
+	hit(PF_CLASS_path, "/download/report.asp::$DATA", CAT(lfi));
 	hit(PF_CLASS_body, "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM "
 			"\"file:///etc/passwd\">]><r>&x;</r>", CAT(xxe));
 	hit(PF_CLASS_cookies, "rO0ABXNyABFqYXZhLnV0aWwuSGFzaE1hcA", CAT(deserialization));
@@ -195,6 +196,9 @@ test_categories(void)
 	quiet("1 + 1 = 2");
 	quiet("select");
 	quiet("what's up? -- nothing");
+	quiet("Extras; include (but are not limited to) subtitles");
+	quiet("call exit(0) when done, then md5(file) to check it");
+	quiet("<?xml version=\"1.0\"?>");
 }
 
 static int
@@ -305,17 +309,21 @@ test_url_headers(void)
 	}
 }
 
-/* Payloads in the style of real attack tools, and benign look-alikes
- * (tests/data): every payload caught with its category, few benign flagged. */
+/* Payloads in the style of real attack tools and code injection, and benign
+ * look-alikes (tests/data): every payload caught with its category, few
+ * benign flagged. */
 static void
 test_corpora(const char *dir)
 {
+	static const char *const files[] = {
+		"pf_tool_payloads.tsv", "code_injection.tsv", "pf_tricky_benign.tsv",
+	};
 	char path[4096], line[4096];
 	int n[2] = { 0, 0 }, flagged[2] = { 0, 0 };
 
-	for (int benign = 0; benign < 2; benign++) {
-		snprintf(path, sizeof(path), "%s/%s", dir,
-				benign ? "pf_tricky_benign.tsv" : "pf_tool_payloads.tsv");
+	for (size_t i = 0; i < RTE_DIM(files); i++) {
+		int benign = i == RTE_DIM(files) - 1;
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
 		FILE *f = fopen(path, "r");
 		CHECK(f != NULL, "%s", path);
 		if (f == NULL)
