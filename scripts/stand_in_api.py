@@ -4,7 +4,9 @@
 answers every call 200 with a small JSON body, reading any request body,
 but for a path that ends in "/": there an HTML page, for a scanner's
 crawler, that links a search with a query and holds a review form, under
-the same prefix (a scanner attacks the parameters it finds).
+the same prefix (a scanner attacks the parameters it finds). Under /dirb/
+it answers as an application does to a path guesser: 404 but for a few
+paths that exist.
 
     stand_in_api.py PORT
 """
@@ -23,6 +25,9 @@ PAGE = """<!doctype html><html><head><title>films</title></head><body>
 """
 
 
+DIRB_FOUND = {"/dirb/", "/dirb/admin/", "/dirb/api/", "/dirb/login", "/dirb/robots.txt"}
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -33,10 +38,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         kind = "application/json"
         body = json.dumps({"items": [{"id": 7, "title": "Academy Dinosaur"}],
                            "count": 1}).encode()
-        if self.path.endswith("/"):
+        status = 200
+        if self.path.startswith("/dirb/") and self.path not in DIRB_FOUND:
+            status, body = 404, b'{"error":"not found"}'
+        elif self.path.endswith("/"):
             kind = "text/html"
             body = PAGE.replace("PREFIX", self.path.rstrip("/")).encode()
-        self.send_response(200)
+        self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
