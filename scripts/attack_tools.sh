@@ -4,8 +4,8 @@
 # sqlmap, wapiti and dirb (Debian's) and wfuzz's injection word lists, run on
 # loopback against a stand-in API (scripts/stand_in_api.py, 200 and a small
 # JSON answer to everything, an HTML page with a link and a form for
-# wapiti's crawler), captured with tcpdump, then read by meshwatch
-# like any capture. Nothing here was used to train or choose anything:
+# wapiti's crawler, 404 to dirb's guesses but for a few paths), captured
+# with tcpdump, then read by meshwatch like any capture. Nothing here was used to train or choose anything:
 # it is a held-out test of what the generator taught the models.
 #
 #   attack_tools.sh BUILD MODELS WORK
@@ -19,9 +19,10 @@
 # for its header tests, which alter only a header; the same for wapiti's
 # calls that carry the link's query or the form as the page gave them (its
 # crawl, and its first look at each parameter); for shellshock, which
-# attacks headers, the calls without its function definition in User-Agent. wapiti's xss module sends random words first and its
-# payloads only where they come back in the answer, which a JSON API never
-# does: its calls are benign probes, and every alert on them a false one.
+# attacks headers, the calls without its function definition in
+# User-Agent. wapiti's xss module sends random words first and its payloads
+# only where they come back in the answer, which a JSON API never does:
+# its calls are benign probes, and every alert on them a false one.
 # dirb guesses paths (its common word list) where the API answers 404 but
 # for a few; what it does is only seen whole, so the actor alerts on each
 # source's client are listed too.
