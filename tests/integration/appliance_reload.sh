@@ -57,10 +57,11 @@ echo "capture: $(wc -l < "$OUT.requests.jsonl") calls, replayed at $PPS packets/
 
 "$MW" -c "$DIR/run.conf" --idle-exit 2 > "$DIR/run.log" 2>&1 &
 MWPID=$!
-# wait_for PATTERN [SECONDS]: a line of the log, or fail
+# wait_for PATTERN [SECONDS [SEEN]]: a line of the log, more than SEEN of
+# them (default 0: any), or fail
 wait_for() {
 	for _ in $(seq 1 $((${2:-60} * 4))); do
-		grep -q "$1" "$DIR/run.log" && return 0
+		[ "$(grep -c "$1" "$DIR/run.log")" -gt "${3:-0}" ] && return 0
 		kill -0 $MWPID 2>/dev/null || fail "meshwatch exited while waiting for: $1"
 		sleep 0.25
 	done
@@ -107,8 +108,10 @@ echo "ok   broken rule file rejected, the running rules still match ($h1 -> $h2 
 # 4. a truncated model: rejected, through the telemetry command
 mv "$DIR/models/payload.mwm" "$DIR/payload.good"
 head -c 4000 "$DIR/payload.good" > "$DIR/models/payload.mwm"
+# (the rejected rule file's line names generation 2 as well: wait for a new one)
+seen=$(grep -c "reload: rejected: .*generation 2" "$DIR/run.log")
 tel /meshwatch/reload '.requested == 1'
-wait_for "reload: rejected: .*generation 2" 60
+wait_for "reload: rejected: .*generation 2" 60 "$seen"
 grep -q "models.payload: .*payload.mwm: " "$DIR/run.log" || fail "the truncated model is not named"
 mv "$DIR/payload.good" "$DIR/models/payload.mwm"
 
