@@ -73,8 +73,9 @@ model: build
 model-transfer: build
 	sh scripts/transfer.sh $(BUILD) configs/models $(BUILD)/transfer
 
-# Real attack tools (sqlmap, wapiti, dirb, wfuzz's lists) on loopback, captured and read
-# by the appliance with the default models (inference/MODEL_CARD.md).
+# Real attack tools (sqlmap, wapiti, dirb, wfuzz's lists) on loopback,
+# captured and read by the appliance with the default models
+# (inference/MODEL_CARD.md).
 model-tools: build
 	@sh scripts/install-deps.sh sqlmap wfuzz wapiti dirb tcpdump
 	sh scripts/attack_tools.sh $(BUILD) configs/models $(BUILD)/tools

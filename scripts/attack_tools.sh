@@ -5,8 +5,9 @@
 # loopback against a stand-in API (scripts/stand_in_api.py, 200 and a small
 # JSON answer to everything, an HTML page with a link and a form for
 # wapiti's crawler, 404 to dirb's guesses but for a few paths), captured
-# with tcpdump, then read by meshwatch like any capture. Nothing here was used to train or choose anything:
-# it is a held-out test of what the generator taught the models.
+# with tcpdump, then read by meshwatch like any capture. Nothing here was
+# used to train or choose anything: it is a held-out test of what the
+# generator taught the models.
 #
 #   attack_tools.sh BUILD MODELS WORK
 #

@@ -52,6 +52,13 @@ def alerts(name):
     return got
 
 
+def calls(name):
+    """(category, value, trace id, how) of each call http_pcap.py made of a
+    value file: line i as a search query (trace 2i) and as JSON text (2i + 1)."""
+    return [(cat, v, t, "query" if t % 2 == 0 else "JSON")
+            for i, (cat, v) in enumerate(lines(name), 1) for t in (2 * i, 2 * i + 1)]
+
+
 got = alerts("headers")
 for i, l in enumerate(lines("browser_headers.tsv"), 1):
     a = got.get(2 * i, set())
@@ -62,32 +69,32 @@ for i, l in enumerate(lines("browser_headers.tsv"), 1):
 print(f"browser headers: {len(lines('browser_headers.tsv'))} calls as expected" if not fail else
       "browser headers: some calls not as expected")
 
+
 got = alerts("tools")
-tool = lines("pf_tool_payloads.tsv")
-calls = [(cat, v, t) for i, (cat, v) in enumerate(tool, 1) for t in (2 * i, 2 * i + 1)]
-hit = sum(cat in got.get(t, set()) for cat, v, t in calls)
-for cat, v, t in calls:
+tool = calls("pf_tool_payloads.tsv")
+hit = sum(cat in got.get(t, set()) for cat, v, t, how in tool)
+for cat, v, t, how in tool:
     if cat not in got.get(t, set()):
-        print(f"  tool payload not alerted as {cat} ({'query' if t % 2 == 0 else 'JSON'}):"
+        print(f"  tool payload not alerted as {cat} ({how}):"
               f" {v[:70]} -> {sorted(got.get(t, set())) or 'nothing'}")
-print(f"attack-tool payloads: {hit} of {len(calls)} calls alerted their category")
-if hit < 0.97 * len(calls):
+print(f"attack-tool payloads: {hit} of {len(tool)} calls alerted their category")
+if hit < 0.97 * len(tool):
     fail = 1
 
 got = alerts("code")
-code = lines("code_injection.tsv")
-calls = [(v, t) for i, (cat, v) in enumerate(code, 1) for t in (2 * i, 2 * i + 1)]
-for v, t in calls:
+code = calls("code_injection.tsv")
+for cat, v, t, how in code:
     if not got.get(t):
         fail = 1
-        print(f"  code injection not alerted ({'query' if t % 2 == 0 else 'JSON'}): {v[:70]}")
-classes = sorted({c for v, t in calls for c in got.get(t, ())})
-print(f"code injection: {sum(bool(got.get(t)) for v, t in calls)} of {len(calls)} calls alerted"
-      f" (as {', '.join(classes)})")
+        print(f"  code injection not alerted ({how}): {v[:70]}")
+classes = sorted({c for cat, v, t, how in code for c in got.get(t, ())})
+print(f"code injection: {sum(bool(got.get(t)) for cat, v, t, how in code)} of {len(code)}"
+      f" calls alerted (as {', '.join(classes)})")
 
 got = alerts("tricky")
 tricky = lines("pf_tricky_benign.tsv")
-flagged = [v for i, (c, v) in enumerate(tricky, 1) if got.get(2 * i) or got.get(2 * i + 1)]
+flagged = list(dict.fromkeys(v for cat, v, t, how in calls("pf_tricky_benign.tsv")
+                             if got.get(t)))  # a value alerted as a query, as JSON or both
 for v in flagged:
     print(f"  tricky benign alerted: {v}")
 print(f"tricky benign: {len(flagged)} of {len(tricky)} values alerted")
