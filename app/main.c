@@ -698,13 +698,13 @@ open_log(const char *path, const char *key, size_t bufsize, FILE **out)
 	return 0;
 }
 
-static void
+/* -1 when what stdio still held could not be written */
+static int
 close_log(FILE *f)
 {
 	if (f == stdout)
-		fflush(stdout);
-	else if (f != NULL)
-		fclose(f);
+		return fflush(stdout) == EOF ? -1 : 0;
+	return f != NULL && fclose(f) == EOF ? -1 : 0;
 }
 
 static int
@@ -962,6 +962,7 @@ shutdown_lcores(struct app *a)
 	inv_unlock(a->inv);
 	out_alerts_flush(&a->out, UINT64_MAX);
 	dump_inventory(a);
+	out_flush(&a->out);	/* a failure shows in the final stats */
 }
 
 static void
@@ -996,7 +997,8 @@ teardown(struct app *a)
 	rte_free(a->logins);
 	inv_free(a->inv);
 	out_alerts_free(&a->out);
-	close_log(a->out.alerts);
+	if (close_log(a->out.alerts) < 0)
+		a->out.alert_write_errors++;
 	sink_sock_close(&a->out.sock);
 	if (a->out.syslog)
 		closelog();
@@ -1006,7 +1008,8 @@ teardown(struct app *a)
 	rte_hash_free(a->services.by_addr);
 	free(a->rules);
 	free(a->services.names);
-	close_log(a->out.events);
+	if (close_log(a->out.events) < 0)
+		a->out.event_write_errors++;
 	if (a->stats_file != NULL)
 		fclose(a->stats_file);
 	cfg_free(&a->cfg);
@@ -1143,5 +1146,11 @@ main(int argc, char **argv)
 	app_telemetry_stop();
 	teardown(&a);
 	rte_eal_cleanup();
+	if (a.out.event_write_errors + a.out.alert_write_errors) {
+		fprintf(stderr, "meshwatch: %" PRIu64 " writes to the event log and %" PRIu64
+				" to the alert log failed: both logs miss lines\n",
+				a.out.event_write_errors, a.out.alert_write_errors);
+		return 1;
+	}
 	return 0;
 }

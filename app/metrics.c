@@ -293,6 +293,12 @@ alerts(const struct app *a, FILE *f)
 				inv_finding_names[k], ic.findings[k]);
 	family(f, "meshwatch_events_written_total", "counter", "Calls written to the event log");
 	fprintf(f, "meshwatch_events_written_total %" PRIu64 "\n", a->out.written);
+	family(f, "meshwatch_log_write_errors_total", "counter",
+			"Writes to a log that failed (a full disk): lines lost, by log");
+	fprintf(f, "meshwatch_log_write_errors_total{log=\"events\"} %" PRIu64 "\n",
+			a->out.event_write_errors);
+	fprintf(f, "meshwatch_log_write_errors_total{log=\"alerts\"} %" PRIu64 "\n",
+			a->out.alert_write_errors);
 }
 
 void

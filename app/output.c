@@ -10,6 +10,7 @@
  * replaced by "[redacted]" before anything is written; tokens, API keys and
  * session cookies never reach the event at all (only keyed hashes do).
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -456,6 +457,37 @@ add_verdicts(json_object *o, const struct out_ctx *oc, const struct mw_event *ev
 			ev->flags & MW_EV_TRACE_ALERT);
 }
 
+/*
+ * A write that failed lost its line, and maybe what stdio held before it:
+ * counted, and said on stderr when the log starts failing and whenever the
+ * reason changes, so a full disk is never silent (nor a flood of lines).
+ */
+static void
+write_failed(const char *log, const char *counter, uint64_t *count, int *last)
+{
+	int e = errno ? errno : EIO;
+
+	(*count)++;
+	if (e != *last)
+		fprintf(stderr, "meshwatch: %s: write failed: %s; lines are being lost "
+				"(counted in the stats as %s)\n", log, strerror(e), counter);
+	*last = e;
+}
+
+uint64_t
+out_flush(struct out_ctx *oc)
+{
+	errno = 0;
+	if (oc->events != NULL && fflush(oc->events) == EOF)
+		write_failed("event log", "event_write_errors", &oc->event_write_errors,
+				&oc->event_errno);
+	errno = 0;
+	if (oc->alerts != NULL && fflush(oc->alerts) == EOF)
+		write_failed("alert log", "alert_write_errors", &oc->alert_write_errors,
+				&oc->alert_errno);
+	return oc->event_write_errors + oc->alert_write_errors;
+}
+
 int
 out_event(struct out_ctx *oc, const struct mw_event *ev)
 {
@@ -469,9 +501,14 @@ out_event(struct out_ctx *oc, const struct mw_event *ev)
 	add_verdicts(o, oc, ev);
 	const char *line = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 			JSON_C_TO_STRING_NOSLASHESCAPE);
+	errno = 0;
 	int rc = fputs(line, oc->events) < 0 || fputc('\n', oc->events) == EOF ? -1 : 0;
 	json_object_put(o);
-	oc->written++;
+	if (rc < 0)
+		write_failed("event log", "event_write_errors", &oc->event_write_errors,
+				&oc->event_errno);
+	else
+		oc->written++;
 	return rc;
 }
 
@@ -669,8 +706,13 @@ write_line(struct out_ctx *oc, json_object *o, int prio)
 			JSON_C_TO_STRING_NOSLASHESCAPE, &n);
 	int rc = 0;
 
-	if (oc->alerts != NULL)
-		rc = fwrite(line, 1, n, oc->alerts) != n || fputc('\n', oc->alerts) == EOF ? -1 : 0;
+	errno = 0;
+	if (oc->alerts != NULL &&
+			(fwrite(line, 1, n, oc->alerts) != n || fputc('\n', oc->alerts) == EOF)) {
+		write_failed("alert log", "alert_write_errors", &oc->alert_write_errors,
+				&oc->alert_errno);
+		rc = -1;
+	}
 	sink_sock_send(&oc->sock, line, n);
 	if (oc->syslog)
 		syslog(prio, "%s", line);

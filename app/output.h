@@ -34,11 +34,20 @@ struct out_ctx {
 	struct out_window *win;
 	uint64_t now_ns, now_tsc;	/* latest alert time, and when it came */
 	uint64_t alerts_written, alerts_suppressed, windows_full;
+
+	/* writes that failed (a full disk, a lost mount): lines lost with them */
+	uint64_t event_write_errors, alert_write_errors;
+	int event_errno, alert_errno;	/* the last failure's reason, said once */
 	uint64_t raised[MW_ALERT_KIND_MAX][MW_MODEL_MAX_CLASSES];	/* by level and class */
 };
 
-/* Writes one event as a JSON line; -1 on a write error. */
+/* Writes one event as a JSON line; -1 on a write error (counted, and said
+ * on stderr when the log starts failing or fails for a new reason). */
 int out_event(struct out_ctx *oc, const struct mw_event *ev);
+
+/* Flushes both logs, counting a failure as a failed write; returns the
+ * failed writes to either log since start. */
+uint64_t out_flush(struct out_ctx *oc);
 
 /* Sets up suppression with windows of window_s seconds (0: none). */
 int out_alerts_init(struct out_ctx *oc, uint32_t window_s);

@@ -51,7 +51,8 @@ app_stats_sum(const struct app *a, struct app_totals *t)
 		t->drops_total += t->drop[k];
 	t->drops_total += t->c[DP_C_event_ring_full] + t->c[DP_C_event_pool_empty] +
 		t->inf[INF_C_out_ring_full] + t->inf[INF_C_summaries_lost] +
-		t->inf[INF_C_alerts_lost] + t->port_missed + t->port_nombuf;
+		t->inf[INF_C_alerts_lost] + t->port_missed + t->port_nombuf +
+		a->out.event_write_errors + a->out.alert_write_errors;
 	t->written = a->out.written;
 }
 
@@ -170,6 +171,10 @@ app_stats_line(struct app *a, FILE *out)
 			json_object_new_int64((int64_t)a->out.alerts_written));
 	json_object_object_add(c, "alerts_suppressed",
 			json_object_new_int64((int64_t)a->out.alerts_suppressed));
+	json_object_object_add(c, "event_write_errors",
+			json_object_new_int64((int64_t)a->out.event_write_errors));
+	json_object_object_add(c, "alert_write_errors",
+			json_object_new_int64((int64_t)a->out.alert_write_errors));
 	json_object_object_add(c, "port_missed", json_object_new_int64((int64_t)t.port_missed));
 	json_object_object_add(c, "port_nombuf", json_object_new_int64((int64_t)t.port_nombuf));
 	for (int k = 0; k < DP_DROP_MAX; k++)
@@ -236,6 +241,9 @@ app_stats_report(struct app *a, FILE *out)
 		fprintf(out, "  %-28s %" PRIu64 "\n", inf_counter_names[k], t.inf[k]);
 	fprintf(out, "events written: %" PRIu64 "%s\n", t.written,
 			a->out.events ? "" : " (no event log configured)");
+	if (a->out.event_write_errors + a->out.alert_write_errors)
+		fprintf(out, "WRITES FAILED, lines lost: event log %" PRIu64 ", alert log %"
+				PRIu64 "\n", a->out.event_write_errors, a->out.alert_write_errors);
 	fprintf(out, "event-to-verdict latency: p50 %" PRIu64 " us, p99 %" PRIu64 " us, p99.9 %"
 			PRIu64 " us\n", app_latency(&t, 0.5), app_latency(&t, 0.99),
 			app_latency(&t, 0.999));

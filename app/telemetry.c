@@ -130,6 +130,8 @@ fill_stats(const struct app *a, const char *params, struct rte_tel_data *d)
 	add_u64(d, "events_written", t.written);
 	add_u64(d, "alerts_written", a->out.alerts_written);
 	add_u64(d, "alerts_suppressed", a->out.alerts_suppressed);
+	add_u64(d, "event_write_errors", a->out.event_write_errors);
+	add_u64(d, "alert_write_errors", a->out.alert_write_errors);
 	if (lat != NULL) {
 		add_u64(lat, "p50", app_latency(&t, 0.5));
 		add_u64(lat, "p99", app_latency(&t, 0.99));

@@ -6,6 +6,8 @@
 # - a collector's Unix socket, stream and datagram: it gets every line the
 #   log got, except those counted lost, and one that starts after meshwatch
 #   is connected to within a second;
+# - a full disk (/dev/full): every failed write counted, said on stderr
+#   once, in drops_total and the exit status: no line lost in silence;
 # - syslog (in a mount namespace whose /dev/log is ours);
 # - the lines are EVE JSON as tools reading Suricata's eve.json expect.
 #
@@ -172,4 +174,27 @@ lost=$(report 'alert socket [^:]*: [0-9]* sent, \([0-9]*\) lost')
 [ $((sent + lost)) -eq "$(lines "$DIR/alerts2.jsonl")" ] || fail "datagram: sent + lost is not the log"
 [ "$sent" -gt 0 ] || fail "nothing reached the datagram collector"
 echo "datagram socket: $sent sent, $lost lost"
+
+# ---- a full disk: losses counted and said, never silent ----
+if [ -w /dev/full ]; then
+	conf "$DIR/full.conf" "" "events = \"/dev/full\"; alerts = \"/dev/full\"; stats = \"$DIR/full.stats.jsonl\";"
+	rm -f "$DIR/full.stats.jsonl"
+	rc=0
+	timeout 300 "$MW" -c "$DIR/full.conf" --idle-exit 1 > "$DIR/full.log" 2> "$DIR/full.err" || rc=$?
+	[ "$rc" -eq 1 ] || { cat "$DIR/full.err" >&2; fail "exit $rc with both logs on a full disk, not 1"; }
+	for log in event alert; do
+		n=$(grep -c "^meshwatch: $log log: write failed: No space left on device" "$DIR/full.err" || true)
+		[ "$n" -eq 1 ] || fail "the $log log's failure said $n times, not once"
+	done
+	grep -q "^meshwatch: [1-9][0-9]* writes to the event log and [1-9][0-9]* to the alert log failed" \
+		"$DIR/full.err" || fail "no closing word on the lost lines"
+	grep -q "^WRITES FAILED, lines lost: event log [1-9]" "$DIR/full.log" ||
+		fail "the final report does not say writes failed"
+	tail -1 "$DIR/full.stats.jsonl" | jq -e '.counters.event_write_errors > 0 and
+		.counters.alert_write_errors > 0 and .drops_total >= .counters.event_write_errors' \
+		> /dev/null || fail "the stats do not count the failed writes"
+	echo "full disk: $(tail -1 "$DIR/full.err")"
+else
+	echo "full disk: not checked (no writable /dev/full)"
+fi
 echo "outputs: OK"
