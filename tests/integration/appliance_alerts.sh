@@ -24,6 +24,8 @@
 # usage: appliance_alerts.sh MESHWATCH GEN MAKE_MODEL APP RULESDIR OUTDIR
 set -eu
 MW=$1 GEN=$2 MK=$3 APP=$4 RULES=$5 DIR=$6/alerts
+. "$(dirname "$0")/outputs_lib.sh"
+remove_on_success "$DIR"
 mkdir -p "$DIR/cache"
 CAP="$DIR/cap"
 "$GEN" --app "$APP" --out "$CAP" --seed 43 --requests 6000 --attack all=0.02 --quiet

@@ -7,6 +7,8 @@
 # usage: appliance_capture.sh MESHWATCH GEN CHECK APP OUTDIR NAME [gen options...]
 set -eu
 MW=$1 GEN=$2 CHECK=$3 APP=$4 DIR=$5/appliance NAME=$6
+. "$(dirname "$0")/outputs_lib.sh"
+remove_on_success "$DIR" "$NAME"
 shift 6
 mkdir -p "$DIR"
 OUT="$DIR/$NAME"

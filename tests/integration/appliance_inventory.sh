@@ -14,6 +14,8 @@
 # usage: appliance_inventory.sh MESHWATCH GEN APPS OUTDIR
 set -eu
 MW=$1 GEN=$2 APPS=$3 DIR=$4/inventory
+. "$(dirname "$0")/outputs_lib.sh"
+remove_on_success "$DIR"
 mkdir -p "$DIR"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 

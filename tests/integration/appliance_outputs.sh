@@ -14,13 +14,17 @@
 # usage: appliance_outputs.sh MESHWATCH GEN CONFIGS OUTDIR
 set -eu
 MW=$1 GEN=$2 CONFIGS=$3 DIR=$4/outputs
+. "$(dirname "$0")/outputs_lib.sh"
+MW_RM_DIR=$DIR
 mkdir -p "$DIR"
 OUT="$DIR/cap"
 MWPID= COLL=
 fail() { echo "FAIL: $*" >&2; [ -f "$DIR/run.log" ] && tail -15 "$DIR/run.log" >&2; exit 1; }
 cleanup() {
+	rc=$?
 	[ -z "$MWPID" ] || kill -9 $MWPID 2>/dev/null || true
 	[ -z "$COLL" ] || kill $COLL 2>/dev/null || true
+	tidy_outputs $rc
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM

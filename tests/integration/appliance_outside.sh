@@ -17,6 +17,8 @@
 # usage: appliance_outside.sh MESHWATCH SRCDIR OUTDIR
 set -eu
 MW=$1 SRC=$2 DIR=$3/outside
+. "$(dirname "$0")/outputs_lib.sh"
+remove_on_success "$DIR"
 mkdir -p "$DIR/cache"
 PCAP="python3 $SRC/tests/tools/http_pcap.py"
 run() {	# NAME: NAME.pcap through the appliance with the default models

@@ -12,6 +12,8 @@
 # usage: appliance_payload.sh MESHWATCH GEN MAKE_MODEL APP RULESDIR OUTDIR
 set -eu
 MW=$1 GEN=$2 MK=$3 APP=$4 RULES=$5 DIR=$6/payload
+. "$(dirname "$0")/outputs_lib.sh"
+remove_on_success "$DIR"
 mkdir -p "$DIR/cache"
 OUT="$DIR/run"
 "$GEN" --app "$APP" --out "$OUT" --seed 41 --requests 6000 --attack all=0.02 --quiet

@@ -9,6 +9,8 @@
 # usage: appliance_prefilter.sh MESHWATCH GEN CHECK APP RULESDIR OUTDIR NAME MIN_RECALL MAX_FLAG [gen options...]
 set -eu
 MW=$1 GEN=$2 CHECK=$3 APP=$4 RULES=$5 DIR=$6/prefilter NAME=$7 MINR=$8 MAXF=$9
+. "$(dirname "$0")/outputs_lib.sh"
+remove_on_success "$DIR" "$NAME"
 shift 9
 mkdir -p "$DIR/cache"
 OUT="$DIR/$NAME"

@@ -16,13 +16,19 @@
 # usage: appliance_reload.sh MESHWATCH GEN EVENT-CHECK MAKE-TEST-MODEL CONFIGS OUTDIR
 set -eu
 MW=$1 GEN=$2 CHECK=$3 MKMODEL=$4 CONFIGS=$5 DIR=$6/reload
+. "$(dirname "$0")/outputs_lib.sh"
+MW_RM_DIR=$DIR
 rm -rf "$DIR"
 mkdir -p "$DIR/rules" "$DIR/models" "$DIR/cache"
 OUT="$DIR/cap"
 PREFIX="mwrel$$"
 MWPID=
 fail() { echo "FAIL: $*" >&2; [ -f "$DIR/run.log" ] && tail -20 "$DIR/run.log" >&2; exit 1; }
-cleanup() { [ -z "$MWPID" ] || kill -9 $MWPID 2>/dev/null || true; }
+cleanup() {
+	rc=$?
+	[ -z "$MWPID" ] || kill -9 $MWPID 2>/dev/null || true
+	tidy_outputs $rc
+}
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 

@@ -9,6 +9,8 @@
 # usage: appliance_telemetry.sh MESHWATCH GEN CONFIGS OUTDIR
 set -eu
 MW=$1 GEN=$2 CONFIGS=$3 DIR=$4/telemetry
+. "$(dirname "$0")/outputs_lib.sh"
+MW_RM_DIR=$DIR
 mkdir -p "$DIR"
 OUT="$DIR/cap"
 PREFIX="mwtel$$"
@@ -58,8 +60,10 @@ s.bind(('127.0.0.1', $BUSY)); s.listen(); time.sleep(120)" &
 HOLDER=$!
 MWPID=
 cleanup() {
+	rc=$?
 	kill $HOLDER 2>/dev/null || true
 	[ -z "$MWPID" ] || kill -9 $MWPID 2>/dev/null || true
+	tidy_outputs $rc
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM

@@ -4,6 +4,8 @@
 # usage: gen_determinism.sh GEN APP OUTDIR
 set -eu
 GEN=$1 APP=$2 DIR=$3/determinism
+. "$(dirname "$0")/outputs_lib.sh"
+remove_on_success "$DIR"
 mkdir -p "$DIR"
 for run in a b; do
 	"$GEN" --app "$APP" --out "$DIR/$run" --seed 7 --requests 15000 --quiet \

@@ -6,6 +6,8 @@
 # usage: gen_impair.sh GEN APP OUTDIR
 set -eu
 GEN=$1 APP=$2 DIR=$3/impair
+. "$(dirname "$0")/outputs_lib.sh"
+remove_on_success "$DIR"
 mkdir -p "$DIR"
 fail=0
 check() {

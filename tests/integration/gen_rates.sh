@@ -4,6 +4,8 @@
 # usage: gen_rates.sh GEN APP OUTDIR
 set -eu
 GEN=$1 APP=$2 DIR=$3/rates
+. "$(dirname "$0")/outputs_lib.sh"
+remove_on_success "$DIR"
 mkdir -p "$DIR"
 OUT=$DIR/all
 RATE=0.012

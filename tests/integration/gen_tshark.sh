@@ -9,6 +9,8 @@
 # usage: gen_tshark.sh GEN CHECK APP OUTDIR NAME [meshwatch-gen options...]
 set -eu
 GEN=$1 CHECK=$2 APP=$3 DIR=$4 NAME=$5
+. "$(dirname "$0")/outputs_lib.sh"
+remove_on_success "$DIR" "$NAME"
 shift 5
 mkdir -p "$DIR"
 OUT="$DIR/$NAME"

@@ -16,6 +16,8 @@
 # usage: train_e2e.sh MESHWATCH GEN TRAIN EVAL APP RULESDIR OUTDIR
 set -eu
 MW=$1 GEN=$2 TRAIN=$3 EVAL=$4 APP=$5 RULES=$6 DIR=$7/train-e2e
+. "$(dirname "$0")/outputs_lib.sh"
+remove_on_success "$DIR"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 rm -rf "$DIR"
 mkdir -p "$DIR"
