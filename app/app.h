@@ -94,6 +94,7 @@ struct app {
 	struct pf_ctx *pf_ctx[CFG_MAX_LCORES];
 	struct inventory *inv;		/* what calls what (inventory.h) */
 	FILE *stats_file;
+	bool stats_failing;		/* its last write failed: said once */
 	uint64_t start_tsc, last_stats_tsc;
 	struct app_totals last;
 };
@@ -128,6 +129,8 @@ uint64_t app_latency(const struct app_totals *t, double q);
 /* How long an lcore's thread (tid) has waited for its CPU, in ms; -1 if
  * unknown. */
 double app_cpu_wait_ms(int tid);
+/* A progress line to out (none if NULL), and a JSON line to the stats file
+ * if there is one. */
 void app_stats_line(struct app *a, FILE *out);
 void app_stats_report(struct app *a, FILE *out);
 

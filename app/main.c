@@ -864,10 +864,12 @@ static void
 reopen(struct app *a)
 {
 	const struct mw_config *c = &a->cfg;
-	int bad = sink_reopen(&a->out.events, c->events, EVENT_LOG_BUF, "output.events", stderr);
+	int ev = sink_reopen(&a->out.events, c->events, EVENT_LOG_BUF, "output.events", stderr);
+	int al = sink_reopen(&a->out.alerts, c->alerts, 0, "output.alerts", stderr);
+	int bad = ev | al | sink_reopen(&a->stats_file, c->stats_file, 0, "output.stats", stderr);
 
-	bad |= sink_reopen(&a->out.alerts, c->alerts, 0, "output.alerts", stderr);
-	bad |= sink_reopen(&a->stats_file, c->stats_file, 0, "output.stats", stderr);
+	a->out.event_write_errors += ev == 1;	/* the old file's last lines */
+	a->out.alert_write_errors += al == 1;
 	printf("SIGHUP: logs reopened%s\n", bad ? ", not all of them" : "");
 	fflush(stdout);
 }
@@ -1142,6 +1144,7 @@ main(int argc, char **argv)
 
 	control_loop(&a, &o);
 	shutdown_lcores(&a);
+	app_stats_line(&a, NULL);	/* the stats file ends on the final totals */
 	app_stats_report(&a, stdout);
 	app_telemetry_stop();
 	teardown(&a);

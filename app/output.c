@@ -463,14 +463,14 @@ add_verdicts(json_object *o, const struct out_ctx *oc, const struct mw_event *ev
  * reason changes, so a full disk is never silent (nor a flood of lines).
  */
 static void
-write_failed(const char *log, const char *counter, uint64_t *count, int *last)
+write_failed(const char *key, const char *counter, uint64_t *count, int *last)
 {
 	int e = errno ? errno : EIO;
 
 	(*count)++;
 	if (e != *last)
-		fprintf(stderr, "meshwatch: %s: write failed: %s; lines are being lost "
-				"(counted in the stats as %s)\n", log, strerror(e), counter);
+		fprintf(stderr, "%s: write failed: %s; lines are being lost (counted in the "
+				"stats as %s)\n", key, strerror(e), counter);
 	*last = e;
 }
 
@@ -479,11 +479,11 @@ out_flush(struct out_ctx *oc)
 {
 	errno = 0;
 	if (oc->events != NULL && fflush(oc->events) == EOF)
-		write_failed("event log", "event_write_errors", &oc->event_write_errors,
+		write_failed("output.events", "event_write_errors", &oc->event_write_errors,
 				&oc->event_errno);
 	errno = 0;
 	if (oc->alerts != NULL && fflush(oc->alerts) == EOF)
-		write_failed("alert log", "alert_write_errors", &oc->alert_write_errors,
+		write_failed("output.alerts", "alert_write_errors", &oc->alert_write_errors,
 				&oc->alert_errno);
 	return oc->event_write_errors + oc->alert_write_errors;
 }
@@ -505,7 +505,7 @@ out_event(struct out_ctx *oc, const struct mw_event *ev)
 	int rc = fputs(line, oc->events) < 0 || fputc('\n', oc->events) == EOF ? -1 : 0;
 	json_object_put(o);
 	if (rc < 0)
-		write_failed("event log", "event_write_errors", &oc->event_write_errors,
+		write_failed("output.events", "event_write_errors", &oc->event_write_errors,
 				&oc->event_errno);
 	else
 		oc->written++;
@@ -709,7 +709,7 @@ write_line(struct out_ctx *oc, json_object *o, int prio)
 	errno = 0;
 	if (oc->alerts != NULL &&
 			(fwrite(line, 1, n, oc->alerts) != n || fputc('\n', oc->alerts) == EOF)) {
-		write_failed("alert log", "alert_write_errors", &oc->alert_write_errors,
+		write_failed("output.alerts", "alert_write_errors", &oc->alert_write_errors,
 				&oc->alert_errno);
 		rc = -1;
 	}
@@ -943,6 +943,8 @@ out_alerts_flush(struct out_ctx *oc, uint64_t now_ns)
 		for (unsigned int k = 0; k < n; k++)
 			rte_hash_del_key(oc->windows, &done[k]);
 	} while (n == 1024);
-	if (oc->alerts != NULL)
-		fflush(oc->alerts);
+	errno = 0;
+	if (oc->alerts != NULL && fflush(oc->alerts) == EOF)
+		write_failed("output.alerts", "alert_write_errors", &oc->alert_write_errors,
+				&oc->alert_errno);
 }

@@ -179,7 +179,12 @@ sink_reopen(FILE **f, const char *path, size_t bufsize, const char *key, FILE *e
 				path, strerror(errno));
 		return -1;
 	}
-	fclose(*f);
+	int rc = 0;
+	if (fclose(*f) == EOF) {
+		fprintf(err, "%s: closing the old file failed: %s; what it still held is lost\n",
+				key, strerror(errno));
+		rc = 1;
+	}
 	*f = n;
-	return 0;
+	return rc;
 }

@@ -39,7 +39,8 @@ int sink_syslog_facility(const char *name);
 FILE *sink_open(const char *path, size_t bufsize);
 
 /* Reopens *f at path for appending (logrotate moved it away); on failure
- * the old stream stays, so nothing is lost, and the reason goes to err. */
+ * the old stream stays, so nothing is lost, and the reason goes to err
+ * (-1). 1: reopened, but what the old stream held could not be written. */
 int sink_reopen(FILE **f, const char *path, size_t bufsize, const char *key, FILE *err);
 
 #endif

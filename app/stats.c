@@ -2,8 +2,10 @@
 /*
  * Stats (control path, main lcore): sums the per-lcore counters, prints a
  * line per interval and a full report at exit or on SIGUSR1, and appends
- * one JSON object per interval to output.stats (read by perf/pktgen).
+ * one JSON object per interval, and one at exit, to output.stats (read by
+ * perf/pktgen).
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -129,13 +131,17 @@ app_stats_line(struct app *a, FILE *out)
 		flows += a->rx[i]->n_flows;
 	if (dt <= 0)
 		dt = 1;
-	fprintf(out, "[%7.1fs] rx %" PRIu64 " pkts (%.2f Mpps, %.2f Gbit/s)  calls %" PRIu64
-			" (%.0f/s)  flows %u  drops %" PRIu64 "\n", up, t.c[DP_C_rx_packets],
-			(double)(t.c[DP_C_rx_packets] - a->last.c[DP_C_rx_packets]) / dt / 1e6,
-			(double)(t.c[DP_C_rx_bytes] - a->last.c[DP_C_rx_bytes]) * 8 / dt / 1e9,
-			t.c[DP_C_events], (double)(t.c[DP_C_events] - a->last.c[DP_C_events]) / dt,
-			flows, t.drops_total);
-	fflush(out);
+	if (out != NULL) {
+		fprintf(out, "[%7.1fs] rx %" PRIu64 " pkts (%.2f Mpps, %.2f Gbit/s)  calls %"
+				PRIu64 " (%.0f/s)  flows %u  drops %" PRIu64 "\n", up,
+				t.c[DP_C_rx_packets],
+				(double)(t.c[DP_C_rx_packets] - a->last.c[DP_C_rx_packets]) / dt / 1e6,
+				(double)(t.c[DP_C_rx_bytes] - a->last.c[DP_C_rx_bytes]) * 8 / dt / 1e9,
+				t.c[DP_C_events],
+				(double)(t.c[DP_C_events] - a->last.c[DP_C_events]) / dt,
+				flows, t.drops_total);
+		fflush(out);
+	}
 	a->last = t;
 	a->last_stats_tsc = now;
 	if (a->stats_file == NULL)
@@ -218,8 +224,16 @@ app_stats_line(struct app *a, FILE *out)
 	json_object_object_add(o, "counters", c);
 	json_object_object_add(o, "drops", d);
 	json_object_object_add(o, "drops_total", json_object_new_int64((int64_t)t.drops_total));
-	fprintf(a->stats_file, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	fflush(a->stats_file);
+	errno = 0;
+	if (fprintf(a->stats_file, "%s\n", json_object_to_json_string_ext(o,
+			JSON_C_TO_STRING_PLAIN)) < 0 || fflush(a->stats_file) == EOF) {
+		if (!a->stats_failing)
+			fprintf(stderr, "output.stats: write failed: %s\n",
+					strerror(errno ? errno : EIO));
+		a->stats_failing = true;
+	} else {
+		a->stats_failing = false;
+	}
 	json_object_put(o);
 }
 
