@@ -382,17 +382,19 @@ mw_logins_check(struct mw_logins *l, const struct mw_event *ev, struct mw_call_c
 			__ATOMIC_RELAXED);
 }
 
-/* owner takes object key when nobody owns it, or whoever does when its
- * claim is proven (it created the object, the id is its own subject):
- * MW_OBJECT_OWN when it was owner's already or is proven so now,
- * MW_OBJECT_NEW when nobody owned it, MW_OBJECT_FOREIGN when another
- * principal keeps it. */
+/* owner takes object key when nobody owns it (and the call may claim it),
+ * or whoever does when its claim is proven (it created the object, the id
+ * is its own subject): MW_OBJECT_OWN when it was owner's already or is
+ * proven so now, MW_OBJECT_NEW when nobody owned it, MW_OBJECT_FOREIGN
+ * when another principal keeps it. */
 static inline int
-object_take(struct mw_objects *o, uint64_t key, uint32_t owner, bool proven)
+object_take(struct mw_objects *o, uint64_t key, uint32_t owner, bool proven, bool claim)
 {
 	const uint64_t tag = (key >> 32 | 1) << 32;
 	uint64_t w, *slot = shared_way(o->slot, MW_OBJECT_SLOTS, key, tag, &w);
 
+	if (w == 0 && !proven && !claim)
+		return MW_OBJECT_NEW;
 	if (proven || w == 0) {
 		__atomic_store_n(slot, tag | owner, __ATOMIC_RELAXED);
 		return proven || (uint32_t)w == owner ? MW_OBJECT_OWN : MW_OBJECT_NEW;
@@ -408,18 +410,21 @@ mw_objects_check(struct mw_objects *o, const struct mw_event *ev, struct mw_trac
 	const uint32_t owner = (uint32_t)(ev->actor ^ ev->actor >> 32);
 	const bool principal = ev->actor_kind == MW_ACTOR_jwt ||
 		ev->actor_kind == MW_ACTOR_apikey || ev->actor_kind == MW_ACTOR_session;
+	/* a name answered 4xx claims nothing: the object does not exist (an
+	 * enumeration past the newest id), or the caller may not have it */
+	const bool claim = ev->status < 400 || ev->status >= 500;
 	uint32_t res = 0, i = 0, k = 0;
 	int seen = MW_OBJECT_OWN;
 
 	if (principal && held != NULL)
 		for (uint32_t j = 0; j < MW_TRACE_OBJECTS && held->key[j]; j++) {
-			object_take(o, held->key[j], owner, false);
+			object_take(o, held->key[j], owner, false, true);
 			held->key[j] = 0;
 		}
 	if (!principal && held == NULL)
 		return MW_OBJECT_NONE;
 	if (principal && ev->created)
-		object_take(o, ev->created, owner, true);	/* its creator's, whoever named it first */
+		object_take(o, ev->created, owner, true, true);	/* its creator's, whoever named it first */
 	if (ev->n_ids == 0)
 		return MW_OBJECT_NONE;
 	while (i < n && k < ev->n_ids) {
@@ -436,7 +441,7 @@ mw_objects_check(struct mw_objects *o, const struct mw_event *ev, struct mw_trac
 		bool own = ev->self_ids >> k & 1;
 		k++;
 		if (principal) {
-			seen = RTE_MAX(seen, object_take(o, key, owner, own));
+			seen = RTE_MAX(seen, object_take(o, key, owner, own, claim));
 			continue;
 		}
 		for (uint32_t j = 0; j < MW_TRACE_OBJECTS; j++)

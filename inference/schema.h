@@ -217,7 +217,7 @@ struct mw_trace_objects {
 
 /* What ev's objects were to its principal: MW_OBJECT_FOREIGN when one is
  * another principal's, else MW_OBJECT_NEW when one was nobody's (it claims
- * those), else MW_OBJECT_OWN; MW_OBJECT_NONE when ev names no object or its
+ * those, unless answered 4xx), else MW_OBJECT_OWN; MW_OBJECT_NONE when ev names no object or its
  * actor is no principal. held (may be NULL) is ev's trace's: a call
  * without a principal adds its objects to it, and one with a principal
  * first claims what it holds that nobody owns, then empties it. */

@@ -1898,6 +1898,11 @@ foreign_id(struct creq *q, const struct endpoint *e, int64_t id, const char *tec
 	if (f == NULL)
 		return;
 	f->len = (uint16_t)snprintf(f->val, sizeof(f->val), "%lld", (long long)id);
+	/* An id past the newest object of its kind names nothing yet: 404,
+	 * however vulnerable the API. (A walk past it once got 200, and
+	 * the user who created that object later looked like its trespasser.) */
+	if (p->type == PT_OWNED && id >= S.next_obj[p->kind])
+		q->forced_status = 404;
 	q->foreign = 1;
 	q->mal = 1;
 	q->cls = CLS_BOLA;

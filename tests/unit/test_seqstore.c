@@ -204,6 +204,19 @@ test_objects(void)
 	CHECK(named(&o, ev, 3, MW_ACTOR_addr, "/users/{id}", 7) == MW_OBJECT_NONE,
 			"an address is no principal: services call everyone's objects");
 	CHECK(named(&o, ev, 2, MW_ACTOR_jwt, "/users", 0) == MW_OBJECT_NONE, "no object named");
+	/* a walk past the newest id: 404s claim nothing, so the object's
+	 * creator is not taken for its trespasser later */
+	ev->status = 404;
+	CHECK(named(&o, ev, 4, MW_ACTOR_jwt, "/trips/{id}", 8) == MW_OBJECT_NEW,
+			"an id answered 404 is nobody's");
+	ev->status = 201;
+	CHECK(named(&o, ev, 5, MW_ACTOR_jwt, "/trips/{id}", 8) == MW_OBJECT_NEW &&
+			named(&o, ev, 5, MW_ACTOR_jwt, "/trips/{id}", 8) == MW_OBJECT_OWN,
+			"and the first to name it with an answer takes it");
+	ev->status = 403;
+	CHECK(named(&o, ev, 4, MW_ACTOR_jwt, "/trips/{id}", 8) == MW_OBJECT_FOREIGN,
+			"a refused trespass is still one");
+	ev->status = 0;
 
 	/* trespass weighs a foreign object by how rarely the endpoint's are
 	 * shared: film pages are everyone's, documents are not */
