@@ -458,34 +458,41 @@ add_verdicts(json_object *o, const struct out_ctx *oc, const struct mw_event *ev
 }
 
 /*
- * A write that failed lost its line, and maybe what stdio held before it:
- * counted, and said on stderr when the log starts failing and whenever the
- * reason changes, so a full disk is never silent (nor a flood of lines).
+ * A write to the event log (alerts false) or the alert log that failed lost
+ * its line, and maybe what stdio held before it: counted, and said on
+ * stderr when the log starts failing and whenever the reason changes, so a
+ * full disk is never silent (nor a flood of lines).
  */
 static void
-write_failed(const char *key, const char *counter, uint64_t *count, int *last)
+write_failed(struct out_ctx *oc, bool alerts)
 {
-	int e = errno ? errno : EIO;
+	int e = errno ? errno : EIO, *last = alerts ? &oc->alert_errno : &oc->event_errno;
 
-	(*count)++;
+	if (alerts)
+		oc->alert_write_errors++;
+	else
+		oc->event_write_errors++;
 	if (e != *last)
 		fprintf(stderr, "%s: write failed: %s; lines are being lost (counted in the "
-				"stats as %s)\n", key, strerror(e), counter);
+				"stats as %s)\n", alerts ? "output.alerts" : "output.events",
+				strerror(e), alerts ? "alert_write_errors" : "event_write_errors");
 	*last = e;
 }
 
-uint64_t
-out_flush(struct out_ctx *oc)
+/* fflush f, a failure counted as write_failed */
+static void
+flush_log(struct out_ctx *oc, FILE *f, bool alerts)
 {
 	errno = 0;
-	if (oc->events != NULL && fflush(oc->events) == EOF)
-		write_failed("output.events", "event_write_errors", &oc->event_write_errors,
-				&oc->event_errno);
-	errno = 0;
-	if (oc->alerts != NULL && fflush(oc->alerts) == EOF)
-		write_failed("output.alerts", "alert_write_errors", &oc->alert_write_errors,
-				&oc->alert_errno);
-	return oc->event_write_errors + oc->alert_write_errors;
+	if (f != NULL && fflush(f) == EOF)
+		write_failed(oc, alerts);
+}
+
+void
+out_flush(struct out_ctx *oc)
+{
+	flush_log(oc, oc->events, false);
+	flush_log(oc, oc->alerts, true);
 }
 
 int
@@ -505,8 +512,7 @@ out_event(struct out_ctx *oc, const struct mw_event *ev)
 	int rc = fputs(line, oc->events) < 0 || fputc('\n', oc->events) == EOF ? -1 : 0;
 	json_object_put(o);
 	if (rc < 0)
-		write_failed("output.events", "event_write_errors", &oc->event_write_errors,
-				&oc->event_errno);
+		write_failed(oc, false);
 	else
 		oc->written++;
 	return rc;
@@ -709,8 +715,7 @@ write_line(struct out_ctx *oc, json_object *o, int prio)
 	errno = 0;
 	if (oc->alerts != NULL &&
 			(fwrite(line, 1, n, oc->alerts) != n || fputc('\n', oc->alerts) == EOF)) {
-		write_failed("output.alerts", "alert_write_errors", &oc->alert_write_errors,
-				&oc->alert_errno);
+		write_failed(oc, true);
 		rc = -1;
 	}
 	sink_sock_send(&oc->sock, line, n);
@@ -943,8 +948,5 @@ out_alerts_flush(struct out_ctx *oc, uint64_t now_ns)
 		for (unsigned int k = 0; k < n; k++)
 			rte_hash_del_key(oc->windows, &done[k]);
 	} while (n == 1024);
-	errno = 0;
-	if (oc->alerts != NULL && fflush(oc->alerts) == EOF)
-		write_failed("output.alerts", "alert_write_errors", &oc->alert_write_errors,
-				&oc->alert_errno);
+	flush_log(oc, oc->alerts, true);
 }

@@ -45,9 +45,8 @@ struct out_ctx {
  * on stderr when the log starts failing or fails for a new reason). */
 int out_event(struct out_ctx *oc, const struct mw_event *ev);
 
-/* Flushes both logs, counting a failure as a failed write; returns the
- * failed writes to either log since start. */
-uint64_t out_flush(struct out_ctx *oc);
+/* Flushes both logs, counting a failure as a failed write. */
+void out_flush(struct out_ctx *oc);
 
 /* Sets up suppression with windows of window_s seconds (0: none). */
 int out_alerts_init(struct out_ctx *oc, uint32_t window_s);

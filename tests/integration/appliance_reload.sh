@@ -17,7 +17,7 @@
 set -eu
 MW=$1 GEN=$2 CHECK=$3 MKMODEL=$4 CONFIGS=$5 DIR=$6/reload
 . "$(dirname "$0")/outputs_lib.sh"
-MW_RM_DIR=$DIR
+remove_on_success "$DIR"	# the EXIT trap below calls tidy_outputs
 rm -rf "$DIR"
 mkdir -p "$DIR/rules" "$DIR/models" "$DIR/cache"
 OUT="$DIR/cap"

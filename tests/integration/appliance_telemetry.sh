@@ -10,7 +10,7 @@
 set -eu
 MW=$1 GEN=$2 CONFIGS=$3 DIR=$4/telemetry
 . "$(dirname "$0")/outputs_lib.sh"
-MW_RM_DIR=$DIR
+remove_on_success "$DIR"	# the EXIT trap below calls tidy_outputs
 mkdir -p "$DIR"
 OUT="$DIR/cap"
 PREFIX="mwtel$$"

@@ -14,7 +14,8 @@ remove_on_success() {
 	trap 'tidy_outputs $?' EXIT
 }
 
-# tidy_outputs STATUS: the removal, for a test with an EXIT trap of its own
+# tidy_outputs STATUS: the removal; a test with an EXIT trap of its own calls
+# remove_on_success first, then this from its trap
 tidy_outputs() {
 	[ "$1" -eq 0 ] && [ -z "${MW_KEEP_TEST_OUTPUT:-}" ] && [ -n "$MW_RM_DIR" ] || return 0
 	if [ -n "$MW_RM_PREFIX" ]; then
